@@ -1,0 +1,91 @@
+"""The one exception hierarchy of stackmap-construct.
+
+Every error is a :class:`StackMapError`; the subclasses are flat (one level)
+so callers can catch exactly the condition they care about.  Errors raised
+while parsing or building carry the field path (``records[3].locations[2].
+reserved``) and the byte offset of that field in the blob.
+"""
+
+from __future__ import annotations
+
+
+class StackMapError(Exception):
+    """Base class of every error this library raises.
+
+    Attributes:
+        message: what went wrong, for a person.
+        path: dotted field path, e.g. ``records[3].locations[2].reserved``
+            ("" when the error is about the blob as a whole).
+        offset: byte offset of the offending field from the start of the
+            parsed buffer, or ``None`` when it has no position.
+    """
+
+    def __init__(self, message: str, *, path: str = "", offset: int | None = None):
+        super().__init__(message)
+        self.message = message
+        # Path segments are collected innermost-first while the error travels
+        # up through the nested structs, then joined on demand.
+        self._segments: list[str] = [path] if path else []
+        self.offset = offset
+
+    @property
+    def path(self) -> str:
+        out = ""
+        for seg in reversed(self._segments):
+            if seg.startswith("[") or not out:
+                out += seg
+            else:
+                out += "." + seg
+        return out
+
+    def add_parent(self, segment: str, offset: int | None = None) -> None:
+        """Prefix the path with an enclosing field name or ``[index]``."""
+        self._segments.append(segment)
+        if self.offset is None:
+            self.offset = offset
+
+    def describe(self) -> str:
+        """One line: message, then where (path and offset) when known."""
+        where = []
+        if self.path:
+            where.append(self.path)
+        if self.offset is not None:
+            where.append(f"offset {self.offset} (0x{self.offset:x})")
+        return f"{self.message} [at {', '.join(where)}]" if where else self.message
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+class TruncatedError(StackMapError):
+    """The data ends before a field that the format (or a count) requires."""
+
+
+class UnsupportedVersionError(StackMapError):
+    """The header's version byte is not 3."""
+
+
+class ReservedFieldError(StackMapError):
+    """A reserved field, which the format requires to be zero, is not zero."""
+
+
+class PaddingError(StackMapError):
+    """An alignment or padding field, which must be zero, is not zero."""
+
+
+class BadLocationKindError(StackMapError):
+    """A location's kind byte is not one of Register..ConstantIndex (1..5)."""
+
+
+class TrailingDataError(StackMapError):
+    """Bytes remain after the last record of a blob that must be consumed whole."""
+
+
+class BuildError(StackMapError):
+    """A stackmap (or its plain-data form) cannot be encoded: a value out of
+    range for its field, a missing field, an unknown location kind."""
+
+
+class ContainerError(StackMapError):
+    """The file cannot be read as the container it claims to be, or holds no
+    stackmap section."""

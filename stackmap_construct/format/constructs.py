@@ -1,0 +1,246 @@
+"""Building blocks for the declarative layout in :mod:`.v3`.
+
+Plain construct ``Struct``/``Array`` report failures as strings without array
+indices or byte offsets, and construct's ``Padding`` does not check that
+padding is zero.  These small subclasses add exactly what the format needs:
+
+* :class:`Block` / :class:`Items`: a Struct / Array whose failures become
+  :class:`~stackmap_construct.errors.StackMapError` carrying the field path
+  (``records[3].locations[2].reserved``) and the field's byte offset.
+* :class:`Expect`: a field that must hold one value (version 3, reserved 0).
+* :class:`AlignPad`: zero bytes up to the next multiple of 8, measured from
+  the start of the blob (the start of the stream being parsed).
+* :class:`Model` / :class:`KindAdapter`: map parsed containers onto the
+  dataclasses of :mod:`stackmap_construct.model` and back.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import fields as dataclass_fields
+
+from construct import Adapter, Array, Construct, ConstructError, Container, StreamError, Struct, Subconstruct
+from construct.core import stream_read, stream_tell, stream_write
+
+from ..errors import (
+    BadLocationKindError,
+    BuildError,
+    PaddingError,
+    StackMapError,
+    TruncatedError,
+)
+from ..model import LocationKind
+
+
+def _remaining(stream) -> int:
+    """Bytes left in a seekable stream, without reading them."""
+    if isinstance(stream, io.BytesIO):
+        return len(stream.getbuffer()) - stream.tell()
+    here = stream.tell()
+    end = stream.seek(0, io.SEEK_END)
+    stream.seek(here)
+    return end - here
+
+
+def _as_stackmap_error(exc: ConstructError, field: Construct, offset: int, building: bool, stream) -> StackMapError:
+    """Translate one of construct's own errors, raised by ``field`` which
+    started at ``offset``, into our hierarchy."""
+    detail = exc.args[0].splitlines()[-1] if exc.args else type(exc).__name__
+    if building:
+        return BuildError(f"cannot encode value: {detail}", offset=offset)
+    if isinstance(exc, StreamError):
+        try:
+            need = f"{field.sizeof()} bytes"
+        except ConstructError:
+            need = "more bytes"
+        # The failed read consumed what was left: count from the field start.
+        stream.seek(offset)
+        left = _remaining(stream)
+        return TruncatedError(f"data ends early: field needs {need}, only {left} left", offset=offset)
+    return StackMapError(detail, offset=offset)
+
+
+class _Field(Subconstruct):
+    """Reports failures of one named Block member with its name and offset.
+
+    Block wraps each of its members in one of these at construction time;
+    the wrapper keeps the member's name and docs so introspection (the
+    generated documentation) sees the original field.
+    """
+
+    def __init__(self, subcon):
+        super().__init__(subcon)
+        self.name = subcon.name
+        self.docs = subcon.docs
+        self.flagbuildnone = subcon.flagbuildnone
+
+    def _parse(self, stream, context, path):
+        start = stream_tell(stream, path)
+        try:
+            return self.subcon._parsereport(stream, context, path)
+        except StackMapError as e:
+            e.add_parent(self.name, start)
+            raise
+        except ConstructError as e:
+            err = _as_stackmap_error(e, self.subcon, start, False, stream)
+            err.add_parent(self.name)
+            raise err from None
+
+    def _build(self, obj, stream, context, path):
+        start = stream_tell(stream, path)
+        try:
+            return self.subcon._build(obj, stream, context, path)
+        except StackMapError as e:
+            e.add_parent(self.name, start)
+            raise
+        except ConstructError as e:
+            err = _as_stackmap_error(e, self.subcon, start, True, stream)
+            err.add_parent(self.name)
+            raise err from None
+
+
+def Block(*subcons, **subconskw) -> Struct:
+    """A ``Struct`` whose members report failures with field path and offset."""
+    struct = Struct(*subcons, **subconskw)
+    struct.subcons = [_Field(sc) if sc.name else sc for sc in struct.subcons]
+    struct._subcons = Container((sc.name, sc) for sc in struct.subcons if sc.name)
+    return struct
+
+
+class Items(Array):
+    """An ``Array`` whose element failures are prefixed with ``[index]``.
+
+    ``min_size`` is the smallest encoded size of one element: a declared
+    count that cannot fit in the bytes left fails at once, before anything
+    is allocated for it (a 40-byte input declaring 2**32-1 records).
+    """
+
+    def __init__(self, subcon, count, min_size: int):
+        super().__init__(count, subcon)
+        self.min_size = min_size
+
+    def _parse(self, stream, context, path):
+        count = self.count(context) if callable(self.count) else self.count
+        left = _remaining(stream)
+        if count * self.min_size > left:
+            raise TruncatedError(
+                f"declared count {count} needs at least {count * self.min_size} bytes "
+                f"({self.min_size} per item) but only {left} remain",
+                offset=stream_tell(stream, path),
+            )
+        items = []
+        parse = self.subcon._parsereport
+        for i in range(count):
+            start = stream_tell(stream, path)
+            context._index = i
+            try:
+                items.append(parse(stream, context, path))
+            except StackMapError as e:
+                e.add_parent(f"[{i}]", start)
+                raise
+        return items
+
+    def _build(self, obj, stream, context, path):
+        for i, item in enumerate(obj):
+            start = stream_tell(stream, path)
+            context._index = i
+            try:
+                self.subcon._build(item, stream, context, path)
+            except StackMapError as e:
+                e.add_parent(f"[{i}]", start)
+                raise
+        return obj
+
+
+class Expect(Subconstruct):
+    """A field that must hold ``value``: checked on parse, written on build.
+
+    ``error`` is the StackMapError subclass raised on a mismatch (e.g.
+    UnsupportedVersionError for the version byte, ReservedFieldError for a
+    reserved field).  On build, a missing value (None) writes ``value``; a
+    different value is refused.
+    """
+
+    def __init__(self, subcon, value: int, error: type[StackMapError], what: str):
+        super().__init__(subcon)
+        self.value = value
+        self.error = error
+        self.what = what
+        self.flagbuildnone = True
+
+    def _parse(self, stream, context, path):
+        got = self.subcon._parsereport(stream, context, path)
+        if got != self.value:
+            raise self.error(f"{self.what} must be {self.value}, found {got}")
+        return got
+
+    def _build(self, obj, stream, context, path):
+        if obj is not None and obj != self.value:
+            raise BuildError(f"{self.what} must be {self.value}, got {obj!r}")
+        return self.subcon._build(self.value, stream, context, path)
+
+
+class AlignPad(Construct):
+    """Zero bytes up to the next multiple of ``alignment`` from the blob start.
+
+    The v3 format aligns records to 8 bytes; since every block before a
+    record is a multiple of 8 long, this is the "u32 padding only if
+    required" of the spec (0 or 4 bytes).
+    """
+
+    def __init__(self, alignment: int = 8):
+        super().__init__()
+        self.alignment = alignment
+        self.flagbuildnone = True
+
+    def _parse(self, stream, context, path):
+        n = -stream_tell(stream, path) % self.alignment
+        data = stream_read(stream, n, path)
+        if data.count(0) != n:
+            raise PaddingError(f"alignment padding must be zero, found {data.hex()}")
+        return None
+
+    def _build(self, obj, stream, context, path):
+        n = -stream_tell(stream, path) % self.alignment
+        stream_write(stream, bytes(n), n, path)
+        return None
+
+    def _sizeof(self, context, path):
+        raise ConstructError("alignment padding has no fixed size", path=path)
+
+
+class Model(Adapter):
+    """Parse a Block into a dataclass of :mod:`stackmap_construct.model`, and
+    build one back; the dataclass's attributes are the Block's field names."""
+
+    def __init__(self, subcon, cls):
+        super().__init__(subcon)
+        self.cls = cls
+        self.names = tuple(f.name for f in dataclass_fields(cls))
+
+    def _decode(self, obj, context, path):
+        return self.cls(*[obj[n] for n in self.names])
+
+    def _encode(self, obj, context, path):
+        if not isinstance(obj, self.cls):
+            raise BuildError(f"expected {self.cls.__name__}, got {type(obj).__name__}")
+        return {n: getattr(obj, n) for n in self.names}
+
+
+class KindAdapter(Adapter):
+    """The location kind byte as :class:`~stackmap_construct.model.LocationKind`;
+    an unknown byte is an error, never a bare integer."""
+
+    def _decode(self, obj, context, path):
+        try:
+            return LocationKind(obj)
+        except ValueError:
+            raise BadLocationKindError(
+                f"unknown location kind {obj} (expected 1 Register, 2 Direct, 3 Indirect, 4 Constant, 5 ConstantIndex)"
+            ) from None
+
+    def _encode(self, obj, context, path):
+        try:
+            return int(LocationKind(obj))
+        except ValueError:
+            raise BuildError(f"unknown location kind {obj!r}") from None

@@ -1,0 +1,196 @@
+"""The parsed stackmap as plain Python objects, and its plain-data (JSON) form.
+
+The attribute names are exactly the field names of the construct
+definition in :mod:`stackmap_construct.format.v3`, so the definition parses
+straight into these classes and builds straight from them.  Counts and
+reserved/padding fields are not stored: the format rebuilds counts from the
+list lengths and writes reserved bytes as zero.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .errors import BuildError
+
+
+class LocationKind(enum.IntEnum):
+    """How a location's value is found (LLVM ``StackMaps.rst``, "Stack Map Format")."""
+
+    Register = 1  #: the value is in register ``dwarf_regnum``
+    Direct = 2  #: the value is the address ``reg + offset`` (e.g. an alloca)
+    Indirect = 3  #: the value is spilled at ``[reg + offset]``
+    Constant = 4  #: the value is ``offset_or_small_constant`` itself
+    ConstantIndex = 5  #: the value is ``constants[offset_or_small_constant]``
+
+
+@dataclass(slots=True)
+class Location:
+    """Where one live value (stackmap operand) is found."""
+
+    kind: LocationKind
+    size: int
+    dwarf_regnum: int
+    offset_or_small_constant: int
+
+
+@dataclass(slots=True)
+class LiveOut:
+    """A register live across a patchpoint (anyregcc / live-out analysis)."""
+
+    dwarf_regnum: int
+    size: int
+
+
+@dataclass(slots=True)
+class Record:
+    """One stackmap / patchpoint / statepoint call site."""
+
+    patchpoint_id: int
+    instruction_offset: int
+    locations: list[Location] = field(default_factory=list)
+    live_outs: list[LiveOut] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Function:
+    """One StkSizeRecord: a function that contains stackmap records."""
+
+    address: int
+    stack_size: int
+    record_count: int
+
+
+#: LLVM writes this stack size for frames of dynamic size (e.g. dynamic alloca).
+DYNAMIC_STACK_SIZE = 0xFFFF_FFFF_FFFF_FFFF
+
+
+@dataclass(slots=True)
+class StackMap:
+    """A whole ``.llvm_stackmaps`` blob (format version 3)."""
+
+    version: int = 3
+    functions: list[Function] = field(default_factory=list)
+    constants: list[int] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+    def records_by_function(self) -> Iterator[tuple[Function | None, list[Record]]]:
+        """Records grouped by function, in order, using each function's
+        ``record_count`` (records are emitted function by function).
+
+        Records beyond the sum of the record counts are yielded last with
+        function ``None``; a function whose count overruns the records gets
+        the records that exist.
+        """
+        start = 0
+        for fn in self.functions:
+            end = start + fn.record_count
+            yield fn, self.records[start:end]
+            start = min(end, len(self.records))
+        if start < len(self.records):
+            yield None, self.records[start:]
+
+    # -- plain-data form -------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StackMap":
+        return from_dict(data)
+
+
+def to_dict(stackmap: StackMap) -> dict[str, Any]:
+    """The documented plain-data form (JSON-ready: ints, strings, lists, dicts)."""
+    return {
+        "version": stackmap.version,
+        "functions": [
+            {"address": f.address, "stack_size": f.stack_size, "record_count": f.record_count}
+            for f in stackmap.functions
+        ],
+        "constants": list(stackmap.constants),
+        "records": [
+            {
+                "patchpoint_id": r.patchpoint_id,
+                "instruction_offset": r.instruction_offset,
+                "locations": [
+                    {
+                        "kind": LocationKind(loc.kind).name,
+                        "size": loc.size,
+                        "dwarf_regnum": loc.dwarf_regnum,
+                        "offset_or_small_constant": loc.offset_or_small_constant,
+                    }
+                    for loc in r.locations
+                ],
+                "live_outs": [{"dwarf_regnum": lo.dwarf_regnum, "size": lo.size} for lo in r.live_outs],
+            }
+            for r in stackmap.records
+        ],
+    }
+
+
+def _take(obj: Any, key: str, path: str) -> Any:
+    if not isinstance(obj, dict):
+        raise BuildError(f"expected an object, got {type(obj).__name__}", path=path)
+    if key not in obj:
+        raise BuildError(f"missing key {key!r}", path=path)
+    return obj[key]
+
+
+def _int(obj: Any, key: str, path: str) -> int:
+    value = _take(obj, key, path)
+    # bool is an int subclass; a JSON true is never a valid field value.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BuildError(f"{key} must be an integer, got {value!r}", path=f"{path}.{key}" if path else key)
+    return value
+
+
+def _list(obj: Any, key: str, path: str) -> list:
+    value = _take(obj, key, path)
+    if not isinstance(value, list):
+        raise BuildError(f"{key} must be a list, got {type(value).__name__}", path=f"{path}.{key}" if path else key)
+    return value
+
+
+def _kind(value: Any, path: str) -> LocationKind:
+    if isinstance(value, str) and value in LocationKind.__members__:
+        return LocationKind[value]
+    if isinstance(value, int) and not isinstance(value, bool) and value in LocationKind._value2member_map_:
+        return LocationKind(value)
+    names = ", ".join(LocationKind.__members__)
+    raise BuildError(f"unknown location kind {value!r} (expected one of {names})", path=path)
+
+
+def from_dict(data: dict[str, Any]) -> StackMap:
+    """Inverse of :func:`to_dict`; raises :class:`BuildError` naming the bad key."""
+    functions = []
+    for i, f in enumerate(_list(data, "functions", "")):
+        p = f"functions[{i}]"
+        functions.append(Function(_int(f, "address", p), _int(f, "stack_size", p), _int(f, "record_count", p)))
+    constants = []
+    for i, c in enumerate(_list(data, "constants", "")):
+        if not isinstance(c, int) or isinstance(c, bool):
+            raise BuildError(f"constant must be an integer, got {c!r}", path=f"constants[{i}]")
+        constants.append(c)
+    records = []
+    for i, r in enumerate(_list(data, "records", "")):
+        p = f"records[{i}]"
+        locations = []
+        for j, loc in enumerate(_list(r, "locations", p)):
+            lp = f"{p}.locations[{j}]"
+            locations.append(
+                Location(
+                    _kind(_take(loc, "kind", lp), f"{lp}.kind"),
+                    _int(loc, "size", lp),
+                    _int(loc, "dwarf_regnum", lp),
+                    _int(loc, "offset_or_small_constant", lp),
+                )
+            )
+        live_outs = []
+        for j, lo in enumerate(_list(r, "live_outs", p)):
+            lp = f"{p}.live_outs[{j}]"
+            live_outs.append(LiveOut(_int(lo, "dwarf_regnum", lp), _int(lo, "size", lp)))
+        records.append(Record(_int(r, "patchpoint_id", p), _int(r, "instruction_offset", p), locations, live_outs))
+    version = data.get("version", 3) if isinstance(data, dict) else 3
+    return StackMap(version, functions, constants, records)
