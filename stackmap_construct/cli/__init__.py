@@ -1,0 +1,1 @@
+"""The command-line shell around the library (nothing imports it)."""

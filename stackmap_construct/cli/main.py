@@ -1,0 +1,53 @@
+"""``stackmap-construct`` command line.
+
+Exit status: 0 success, 1 bad input (one line on stderr naming the file, the
+problem, the field path and the offset), 2 usage error.  Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import StackMapError
+from . import dump
+
+PROG = "stackmap-construct"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors: one line, exit 2
+        self.exit(2, f"{self.prog}: usage error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Parse, print and build LLVM StackMap (.llvm_stackmaps v3) sections.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    dump.add_parser(sub)
+    return parser
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.run(args, _read)
+    except StackMapError as e:
+        print(f"{PROG}: error: {args.path}: {e.describe()}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        name = e.filename if e.filename is not None else args.path
+        print(f"{PROG}: error: {name}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug of ours: still one line, never a traceback
+        print(f"{PROG}: internal error: {type(e).__name__}: {e} (please report this)", file=sys.stderr)
+        return 3
