@@ -20,7 +20,7 @@ import io
 from dataclasses import fields as dataclass_fields
 
 from construct import Adapter, Array, Construct, ConstructError, Container, StreamError, Struct, Subconstruct
-from construct.core import stream_read, stream_tell, stream_write
+from construct.core import stream_read, stream_write
 
 from ..errors import (
     BadLocationKindError,
@@ -60,6 +60,20 @@ def _as_stackmap_error(exc: ConstructError, field: Construct, offset: int, build
     return StackMapError(detail, offset=offset)
 
 
+def _located(segment: str, field: Construct, start: int, building: bool, stream, action):
+    """Run ``action()`` (parse or build ``field``, which starts at ``start``)
+    and annotate any failure with ``segment``: a field name or ``[index]``."""
+    try:
+        return action()
+    except StackMapError as e:
+        e.add_parent(segment, start)
+        raise
+    except ConstructError as e:
+        err = _as_stackmap_error(e, field, start, building, stream)
+        err.add_parent(segment)
+        raise err from None
+
+
 class _Field(Subconstruct):
     """Reports failures of one named Block member with its name and offset.
 
@@ -75,28 +89,12 @@ class _Field(Subconstruct):
         self.flagbuildnone = subcon.flagbuildnone
 
     def _parse(self, stream, context, path):
-        start = stream_tell(stream, path)
-        try:
-            return self.subcon._parsereport(stream, context, path)
-        except StackMapError as e:
-            e.add_parent(self.name, start)
-            raise
-        except ConstructError as e:
-            err = _as_stackmap_error(e, self.subcon, start, False, stream)
-            err.add_parent(self.name)
-            raise err from None
+        return _located(self.name, self.subcon, stream.tell(), False, stream,
+                        lambda: self.subcon._parsereport(stream, context, path))
 
     def _build(self, obj, stream, context, path):
-        start = stream_tell(stream, path)
-        try:
-            return self.subcon._build(obj, stream, context, path)
-        except StackMapError as e:
-            e.add_parent(self.name, start)
-            raise
-        except ConstructError as e:
-            err = _as_stackmap_error(e, self.subcon, start, True, stream)
-            err.add_parent(self.name)
-            raise err from None
+        return _located(self.name, self.subcon, stream.tell(), True, stream,
+                        lambda: self.subcon._build(obj, stream, context, path))
 
 
 def Block(*subcons, **subconskw) -> Struct:
@@ -108,47 +106,43 @@ def Block(*subcons, **subconskw) -> Struct:
 
 
 class Items(Array):
-    """An ``Array`` whose element failures are prefixed with ``[index]``.
+    """An ``Array`` of ``subcon`` repeated ``count_field`` times (the name of
+    an earlier field of the same Block), whose element failures are prefixed
+    with ``[index]``.
 
     ``min_size`` is the smallest encoded size of one element: a declared
-    count that cannot fit in the bytes left fails at once, before anything
-    is allocated for it (a 40-byte input declaring 2**32-1 records).
+    count that cannot fit in the bytes left fails at once, before any item
+    is parsed (a 40-byte input declaring 2**32-1 records).
     """
 
-    def __init__(self, subcon, count, min_size: int):
-        super().__init__(count, subcon)
+    def __init__(self, subcon, count_field: str, min_size: int):
+        super().__init__(lambda this: this[count_field], subcon)
+        self.count_field = count_field
         self.min_size = min_size
 
     def _parse(self, stream, context, path):
-        count = self.count(context) if callable(self.count) else self.count
+        count = context[self.count_field]
         left = _remaining(stream)
         if count * self.min_size > left:
             raise TruncatedError(
-                f"declared count {count} needs at least {count * self.min_size} bytes "
-                f"({self.min_size} per item) but only {left} remain",
-                offset=stream_tell(stream, path),
+                f"{self.count_field} = {count} needs at least {count * self.min_size} bytes "
+                f"({self.min_size} per item) but only {left} remain: data truncated or count corrupt",
+                offset=stream.tell(),
             )
+        subcon = self.subcon
         items = []
-        parse = self.subcon._parsereport
         for i in range(count):
-            start = stream_tell(stream, path)
             context._index = i
-            try:
-                items.append(parse(stream, context, path))
-            except StackMapError as e:
-                e.add_parent(f"[{i}]", start)
-                raise
+            items.append(_located(f"[{i}]", subcon, stream.tell(), False, stream,
+                                  lambda: subcon._parsereport(stream, context, path)))
         return items
 
     def _build(self, obj, stream, context, path):
+        subcon = self.subcon
         for i, item in enumerate(obj):
-            start = stream_tell(stream, path)
             context._index = i
-            try:
-                self.subcon._build(item, stream, context, path)
-            except StackMapError as e:
-                e.add_parent(f"[{i}]", start)
-                raise
+            _located(f"[{i}]", subcon, stream.tell(), True, stream,
+                     lambda: subcon._build(item, stream, context, path))
         return obj
 
 
@@ -194,14 +188,14 @@ class AlignPad(Construct):
         self.flagbuildnone = True
 
     def _parse(self, stream, context, path):
-        n = -stream_tell(stream, path) % self.alignment
+        n = -stream.tell() % self.alignment
         data = stream_read(stream, n, path)
         if data.count(0) != n:
             raise PaddingError(f"alignment padding must be zero, found {data.hex()}")
         return None
 
     def _build(self, obj, stream, context, path):
-        n = -stream_tell(stream, path) % self.alignment
+        n = -stream.tell() % self.alignment
         stream_write(stream, bytes(n), n, path)
         return None
 

@@ -76,11 +76,11 @@ def stackmap_format(endian: str = "little"):
             "instruction_offset" / u32 * "Offset of the call site from the start of its function",
             "reserved" / reserved(u16) * "Reserved (record flags), must be 0",
             "num_locations" / Rebuild(u16, len_(this.locations)) * "Number of locations",
-            "locations" / Items(location, this.num_locations, LOCATION_SIZE) * "Where each live value is",
+            "locations" / Items(location, "num_locations", LOCATION_SIZE) * "Where each live value is",
             "align_pad" / AlignPad(8) * "u32 of zero, only when needed to realign to 8 bytes (odd number of locations)",
             "padding" / padding(u16) * "Padding, must be 0",
             "num_live_outs" / Rebuild(u16, len_(this.live_outs)) * "Number of live-out registers",
-            "live_outs" / Items(live_out, this.num_live_outs, LIVE_OUT_SIZE) * "Registers live across the call",
+            "live_outs" / Items(live_out, "num_live_outs", LIVE_OUT_SIZE) * "Registers live across the call",
             "end_pad" / AlignPad(8) * "Zero bytes up to the next multiple of 8",
         ),
         Record,
@@ -105,11 +105,11 @@ def stackmap_format(endian: str = "little"):
             "num_constants" / Rebuild(u32, len_(this.constants)) * "Number of large constants",
             "num_records" / Rebuild(u32, len_(this.records)) * "Number of stackmap records",
             # StkSizeRecord[NumFunctions]
-            "functions" / Items(function, this.num_functions, FUNCTION_SIZE) * "One entry per function with records",
+            "functions" / Items(function, "num_functions", FUNCTION_SIZE) * "One entry per function with records",
             # LargeConstants[NumConstants]
-            "constants" / Items(u64, this.num_constants, CONSTANT_SIZE) * "Constants too large for 32 bits",
+            "constants" / Items(u64, "num_constants", CONSTANT_SIZE) * "Constants too large for 32 bits",
             # StkMapRecord[NumRecords]
-            "records" / Items(record, this.num_records, MIN_RECORD_SIZE) * "One record per call site",
+            "records" / Items(record, "num_records", MIN_RECORD_SIZE) * "One record per call site",
         ),
         StackMap,
     )
