@@ -284,3 +284,14 @@ def test_build_refuses_out_of_range_values_with_the_path(model, path):
     with pytest.raises(BuildError) as info:
         build(model)
     assert info.value.path == path
+
+
+def test_parse_all_calls_junk_after_the_last_blob_trailing_data():
+    with pytest.raises(TrailingDataError) as info:
+        parse_all(ODD + bytes(3))
+    assert info.value.offset == len(ODD)
+    assert "after the end of stackmap #0" in info.value.message
+    # A second blob that is broken past its header is reported as broken.
+    with pytest.raises(PaddingError) as info:
+        parse_all(ODD + _set(EVEN, 0x3C, 1))
+    assert info.value.offset == len(ODD) + 0x3C

@@ -8,7 +8,7 @@ from typing import Any, Union
 
 from ..errors import StackMapError, TrailingDataError
 from ..model import StackMap, from_dict
-from .v3 import stackmap_format
+from .v3 import HEADER_SIZE, stackmap_format
 
 Buffer = Union[bytes, bytearray, memoryview, Any]  # anything with the buffer protocol (mmap too)
 
@@ -54,9 +54,20 @@ def parse_all(data: Buffer, *, endian: str = "little") -> list[StackMap]:
     # multiple of 8 and alignment measured from the buffer's start is the
     # same as alignment measured from the blob's own start.
     while stream.tell() < size:
+        start = stream.tell()
         try:
             blobs.append(_parse_one(stream, endian))
         except StackMapError as e:
+            if blobs and e.offset is not None and e.offset < start + HEADER_SIZE:
+                # Not even a header follows: call it what it is, junk after
+                # the last stackmap, rather than a broken stackmap.
+                err = TrailingDataError(
+                    f"{size - start} bytes after the end of stackmap #{len(blobs) - 1} "
+                    f"do not start another stackmap ({e.message})",
+                    offset=start,
+                )
+                err.blob_index = len(blobs)
+                raise err from None
             e.blob_index = len(blobs)
             raise
     return blobs

@@ -1,0 +1,155 @@
+"""The command line: formats, exit codes, one-line errors, atomic output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from test_format_bytes import EVEN, ODD
+from stackmap_construct.cli.main import main
+
+
+def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """The real console entry point in a subprocess (no in-process shortcuts)."""
+    return subprocess.run([sys.executable, "-m", "stackmap_construct", *args], input=stdin, capture_output=True)
+
+
+@pytest.fixture
+def blob(tmp_path):
+    path = tmp_path / "odd.bin"
+    path.write_bytes(ODD)
+    return path
+
+
+def test_raw_blob_is_detected_and_dumped_as_readobj(blob, capsys):
+    assert main(["dump", str(blob), "--format", "llvm-readobj"]) == 0
+    assert capsys.readouterr().out == (
+        "LLVM StackMap Version: 3\n"
+        "Num Functions: 1\n"
+        "  Function address: 4096, stack size: 16, callsite record count: 1\n"
+        "Num Constants: 1\n"
+        "  #1: 72057594037927978\n"
+        "Num Records: 1\n"
+        "  Record ID: 7, instruction offset: 32\n"
+        "    1 locations:\n"
+        "      #1: Register R#6, size: 8\n"
+        "    1 live-outs: [ R#3 (8-bytes) ]\n"
+    )
+
+
+def test_readobj_format_of_signed_offsets_and_constants(tmp_path, capsys):
+    path = tmp_path / "even.bin"
+    path.write_bytes(EVEN)
+    assert main(["dump", str(path), "--raw", "--format", "llvm-readobj"]) == 0
+    out = capsys.readouterr().out
+    assert "      #1: Direct R#7 + -16, size: 8\n" in out
+    assert "      #2: Constant 4294967295, size: 4\n" in out
+    assert "    0 live-outs: [ ]\n" in out
+    assert "  Record ID: 18446744073709551615, instruction offset: 4294967295\n" in out
+
+
+def test_text_format_adds_names_and_signs(tmp_path, capsys):
+    path = tmp_path / "even.bin"
+    path.write_bytes(EVEN)
+    assert main(["dump", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Direct R#7 - 16, size 8" in out  # no arch for a raw blob: no names
+    assert "Constant -1, size 4" in out
+    assert "records not covered by any function's record count (1)" in out
+
+
+def test_json_format_has_plain_data_form_and_endian(tmp_path, capsys):
+    path = tmp_path / "both.bin"
+    path.write_bytes(ODD + EVEN)
+    assert main(["dump", str(path), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [sm["endian"] for sm in doc["stackmaps"]] == ["little", "little"]
+    first = doc["stackmaps"][0]
+    assert set(first) == {"version", "functions", "constants", "records", "endian"}
+    assert first["functions"] == [{"address": 4096, "stack_size": 16, "record_count": 1}]
+    assert first["constants"] == [0x010000000000002A]
+    assert first["records"][0] == {
+        "patchpoint_id": 7,
+        "instruction_offset": 32,
+        "locations": [{"kind": "Register", "size": 8, "dwarf_regnum": 6, "offset_or_small_constant": 0}],
+        "live_outs": [{"dwarf_regnum": 3, "size": 8}],
+    }
+    assert doc["stackmaps"][1]["records"][0]["patchpoint_id"] == 2**64 - 1
+
+
+def test_big_endian_raw_blob_needs_endian(tmp_path):
+    from stackmap_construct import build, parse
+    path = tmp_path / "big.bin"
+    path.write_bytes(build(parse(ODD), endian="big"))
+    ok = run_cli("dump", str(path), "--raw", "--endian", "big", "--format", "json")
+    assert ok.returncode == 0
+    assert json.loads(ok.stdout)["stackmaps"][0]["endian"] == "big"
+    bad = run_cli("dump", str(path), "--raw")
+    assert bad.returncode == 1
+    assert b"stackmap version" not in bad.stderr or b"Traceback" not in bad.stderr
+
+
+def test_stdin(tmp_path):
+    res = run_cli("dump", "-", "--format", "llvm-readobj", stdin=ODD)
+    assert res.returncode == 0
+    assert res.stdout.startswith(b"LLVM StackMap Version: 3\n")
+
+
+@pytest.mark.parametrize(
+    "data,needle",
+    [
+        (ODD[:0x20], b"num_functions = 1 needs at least 24 bytes"),
+        (bytes([2]) + ODD[1:], b"stackmap version must be 3, found 2 (not an object file, so it was read as a raw stackmap blob) [at version, offset 0 (0x0)]"),
+        (ODD[:0x41] + b"\x01" + ODD[0x42:], b"[at records[0].locations[0].reserved, offset 65 (0x41)]"),
+        (ODD + b"\x00" * 3, b"3 bytes after the end of stackmap #0 do not start another stackmap"),
+    ],
+)
+def test_bad_input_is_one_line_exit_1(tmp_path, data, needle):
+    path = tmp_path / "bad.bin"
+    path.write_bytes(data)
+    res = run_cli("dump", str(path))
+    assert res.returncode == 1
+    assert res.stdout == b""
+    lines = res.stderr.decode().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith(f"stackmap-construct: error: {path}: ")
+    assert needle in res.stderr
+
+
+def test_missing_file_is_exit_1(tmp_path):
+    res = run_cli("dump", str(tmp_path / "nope.o"))
+    assert res.returncode == 1
+    assert res.stderr.decode().count("\n") == 1
+    assert "No such file" in res.stderr.decode()
+
+
+@pytest.mark.parametrize("args", [[], ["dump"], ["dump", "x", "--format", "yaml"], ["frobnicate"]])
+def test_usage_errors_exit_2(args):
+    res = run_cli(*args)
+    assert res.returncode == 2
+    assert b"Traceback" not in res.stderr
+
+
+def test_elf_without_stackmaps_says_so(tmp_path):
+    # The Python interpreter is an ELF executable without a stackmap section.
+    res = run_cli("dump", os.path.realpath(sys.executable))
+    assert res.returncode == 1
+    err = res.stderr.decode()
+    assert "no .llvm_stackmaps section" in err and "--gc-sections" in err
+
+
+def test_output_file_is_written_atomically(tmp_path, blob):
+    out = tmp_path / "out.txt"
+    assert main(["dump", str(blob), "--format", "llvm-readobj", "-o", str(out)]) == 0
+    assert out.read_text().startswith("LLVM StackMap Version: 3\n")
+    # A failing run leaves the previous output untouched and no temp files.
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(ODD[:10])
+    before = out.read_bytes()
+    assert main(["dump", str(bad), "-o", str(out)]) == 1
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.bin", "odd.bin", "out.txt"]
