@@ -153,3 +153,15 @@ def test_output_file_is_written_atomically(tmp_path, blob):
     assert main(["dump", str(bad), "-o", str(out)]) == 1
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.bin", "odd.bin", "out.txt"]
+
+
+def test_quick_start_sample_matches_llvm_readobj(capsys):
+    """examples/sample.o is README's quick-start sample; its golden is LLVM's."""
+    examples = os.path.join(os.path.dirname(__file__), "..", "examples")
+    golden = open(os.path.join(examples, "sample.readobj.txt")).read()
+    assert main(["dump", os.path.join(examples, "sample.o"), "--format", "llvm-readobj"]) == 0
+    assert capsys.readouterr().out == golden[golden.index("LLVM StackMap Version:"):]
+    assert main(["dump", os.path.join(examples, "sample.o")]) == 0
+    text = capsys.readouterr().out
+    assert "Indirect [R#6 (rbp) - 24], size 8" in text
+    assert "live-outs: R#0 (rax) 8 bytes, R#5 (rdi) 8 bytes, R#7 (rsp) 8 bytes" in text
