@@ -2,17 +2,24 @@
 
 Exit status: 0 success, 1 bad input (one line on stderr naming the file, the
 problem, the field path and the offset), 2 usage error.  Never a traceback.
+
+Each command lives in a module of this package with ``add_parser(sub)`` (which
+sets ``run(args, read) -> int`` as the parser's default) and is listed in
+``COMMANDS``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from ..errors import StackMapError
-from . import dump
 
 PROG = "stackmap-construct"
+
+#: Modules of this package that each add one subcommand, in help order.
+COMMANDS = ["dump"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,7 +31,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Parse, print and build LLVM StackMap (.llvm_stackmaps v3) sections.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    dump.add_parser(sub)
+    for name in COMMANDS:
+        importlib.import_module(f"{__package__}.{name}").add_parser(sub)
     return parser
 
 
@@ -37,13 +45,15 @@ def _read(path: str) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    # The file an error is about: the command's input, when it has one.
+    subject = getattr(args, "path", None) or args.command
     try:
         return args.run(args, _read)
     except StackMapError as e:
-        print(f"{PROG}: error: {args.path}: {e.describe()}", file=sys.stderr)
+        print(f"{PROG}: error: {subject}: {e.describe()}", file=sys.stderr)
         return 1
     except OSError as e:
-        name = e.filename if e.filename is not None else args.path
+        name = e.filename if e.filename is not None else subject
         print(f"{PROG}: error: {name}: {e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
