@@ -120,8 +120,8 @@ class Items(Array):
         self.count_field = count_field
         self.min_size = min_size
 
-    def _parse(self, stream, context, path):
-        count = context[self.count_field]
+    def check_count(self, count: int, stream) -> None:
+        """Refuse a count whose smallest encoding exceeds the bytes left."""
         left = _remaining(stream)
         if count * self.min_size > left:
             raise TruncatedError(
@@ -129,6 +129,10 @@ class Items(Array):
                 f"({self.min_size} per item) but only {left} remain: data truncated or count corrupt",
                 offset=stream.tell(),
             )
+
+    def _parse(self, stream, context, path):
+        count = context[self.count_field]
+        self.check_count(count, stream)
         subcon = self.subcon
         items = []
         for i in range(count):

@@ -1,0 +1,119 @@
+"""Walk a blob field by field, following the definition in :mod:`.v3`.
+
+Where :func:`~.api.parse` gives the parsed stackmap, :func:`walk` gives every
+field on the way: its path, offset, raw bytes, value, role (value, count,
+reserved, padding) and doc line.  It interprets the same construct tree (the
+layout is not restated here), parses each leaf with the leaf's own
+construct, and reports errors exactly as ``parse`` does.  A broken blob
+yields every field before the error, then raises the error.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from construct import Construct, ConstructError, Container, Rebuild, Renamed, Struct
+
+from ..errors import PaddingError, ReservedFieldError, StackMapError
+from .constructs import AlignPad, Expect, Items, Model, _as_stackmap_error, _Field
+from .v3 import stackmap_format
+
+
+@dataclass(frozen=True)
+class FieldEvent:
+    """One field of a blob, in the order of the bytes."""
+
+    path: str  #: e.g. ``records[0].locations[1].kind``
+    offset: int  #: from the start of the walked buffer
+    raw: bytes  #: the field's bytes as stored
+    value: Any  #: the decoded value (int, LocationKind; None for padding)
+    role: str  #: "value", "count", "reserved" or "padding"
+    doc: str  #: the field's one-line doc from the definition
+
+
+def _role(leaf: Construct) -> str:
+    if isinstance(leaf, AlignPad):
+        return "padding"
+    if isinstance(leaf, Rebuild):
+        return "count"
+    if isinstance(leaf, Expect):
+        return {ReservedFieldError: "reserved", PaddingError: "padding"}.get(leaf.error, "value")
+    return "value"
+
+
+def _join(path: str, segment: str) -> str:
+    if not path or segment.startswith("["):
+        return path + segment
+    return f"{path}.{segment}"
+
+
+class _Walker:
+    def __init__(self, data: memoryview):
+        self.data = data
+        self.stream = io.BytesIO(data)
+
+    def node(self, node: Construct, context: dict, path: str, doc: str) -> Iterator[FieldEvent]:
+        """Yield the events of ``node``; return its parsed value (a plain
+        dict for blocks, the leaf value otherwise)."""
+        if isinstance(node, Model):
+            return (yield from self.node(node.subcon, context, path, doc))
+        if isinstance(node, Struct):
+            values: dict[str, Any] = {}
+            for field in node.subcons:
+                values[field.name] = yield from self.node(field, values, _join(path, field.name), field.docs or "")
+            return values
+        if isinstance(node, _Field):
+            return (yield from self.located(node.name, node.subcon, context, path, doc))
+        if isinstance(node, Renamed):
+            return (yield from self.node(node.subcon, context, path, doc or node.docs))
+        if isinstance(node, Items):
+            count = context[node.count_field]
+            node.check_count(count, self.stream)
+            items = []
+            for i in range(count):
+                item = yield from self.located(f"[{i}]", node.subcon, context, f"{path}[{i}]", doc)
+                items.append(item)
+            return items
+        return (yield from self.leaf(node, path, doc))
+
+    def located(self, segment, node, context, path, doc):
+        """Annotate failures inside ``node`` as the parser does."""
+        start = self.stream.tell()
+        try:
+            return (yield from self.node(node, context, path, doc))
+        except StackMapError as e:
+            e.add_parent(segment, start)
+            raise
+        except ConstructError as e:
+            err = _as_stackmap_error(e, node, start, False, self.stream)
+            err.add_parent(segment)
+            raise err from None
+
+    def leaf(self, node: Construct, path: str, doc: str) -> Iterator[FieldEvent]:
+        start = self.stream.tell()
+        value = node._parsereport(self.stream, Container(), path)
+        end = self.stream.tell()
+        if end > start or not isinstance(node, AlignPad):  # an absent pad is no field
+            yield FieldEvent(path, start, bytes(self.data[start:end]), value, _role(node), doc)
+        return value
+
+
+def walk(data, *, endian: str = "little") -> Iterator[FieldEvent]:
+    """Yield every field of the blobs in ``data`` (one or several
+    concatenated), in byte order.  Paths of the second and later blobs are
+    prefixed with ``#k.``.  Errors are raised after the fields before them.
+    """
+    view = memoryview(data).cast("B")
+    walker = _Walker(view)
+    fmt = stackmap_format(endian)
+    index = 0
+    while walker.stream.tell() < len(view) or index == 0:
+        prefix = f"#{index}" if index else ""
+        events = walker.node(fmt, {}, prefix, "")
+        for event in events:
+            yield event
+        index += 1
+        if len(view) == 0:
+            break
