@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from ..containers import read_container
-from ..errors import StackMapError
-from ..format import parse_all
 from ..render.json import render_json
 from ..render.readobj import render_readobj
 from ..render.text import render_text
+from .common import add_input_options, load
 from .output import write_output
 
 
@@ -16,24 +14,13 @@ def add_parser(sub) -> None:
     p.add_argument("path", metavar="PATH", help="ELF object/executable/shared object, or a raw blob ('-' for stdin)")
     p.add_argument("--format", choices=["text", "llvm-readobj", "json"], default="text",
                    help="text (default, with register names), llvm-readobj (byte-identical to llvm-readobj --stackmap), json")
-    p.add_argument("--raw", action="store_true", help="read PATH as a bare stackmap blob, not an object file")
-    p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default little)")
+    add_input_options(p)
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 
 
 def run(args, read) -> int:
-    container = read_container(read(args.path), raw=args.raw, endian=args.endian)
-    try:
-        blobs = [
-            (stackmap, section)
-            for section in container.sections
-            for stackmap in parse_all(section.data, endian=section.endian)
-        ]
-    except StackMapError as e:
-        if container.format == "raw" and not args.raw:
-            e.message += " (not an object file, so it was read as a raw stackmap blob)"
-        raise
+    container, blobs = load(read(args.path), args)
     if args.format == "llvm-readobj":
         text = "".join(render_readobj(sm) for sm, _ in blobs)
     elif args.format == "json":

@@ -6,6 +6,7 @@ from ..containers import read_container
 from ..errors import StackMapError
 from ..format.walk import walk
 from ..render.explain import render_explain
+from .common import add_input_options
 from .output import write_output
 
 
@@ -29,8 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--range", metavar="A:B", type=parse_range,
                    help="only fields overlapping bytes A (inclusive) to B (exclusive) of the section; 0x-hex allowed")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="leave out each field's doc line")
-    p.add_argument("--raw", action="store_true", help="read PATH as a bare stackmap blob")
-    p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default little)")
+    add_input_options(p)
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 

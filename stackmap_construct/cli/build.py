@@ -1,0 +1,45 @@
+"""``stackmap-construct build INPUT.json -o OUT``: the JSON form back to a blob."""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import BuildError
+from ..format import build
+from ..model import from_dict
+from .output import write_output
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("build", help="encode the JSON form (one stackmap, or dump's {\"stackmaps\": [...]}) as a blob")
+    p.add_argument("path", metavar="INPUT", help="JSON file ('-' for stdin)")
+    p.add_argument("-o", "--output", metavar="OUT", required=True, help="blob to write ('-' for stdout), atomically")
+    p.add_argument("--endian", choices=["little", "big"],
+                   help="byte order (default: each stackmap's \"endian\" key, else little)")
+    p.set_defaults(run=run)
+
+
+def run(args, read) -> int:
+    try:
+        doc = json.loads(read(args.path))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BuildError(f"not valid JSON: {e}") from None
+    if isinstance(doc, dict) and "stackmaps" in doc:
+        entries, prefix = doc["stackmaps"], "stackmaps"
+        if not isinstance(entries, list):
+            raise BuildError("\"stackmaps\" must be a list", path="stackmaps")
+    else:
+        entries, prefix = [doc], None
+    blobs = []
+    for i, entry in enumerate(entries):
+        endian = args.endian or (entry.get("endian") if isinstance(entry, dict) else None) or "little"
+        if endian not in ("little", "big"):
+            raise BuildError(f"endian must be \"little\" or \"big\", got {endian!r}", path="endian")
+        try:
+            blobs.append(build(from_dict(entry), endian=endian))
+        except BuildError as e:
+            if prefix:
+                e.add_parent(f"{prefix}[{i}]")
+            raise
+    write_output(args.output, b"".join(blobs))
+    return 0

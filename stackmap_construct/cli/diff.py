@@ -1,0 +1,37 @@
+"""``stackmap-construct diff A B``: structural difference; exit 1 when they differ."""
+
+from __future__ import annotations
+
+from ..diff import diff_stackmaps
+from .common import add_input_options, load
+from .output import write_output
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("diff", help="structural difference of the stackmaps of two files (exit 1 when different)")
+    p.add_argument("path", metavar="A", help="first object file or raw blob")
+    p.add_argument("other", metavar="B", help="second object file or raw blob")
+    add_input_options(p)
+    p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
+    p.set_defaults(run=run)
+
+
+def _names(section, count: int):
+    symbols = getattr(section, "function_symbols", None)
+    return list(symbols)[:count] if symbols else None
+
+
+def run(args, read) -> int:
+    ca, blobs_a = load(read(args.path), args)
+    args.path = args.other  # errors from here on are about B
+    cb, blobs_b = load(read(args.other), args)
+    lines = []
+    if len(blobs_a) != len(blobs_b):
+        lines.append(f"stackmaps: A has {len(blobs_a)}, B has {len(blobs_b)}")
+    for i, ((a, sa), (b, sb)) in enumerate(zip(blobs_a, blobs_b)):
+        prefix = f"stackmap #{i}: " if max(len(blobs_a), len(blobs_b)) > 1 else ""
+        for line in diff_stackmaps(a, b, names_a=_names(sa, len(a.functions)),
+                                   names_b=_names(sb, len(b.functions)), arch=ca.arch or cb.arch):
+            lines.append(prefix + line)
+    write_output(args.output, "".join(line + "\n" for line in lines))
+    return 1 if lines else 0

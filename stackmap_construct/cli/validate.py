@@ -1,0 +1,41 @@
+"""``stackmap-construct validate PATH``: structural errors and semantic
+findings, one per line with path and offset; exit 1 when any error."""
+
+from __future__ import annotations
+
+from ..errors import StackMapError
+from ..validate import validate
+from .common import add_input_options, load
+from .output import write_output
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("validate", help="check a file's stackmaps: structure, counts, constant indices, registers")
+    p.add_argument("path", metavar="PATH", help="object file or raw blob ('-' for stdin)")
+    add_input_options(p)
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p.add_argument("--arch", help="architecture for register checks of a raw blob (x86_64, aarch64, ppc64, s390x)")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout (atomically)")
+    p.set_defaults(run=run)
+
+
+def run(args, read) -> int:
+    try:
+        container, blobs = load(read(args.path), args)
+    except StackMapError as e:
+        # A structural error is a finding too: report it in the same form.
+        write_output(args.output, f"error: structure: {e.describe()}\n")
+        return 1
+    arch = args.arch or container.arch
+    linked = container.kind in ("executable", "shared object")
+    lines, errors, warnings = [], 0, 0
+    for i, (sm, section) in enumerate(blobs):
+        prefix = f"stackmap #{i}: " if len(blobs) > 1 else ""
+        resolved = getattr(section, "resolved_functions", None)
+        for f in validate(sm, arch=arch, linked=linked, resolved_functions=resolved, endian=section.endian):
+            lines.append(prefix + f.describe())
+            errors += f.severity == "error"
+            warnings += f.severity == "warning"
+    lines.append(f"{args.path}: {len(blobs)} stackmap(s), {errors} error(s), {warnings} warning(s)")
+    write_output(args.output, "\n".join(lines) + "\n")
+    return 1 if errors or (args.strict and warnings) else 0
