@@ -1,11 +1,29 @@
-"""Pieces several commands share: reading a file's stackmaps."""
+"""Pieces several commands share: reading a file's stackmaps and naming
+their functions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..containers import Container, Section, read_container
 from ..errors import StackMapError
-from ..format import parse_all
+from ..format import build, parse_all
 from ..model import StackMap
+from ..symbols import FunctionTarget, resolve_functions
+
+
+@dataclass
+class Blob:
+    """One stackmap of a file, with the section it sits in and what each of
+    its function records points at."""
+
+    stackmap: StackMap
+    section: Section
+    targets: list[FunctionTarget]
+
+    @property
+    def symbols(self) -> list[str | None]:
+        return [t.symbol for t in self.targets]
 
 
 def add_input_options(p) -> None:
@@ -14,17 +32,20 @@ def add_input_options(p) -> None:
     p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default little)")
 
 
-def load(data: bytes, args) -> tuple[Container, list[tuple[StackMap, Section]]]:
+def load(data: bytes, args) -> tuple[Container, list[Blob]]:
     """The container of ``data`` and every stackmap blob in it, in order."""
     container = read_container(data, raw=args.raw, endian=args.endian)
-    try:
-        blobs = [
-            (stackmap, section)
-            for section in container.sections
-            for stackmap in parse_all(section.data, endian=section.endian)
-        ]
-    except StackMapError as e:
-        if container.format == "raw" and not args.raw:
-            e.message += " (not an object file, so it was read as a raw stackmap blob)"
-        raise
+    blobs = []
+    for section in container.sections:
+        try:
+            stackmaps = parse_all(section.data, endian=section.endian)
+        except StackMapError as e:
+            if container.format == "raw" and not args.raw:
+                e.message += " (not an object file, so it was read as a raw stackmap blob)"
+            raise
+        offset = 0
+        for i, sm in enumerate(stackmaps):
+            if i:  # blobs follow each other; each is as long as its encoding
+                offset += len(build(stackmaps[i - 1], endian=section.endian))
+            blobs.append(Blob(sm, section, resolve_functions(container, section, sm, offset)))
     return container, blobs

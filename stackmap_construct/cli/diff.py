@@ -16,11 +16,6 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _names(section, count: int):
-    symbols = getattr(section, "function_symbols", None)
-    return list(symbols)[:count] if symbols else None
-
-
 def run(args, read) -> int:
     ca, blobs_a = load(read(args.path), args)
     args.path = args.other  # errors from here on are about B
@@ -28,10 +23,10 @@ def run(args, read) -> int:
     lines = []
     if len(blobs_a) != len(blobs_b):
         lines.append(f"stackmaps: A has {len(blobs_a)}, B has {len(blobs_b)}")
-    for i, ((a, sa), (b, sb)) in enumerate(zip(blobs_a, blobs_b)):
+    for i, (a, b) in enumerate(zip(blobs_a, blobs_b)):
         prefix = f"stackmap #{i}: " if max(len(blobs_a), len(blobs_b)) > 1 else ""
-        for line in diff_stackmaps(a, b, names_a=_names(sa, len(a.functions)),
-                                   names_b=_names(sb, len(b.functions)), arch=ca.arch or cb.arch):
+        for line in diff_stackmaps(a.stackmap, b.stackmap, names_a=a.symbols, names_b=b.symbols,
+                                   arch=ca.arch or cb.arch):
             lines.append(prefix + line)
     write_output(args.output, "".join(line + "\n" for line in lines))
     return 1 if lines else 0

@@ -22,9 +22,9 @@ def add_parser(sub) -> None:
 def run(args, read) -> int:
     container, blobs = load(read(args.path), args)
     if args.format == "llvm-readobj":
-        text = "".join(render_readobj(sm) for sm, _ in blobs)
+        text = "".join(render_readobj(b.stackmap) for b in blobs)
     elif args.format == "json":
-        text = render_json((sm, section.endian) for sm, section in blobs)
+        text = render_json((b.stackmap, b.section.endian, b.targets) for b in blobs)
     else:
         head = f"{args.path}: {container.format}"
         if container.kind:
@@ -34,8 +34,8 @@ def run(args, read) -> int:
         endians = sorted({s.endian for s in container.sections})
         head += f", {'/'.join(endians)}-endian, {len(blobs)} stackmap{'s' if len(blobs) != 1 else ''}\n"
         text = head + "".join(
-            render_text(sm, arch=container.arch, title=f"stackmap #{i} ({section.name})")
-            for i, (sm, section) in enumerate(blobs)
+            render_text(b.stackmap, arch=container.arch, title=f"stackmap #{i} ({b.section.name})", targets=b.targets)
+            for i, b in enumerate(blobs)
         )
     write_output(args.output, text)
     return 0

@@ -27,12 +27,12 @@ def run(args, read) -> int:
         write_output(args.output, f"error: structure: {e.describe()}\n")
         return 1
     arch = args.arch or container.arch
-    linked = container.kind in ("executable", "shared object")
     lines, errors, warnings = [], 0, 0
-    for i, (sm, section) in enumerate(blobs):
+    for i, b in enumerate(blobs):
         prefix = f"stackmap #{i}: " if len(blobs) > 1 else ""
-        resolved = getattr(section, "resolved_functions", None)
-        for f in validate(sm, arch=arch, linked=linked, resolved_functions=resolved, endian=section.endian):
+        resolved = [t.address is not None and t.address != 0 for t in b.targets]
+        for f in validate(b.stackmap, arch=arch, linked=container.linked, resolved_functions=resolved,
+                          endian=b.section.endian):
             lines.append(prefix + f.describe())
             errors += f.severity == "error"
             warnings += f.severity == "warning"

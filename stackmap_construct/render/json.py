@@ -1,21 +1,33 @@
 """The ``dump --format json`` document: ``{"stackmaps": [...]}``, one entry
 per blob, each the plain-data form of :func:`stackmap_construct.to_dict`
-plus ``"endian"``."""
+plus ``"endian"``, a ``"symbol"`` on each function (null when unknown) and
+an ``"address"`` on each record (its function's address plus the instruction
+offset; null when the function's address is not known, as in objects)."""
 
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from ..model import StackMap, to_dict
+from ..symbols import FunctionTarget
 
 
-def stackmap_entry(stackmap: StackMap, endian: str) -> dict:
+def stackmap_entry(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget] | None = None) -> dict:
     entry = to_dict(stackmap)
     entry["endian"] = endian
+    targets = list(targets or [])
+    for i, fn in enumerate(entry["functions"]):
+        fn["symbol"] = targets[i].symbol if i < len(targets) else None
+    index = 0
+    for fi, (_, records) in enumerate(stackmap.records_by_function()):
+        base = targets[fi].address if fi < len(targets) else None
+        for r in records:
+            entry["records"][index]["address"] = base + r.instruction_offset if base is not None else None
+            index += 1
     return entry
 
 
-def render_json(blobs: Iterable[tuple[StackMap, str]]) -> str:
-    doc = {"stackmaps": [stackmap_entry(sm, endian) for sm, endian in blobs]}
+def render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]) -> str:
+    doc = {"stackmaps": [stackmap_entry(sm, endian, targets) for sm, endian, targets in blobs]}
     return json.dumps(doc, indent=2) + "\n"

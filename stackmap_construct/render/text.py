@@ -4,8 +4,11 @@ grouped under the function they belong to."""
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from ..registers import register_name
+from ..symbols import FunctionTarget
 
 
 def _reg(arch: str | None, regnum: int) -> str:
@@ -38,22 +41,31 @@ def _stack_size(n: int) -> str:
     return "dynamic (0xffffffffffffffff)" if n == DYNAMIC_STACK_SIZE else str(n)
 
 
-def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap") -> str:
+def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap",
+                targets: Sequence[FunctionTarget] | None = None) -> str:
     nf, nc, nr = len(stackmap.functions), len(stackmap.constants), len(stackmap.records)
     out = [f"{title}: version {stackmap.version}, {nf} functions, {nc} constants, {nr} records"]
     if stackmap.constants:
         out.append("  constants:")
         out.extend(f"    #{i}: {c} (0x{c:x})" for i, c in enumerate(stackmap.constants))
+    targets = list(targets or [])
     for fi, (fn, records) in enumerate(stackmap.records_by_function()):
+        target = targets[fi] if fn is not None and fi < len(targets) else None
+        base = target.address if target else None
         if fn is None:
             out.append(f"  records not covered by any function's record count ({len(records)}):")
         else:
+            name = f" {target.symbol}" if target and target.symbol else ""
+            address = f"0x{fn.address:x}"
+            if base is not None and base != fn.address:
+                address += f" (relocated: 0x{base:x})"
             out.append(
-                f"  function #{fi}: address 0x{fn.address:x}, stack size {_stack_size(fn.stack_size)}, "
+                f"  function #{fi}{name}: address {address}, stack size {_stack_size(fn.stack_size)}, "
                 f"{fn.record_count} records"
             )
         for r in records:
-            out.append(f"    record id {r.patchpoint_id} at offset 0x{r.instruction_offset:x} ({r.instruction_offset}):")
+            at = f" = 0x{base + r.instruction_offset:x}" if base is not None else ""
+            out.append(f"    record id {r.patchpoint_id} at offset 0x{r.instruction_offset:x} ({r.instruction_offset}){at}:")
             for li, loc in enumerate(r.locations):
                 out.append(f"      location {li}: {describe_location(stackmap, loc, arch)}, size {loc.size}")
             if r.live_outs:
