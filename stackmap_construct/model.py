@@ -176,6 +176,7 @@ def from_dict(data: dict[str, Any]) -> StackMap:
     records = []
     for i, r in enumerate(_list(data, "records", "")):
         p = f"records[{i}]"
+        patchpoint_id, instruction_offset = _int(r, "patchpoint_id", p), _int(r, "instruction_offset", p)
         locations = []
         for j, loc in enumerate(_list(r, "locations", p)):
             lp = f"{p}.locations[{j}]"
@@ -191,6 +192,6 @@ def from_dict(data: dict[str, Any]) -> StackMap:
         for j, lo in enumerate(_list(r, "live_outs", p)):
             lp = f"{p}.live_outs[{j}]"
             live_outs.append(LiveOut(_int(lo, "dwarf_regnum", lp), _int(lo, "size", lp)))
-        records.append(Record(_int(r, "patchpoint_id", p), _int(r, "instruction_offset", p), locations, live_outs))
+        records.append(Record(patchpoint_id, instruction_offset, locations, live_outs))
     version = data.get("version", 3) if isinstance(data, dict) else 3
     return StackMap(version, functions, constants, records)

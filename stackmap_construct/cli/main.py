@@ -43,17 +43,21 @@ def _read(path: str) -> bytes:
         return f.read()
 
 
+def _subject(args) -> str:
+    """The file an error is about: the input the command was reading (a
+    command reading several updates ``args.path`` as it goes)."""
+    return getattr(args, "path", None) or args.command
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    # The file an error is about: the command's input, when it has one.
-    subject = getattr(args, "path", None) or args.command
     try:
         return args.run(args, _read)
     except StackMapError as e:
-        print(f"{PROG}: error: {subject}: {e.describe()}", file=sys.stderr)
+        print(f"{PROG}: error: {_subject(args)}: {e.describe()}", file=sys.stderr)
         return 1
     except OSError as e:
-        name = e.filename if e.filename is not None else subject
+        name = e.filename if e.filename is not None else _subject(args)
         print(f"{PROG}: error: {name}: {e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
