@@ -36,6 +36,9 @@ def _ppc64() -> dict[int, str]:
     names.update({65: "lr", 66: "ctr", 76: "xer", 109: "vrsave"})
     names.update({68 + i: f"cr{i}" for i in range(8)})
     names.update({77 + i: f"v{i}" for i in range(32)})
+    # For a 32-bit value in GPR n, LLVM 14 writes the DWARF number of the SPE
+    # register that contains it, 1200+n (the 32-bit GPRs have none of their own).
+    names.update({1200 + i: f"r{i}" for i in range(32)})
     return names
 
 
