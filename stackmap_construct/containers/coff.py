@@ -57,8 +57,31 @@ symbol_record = Struct(
 
 relocation_record = Struct("virtual_address" / Int32ul, "symbol_table_index" / Int32ul, "type" / Int16ul)
 
-# The PE32+ optional header, as far as the image base.
-optional_header_64 = Struct("magic" / Const(0x20B, Int16ul), "_skip" / Bytes(22), "image_base" / Int64ul)
+# The PE32+ optional header: the image base, and the export table's place
+# (data directory 0).
+optional_header_64 = Struct(
+    "magic" / Const(0x20B, Int16ul),
+    "_standard" / Bytes(22),
+    "image_base" / Int64ul,
+    "_windows" / Bytes(76),
+    "number_of_rva_and_sizes" / Int32ul,
+    "export_table_rva" / Int32ul,
+    "export_table_size" / Int32ul,
+)
+
+export_directory = Struct(
+    "characteristics" / Int32ul,
+    "time_date_stamp" / Int32ul,
+    "major_version" / Int16ul,
+    "minor_version" / Int16ul,
+    "name_rva" / Int32ul,
+    "ordinal_base" / Int32ul,
+    "number_of_functions" / Int32ul,
+    "number_of_names" / Int32ul,
+    "address_table_rva" / Int32ul,
+    "name_pointer_rva" / Int32ul,
+    "ordinal_table_rva" / Int32ul,
+)
 
 
 def _name(raw: bytes, strings: bytes) -> str:
@@ -95,10 +118,12 @@ def _read(data: bytes) -> Container:
     if arch is None:
         raise ContainerError(f"unsupported COFF machine 0x{header.machine:x} (x86-64 and arm64 are supported)")
     opt = start + file_header.sizeof()
+    optional = None
     if image:
         if header.size_of_optional_header < optional_header_64.sizeof():
             raise ContainerError("PE image without a PE32+ optional header (only 64-bit images are supported)")
-        image_base = optional_header_64.parse(data[opt:]).image_base
+        optional = optional_header_64.parse(data[opt:])
+        image_base = optional.image_base
     table_at = opt + header.size_of_optional_header
     headers = [section_header.parse(data[table_at + 40 * i:]) for i in range(header.number_of_sections)]
 
@@ -120,6 +145,11 @@ def _read(data: bytes) -> Container:
             # Objects: offset in section; images: the function's address.
             value = rec.value + (image_base + headers[rec.section_number - 1].virtual_address if image else 0)
             functions.append(Symbol(name, value, section))
+
+    if optional is not None and optional.number_of_rva_and_sizes and optional.export_table_rva:
+        # A stripped image still names its exported functions.
+        known = {f.value for f in functions}
+        functions += [f for f in _exports(data, headers, optional) if f.value not in known]
 
     found = []
     for h, name in zip(headers, names):
@@ -160,4 +190,26 @@ def _relocations(data: bytes, h, arch: str, by_index) -> list[Relocation]:
         is_section = rec is not None and rec.storage_class == _STATIC and rec.value == 0 and name == section \
             and rec.type & 0xF0 != _FUNCTION_TYPE
         out.append(Relocation(r.virtual_address, names.get(r.type, str(r.type)), name, None, is_section))
+    return out
+
+
+def _exports(data: bytes, headers, optional) -> list[Symbol]:
+    """The named exports of a PE image, as function symbols."""
+
+    def at(rva: int) -> int:
+        for h in headers:
+            if h.virtual_address <= rva < h.virtual_address + max(h.virtual_size, h.size_of_raw_data):
+                return h.pointer_to_raw_data + rva - h.virtual_address
+        raise ContainerError(f"export table RVA 0x{rva:x} lies in no section")
+
+    directory = export_directory.parse(data[at(optional.export_table_rva):])
+    start, end = optional.export_table_rva, optional.export_table_rva + optional.export_table_size
+    out = []
+    for i in range(directory.number_of_names):
+        name_rva = int.from_bytes(data[at(directory.name_pointer_rva + 4 * i):][:4], "little")
+        ordinal = int.from_bytes(data[at(directory.ordinal_table_rva + 2 * i):][:2], "little")
+        rva = int.from_bytes(data[at(directory.address_table_rva + 4 * ordinal):][:4], "little")
+        if start <= rva < end:  # a forwarder ("OTHER.dll.name"), not code here
+            continue
+        out.append(Symbol(_cstring(data, at(name_rva)), optional.image_base + rva, None))
     return out
