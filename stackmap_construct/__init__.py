@@ -12,6 +12,7 @@ from .errors import (
     ContainerError,
     PaddingError,
     ReservedFieldError,
+    SemanticsError,
     StackMapError,
     TrailingDataError,
     TruncatedError,
@@ -36,5 +37,5 @@ __all__ = [
     "parse", "parse_all", "build", "stackmap_format", "to_dict", "from_dict",
     "StackMap", "Function", "Record", "Location", "LiveOut", "LocationKind", "DYNAMIC_STACK_SIZE",
     "StackMapError", "TruncatedError", "UnsupportedVersionError", "ReservedFieldError",
-    "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError",
+    "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError",
 ]

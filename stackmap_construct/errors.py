@@ -89,3 +89,15 @@ class BuildError(StackMapError):
 class ContainerError(StackMapError):
     """The file cannot be read as the container it claims to be, or holds no
     stackmap section."""
+
+
+class SemanticsError(StackMapError):
+    """A stackmap cannot be mapped onto WebAssembly value semantics: one of
+    the rules of wasmer's ``populate_msm`` or of its driver fails, or a
+    registry / state map in its JSON form is malformed.  ``rule`` names the
+    rule (e.g. ``"stack-size"``); ``path`` points at the record, location,
+    size record or registry entry concerned."""
+
+    def __init__(self, message: str, *, rule: str = "", path: str = "", offset: int | None = None):
+        super().__init__(f"{rule}: {message}" if rule else message, path=path, offset=offset)
+        self.rule = rule
