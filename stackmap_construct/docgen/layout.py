@@ -14,11 +14,12 @@ Anything in the definition this module does not understand is a
 
 from __future__ import annotations
 
+import io
 import itertools
 import struct
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
-from typing import Optional
+from typing import Any, Optional
 
 from construct import Construct, Container, FormatField, Rebuild, Renamed, Struct
 
@@ -88,6 +89,11 @@ class Field:
     element: Optional["Block"] = None  #: for an array of blocks
     min_item_size: Optional[int] = None  #: for an array: Items.min_size as declared in v3.py
     alignment: Optional[int] = None  #: for a pad
+    #: for the kind: the values the adapter accepts and what it decodes them to
+    #: (an enum member), asked of the adapter itself
+    enum_values: Optional[dict[int, Any]] = None
+    #: the StackMapError subclass the definition raises for a bad kind or a non-zero pad
+    error: Optional[str] = None
     pad_rule: Optional[str] = None  #: for a pad: when it occurs, in words
     size: Optional[int] = None  #: fixed size in bytes, None when variable
     size_text: str = ""
@@ -132,6 +138,32 @@ def _doc(sc: Construct) -> str:
         if not isinstance(sc, (_Field, Renamed)):
             return ""
         sc = sc.subcon
+
+
+def _probe_kinds(f: Field) -> tuple[dict[int, Any], str]:
+    """Every value the kind adapter accepts, and the error it raises for one
+    it does not."""
+    values: dict[int, Any] = {}
+    error = None
+    for n in range(1 << (8 * f.int_type.size)):
+        try:
+            values[n] = f.construct._decode(n, Container(), "")
+        except Exception as e:  # noqa: BLE001 - we want the class the definition raises
+            error = type(e).__name__
+    if not values or error is None:
+        raise DocGenError(f"{f.name}: the kind adapter accepts {'no' if not values else 'every'} value")
+    return values, error
+
+
+def _probe_pad(f: Field) -> str:
+    """The error an alignment pad raises when it is not zero."""
+    stream = io.BytesIO(bytes(1) + b"\x01" * f.alignment)  # one byte in: the pad runs to the boundary
+    stream.seek(1)
+    try:
+        f.construct._parse(stream, Container(), "")
+    except Exception as e:  # noqa: BLE001
+        return type(e).__name__
+    raise DocGenError(f"{f.name}: a non-zero pad is not refused")
 
 
 # Position of a field inside its block, modulo the alignment, as an affine
@@ -211,6 +243,7 @@ def _describe_block(little: Construct, big: Construct, blocks: dict[str, Block])
         elif isinstance(lc, KindAdapter):
             f.role = "kind"
             f.int_type = _int_type(lc.subcon, bc.subcon)
+            f.enum_values, f.error = _probe_kinds(f)
         elif isinstance(lc, FormatField):
             f.role = "int"
             f.int_type = _int_type(lc, bc)
@@ -242,6 +275,7 @@ def _describe_block(little: Construct, big: Construct, blocks: dict[str, Block])
         elif isinstance(lc, AlignPad):
             f.role = "pad"
             f.alignment = lc.alignment
+            f.error = _probe_pad(f)
             if pos is None:
                 raise DocGenError(f"{block.name}.{name}: alignment after a variable-size array of variable-size items")
             f.pad_rule, most, sizes = _pad_rule(pos, lc.alignment)

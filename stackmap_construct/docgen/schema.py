@@ -30,7 +30,7 @@ def _int(t: IntType) -> dict[str, Any]:
 
 def _property(f: Field, block: Block) -> dict[str, Any]:
     if f.role == "kind":
-        prop = {"enum": [k.name for k in sorted(LocationKind, key=int)]}
+        prop = {"enum": [member.name for member in f.enum_values.values()]}
     elif f.role == "expect":
         prop = {"type": "integer", "const": f.expect_value}
     elif f.role == "int":
@@ -159,8 +159,10 @@ def _object(block: Block, required: set[str]) -> dict[str, Any]:
         "required": order,
         "additionalProperties": False,
     }
-    if block.name == "StackMap" and "version" not in required:
-        props["version"]["default"] = props["version"]["const"]
+    for name in block.model_names:  # a fixed value from_dict lets you leave out
+        f = block.field(name)
+        if f.role == "expect" and name not in required:
+            props[name]["default"] = f.expect_value
     return obj
 
 
