@@ -50,7 +50,8 @@ def diff_stackmaps(
     *,
     names_a: Sequence[str | None] | None = None,
     names_b: Sequence[str | None] | None = None,
-    arch: str | None = None,
+    arch_a: str | None = None,
+    arch_b: str | None = None,
 ) -> list[str]:
     """Human-readable differences, one per line; [] when equivalent."""
     out: list[str] = []
@@ -89,8 +90,8 @@ def diff_stackmaps(
             out.append(f"{label}: {len(x.locations)} locations -> {len(y.locations)}")
         for i, (lx, ly) in enumerate(zip(x.locations, y.locations)):
             if _loc(a, lx) != _loc(b, ly):
-                out.append(f"{label}: location {i}: {describe_location(a, lx, arch)}, size {lx.size}"
-                           f" -> {describe_location(b, ly, arch)}, size {ly.size}")
+                out.append(f"{label}: location {i}: {describe_location(a, lx, arch_a)}, size {lx.size}"
+                           f" -> {describe_location(b, ly, arch_b)}, size {ly.size}")
         lives_x = [(lo.dwarf_regnum, lo.size) for lo in x.live_outs]
         lives_y = [(lo.dwarf_regnum, lo.size) for lo in y.live_outs]
         if lives_x != lives_y:

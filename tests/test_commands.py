@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 
 import pytest
 
@@ -168,3 +169,16 @@ def test_diff_error_names_the_bad_file(tmp_path, capsys):
     bad = write(tmp_path, "bad.bin", EVEN[:20])
     assert main(["diff", good, bad]) == 1
     assert capsys.readouterr().err.startswith(f"stackmap-construct: error: {bad}: ")
+
+
+def test_diff_names_each_sides_registers_by_its_own_architecture(capsys):
+    data = pathlib.Path(__file__).parent / "data"
+    a = data / "x86_64-linux-gnu" / "stackmap_register_widths.o"
+    b = data / "aarch64-linux-gnu" / "stackmap_register_widths.o"
+    assert main(["diff", str(a), str(b)]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if ": location " in line]
+    assert lines
+    for line in lines:
+        before, after = line.split(" -> ")
+        assert not re.search(r"\((x\d+|v\d+|sp)\)", before), line  # x86-64 names on A's side
+        assert not re.search(r"\((r[a-d]x|r[sd]i|r[sb]p|xmm\d+|r\d+)\)", after), line  # AArch64 names on B's

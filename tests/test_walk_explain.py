@@ -83,3 +83,13 @@ def test_explain_range_and_register_names(capsys):
     assert [line.split()[0] for line in lines] == ["0x000058", "0x000059", "0x00005a", "0x00005c", "0x00005e"]
     assert "3 (rbx)" in lines[3]
     assert "# DWARF register number" in lines[3]
+
+
+def test_explain_names_no_register_for_constants(capsys):
+    sample = pathlib.Path(__file__).parent.parent / "examples" / "sample.o"
+    assert main(["explain", str(sample), "--range", "0x70:0x88", "--no-docs"]) == 0
+    lines = {next(t for t in line.split() if t.startswith("records")): line
+             for line in capsys.readouterr().out.splitlines()[2:]}
+    # records[0].locations[2] is Constant -1, [3] ConstantIndex: R#0 is unused there.
+    assert lines["records[0].locations[2].dwarf_regnum"].split()[-1] == "0"
+    assert lines["records[0].locations[3].dwarf_regnum"].split()[-1] == "0"

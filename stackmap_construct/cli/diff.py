@@ -26,7 +26,7 @@ def run(args, read) -> int:
     for i, (a, b) in enumerate(zip(blobs_a, blobs_b)):
         prefix = f"stackmap #{i}: " if max(len(blobs_a), len(blobs_b)) > 1 else ""
         for line in diff_stackmaps(a.stackmap, b.stackmap, names_a=a.symbols, names_b=b.symbols,
-                                   arch=ca.arch or cb.arch):
+                                   arch_a=ca.arch, arch_b=cb.arch):
             lines.append(prefix + line)
     write_output(args.output, "".join(line + "\n" for line in lines))
     return 1 if lines else 0
