@@ -107,9 +107,13 @@ def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, st
 
     frame_regs = FRAME_REGISTERS.get(arch or "")
     seen: Counter = Counter()
-    function_of = [fi for fi, fn in enumerate(stackmap.functions) for _ in range(fn.record_count)]
+    # The function of each record, from the record counts; walked group by
+    # group, since a corrupt count can be far larger than the records.
+    function_of: list[int | None] = []
+    for fi, (fn, records) in enumerate(stackmap.records_by_function()):
+        function_of.extend([fi if fn is not None else None] * len(records))
     for ri, rec in enumerate(stackmap.records):
-        key = (function_of[ri] if ri < len(function_of) else None, rec.instruction_offset, rec.patchpoint_id)
+        key = (function_of[ri], rec.instruction_offset, rec.patchpoint_id)
         seen[key] += 1
         if seen[key] == 2:
             yield ("duplicate-record",

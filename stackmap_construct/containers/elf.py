@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.descriptions import describe_reloc_type
@@ -32,7 +33,7 @@ _KIND = {"ET_REL": "relocatable", "ET_EXEC": "executable", "ET_DYN": "shared obj
 def read_elf(data: bytes) -> Container:
     try:
         return _read(ELFFile(io.BytesIO(data)))
-    except (ELFError, ValueError, KeyError, AssertionError, IndexError) as e:
+    except (ELFError, ValueError, KeyError, AssertionError, IndexError, OverflowError, struct.error) as e:
         # pyelftools reports malformed files with several exception types.
         raise ContainerError(f"malformed ELF file: {e}") from None
 
