@@ -17,3 +17,16 @@ def llc() -> str:
 @pytest.fixture
 def llvm_readobj() -> str:
     return require("llvm-readobj")
+
+
+# -- the two implementations of parse / parse_all / build ---------------------
+# Format test modules say ``pytestmark = pytest.mark.usefixtures("format_backend")``:
+# each of their tests then runs once with the fast path (the default) and once
+# with the construct definition alone.
+
+@pytest.fixture(params=["fast", "construct"], scope="module")
+def format_backend(request):
+    from stackmap_construct.format.api import backend
+
+    with backend(request.param):
+        yield request.param

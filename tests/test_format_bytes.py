@@ -28,6 +28,9 @@ from stackmap_construct import (
     parse_all,
 )
 
+# Every test here runs against both implementations (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("format_backend")
+
 # One function, one large constant, one record with ONE location (odd: the
 # u32 alignment pad is present) and one live-out (the record ends aligned).
 ODD = bytes.fromhex(

@@ -16,6 +16,9 @@ from stackmap_construct import build, parse
 from stackmap_construct.cli.main import main
 from stackmap_construct.containers import read_container
 
+# Every test here runs against both implementations (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("format_backend")
+
 TRIPLES = ["x86_64-linux-gnu", "aarch64-linux-gnu", "powerpc64-unknown-linux-gnu", "s390x-linux-gnu"]
 
 

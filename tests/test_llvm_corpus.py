@@ -1,6 +1,9 @@
 """The fixture corpus made by LLVM 14 (tests/data/regenerate.sh): objects
 from llc for several targets, and llvm-readobj's output for each as golden.
 
+# Every test here runs against both implementations (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("format_backend")
+
 For every fixture: our parse equals llvm-readobj's values field by field,
 ``dump --format llvm-readobj`` equals llvm-readobj's block byte for byte,
 and ``build(parse(x)) == x``.

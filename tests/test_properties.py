@@ -7,6 +7,9 @@ from hypothesis import strategies as st
 from stackmap_construct import StackMapError, build, from_dict, parse, parse_all, to_dict
 from stackmap_construct.strategies import stackmaps
 
+# Every test here runs against both implementations (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("format_backend")
+
 ENDIANS = pytest.mark.parametrize("endian", ["little", "big"])
 
 

@@ -8,6 +8,7 @@ import struct
 from elftools.common.exceptions import ELFError
 from elftools.elf.descriptions import describe_reloc_type
 from elftools.elf.elffile import ELFFile
+from elftools.elf.enums import ENUM_ST_SHNDX
 from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import SymbolTableSection
 
@@ -84,35 +85,113 @@ def _functions(elf: ELFFile) -> list[Symbol]:
     if not isinstance(table, SymbolTableSection):
         return []
     out = []
-    for sym in table.iter_symbols():
-        if sym["st_info"]["type"] != "STT_FUNC" or not sym.name:
+    sections = _SectionNames(elf)
+    for name, value, size, info, shndx in _Symbols.of(elf, table).entries:
+        if info & 0xF != _STT_FUNC or not name:
             continue
-        shndx = sym["st_shndx"]
-        section = elf.get_section(shndx).name if isinstance(shndx, int) else None
-        out.append(Symbol(sym.name, sym["st_value"], section, sym["st_size"]))
+        out.append(Symbol(name, value, sections.of_index(shndx), size))
     return out
 
 
-def _symbol(elf: ELFFile, table, index: int) -> tuple[str | None, bool]:
+# Symbol and relocation tables are read in bulk (struct.iter_unpack over the
+# section's bytes, the entry layouts of the ELF specification) rather than
+# entry by entry through pyelftools, which takes ~50 µs per entry: a large
+# object has tens of thousands of function symbols and stackmap relocations.
+_STT_FUNC, _STT_SECTION = 2, 3
+_SYM_FORMAT = {32: ("IIIBBH", (0, 1, 2, 3, 5)), 64: ("IBBHQQ", (0, 4, 5, 1, 3))}  # -> name, value, size, info, shndx
+_REL_FORMAT = {(32, False): "II", (32, True): "IIi", (64, False): "QQ", (64, True): "QQq"}
+
+
+class _SectionNames:
+    """Section names by index, as pyelftools reports st_shndx: None for the
+    special indices it names (SHN_UNDEF, SHN_ABS, ...)."""
+
+    def __init__(self, elf: ELFFile):
+        self.elf = elf
+        self.names: dict[int, str | None] = {value: None for value in ENUM_ST_SHNDX.values()}
+
+    def of_index(self, index: int) -> str | None:
+        if index not in self.names:
+            self.names[index] = self.elf.get_section(index).name
+        return self.names[index]
+
+
+class _Symbols:
+    """Every entry of a symbol table: (name, value, size, info, shndx)."""
+
+    def __init__(self, elf: ELFFile, table: SymbolTableSection):
+        fmt, order = _SYM_FORMAT[elf.elfclass]
+        fmt = ("<" if elf.little_endian else ">") + fmt
+        data = table.data()
+        size = struct.calcsize(fmt)
+        data = data[:len(data) - len(data) % size]
+        strings = elf.get_section(table["sh_link"]).data()
+        entries = []
+        for fields in struct.iter_unpack(fmt, data):
+            name_at, value, size_, info, shndx = (fields[i] for i in order)
+            end = strings.find(b"\0", name_at)
+            raw = strings[name_at:end if end >= 0 else len(strings)]
+            entries.append((raw.decode("utf-8", errors="replace") if raw else "", value, size_, info, shndx))
+        self.entries = entries
+
+    @classmethod
+    def of(cls, elf: ELFFile, table: SymbolTableSection) -> "_Symbols":
+        # Read once per section object (one per relocation section's walk).
+        cached = getattr(table, "_stackmap_construct_symbols", None)
+        if cached is None:
+            cached = cls(elf, table)
+            table._stackmap_construct_symbols = cached
+        return cached
+
+
+def _symbol(elf: ELFFile, table, index: int, sections: _SectionNames) -> tuple[str | None, bool]:
     """(name, is a section symbol) of symbol ``index`` of ``table``."""
     if index == 0 or table is None:
         return None, False
-    sym = table.get_symbol(index)
-    if sym["st_info"]["type"] == "STT_SECTION":
-        return elf.get_section(sym["st_shndx"]).name, True
-    return sym.name or None, False
+    name, _, _, info, shndx = _Symbols.of(elf, table).entries[index]
+    if info & 0xF == _STT_SECTION:
+        return sections.of_index(shndx), True
+    return name or None, False
+
+
+def _relocations(elf: ELFFile, rs: RelocationSection):
+    """(offset, type, symbol index, addend or None) of every relocation."""
+    rela = rs.is_RELA()
+    if elf["e_machine"] == "EM_MIPS":  # MIPS64 packs r_info differently: pyelftools knows how
+        for r in rs.iter_relocations():
+            yield r["r_offset"], r["r_info_type"], r["r_info_sym"], r["r_addend"] if rela else None
+        return
+    fmt = ("<" if elf.little_endian else ">") + _REL_FORMAT[elf.elfclass, rela]
+    size = struct.calcsize(fmt)
+    data = rs.data()
+    data = data[:len(data) - len(data) % size]
+    shift, mask = (32, 0xFFFFFFFF) if elf.elfclass == 64 else (8, 0xFF)
+    for entry in struct.iter_unpack(fmt, data):
+        info = entry[1]
+        yield entry[0], info & mask, info >> shift, entry[2] if rela else None
+
+
+class _RelocTypes(dict):
+    def __init__(self, elf: ELFFile):
+        super().__init__()
+        self.elf = elf
+
+    def __missing__(self, number: int) -> str:
+        name = self[number] = describe_reloc_type(number, self.elf)
+        return name
 
 
 def _static_relocations(elf: ELFFile, target_index: int) -> list[Relocation]:
     out = []
+    sections = _SectionNames(elf)
+    types = _RelocTypes(elf)
     for rs in elf.iter_sections():
         if not isinstance(rs, RelocationSection) or rs["sh_info"] != target_index:
             continue
         table = elf.get_section(rs["sh_link"])
-        for r in rs.iter_relocations():
-            name, is_section = _symbol(elf, table, r["r_info_sym"])
-            addend = r["r_addend"] if rs.is_RELA() else None
-            out.append(Relocation(r["r_offset"], describe_reloc_type(r["r_info_type"], elf), name, addend, is_section))
+        for offset, kind, sym, addend in _relocations(elf, rs):
+            name, is_section = _symbol(elf, table, sym, sections)
+            out.append(Relocation(offset, types[kind], name, addend, is_section))
     return out
 
 
@@ -120,16 +199,16 @@ def _dynamic_relocations(elf: ELFFile, start: int, size: int) -> list[Relocation
     """Dynamic relocations that patch [start, start+size): in shared objects
     and PIEs the loader writes the function addresses there."""
     out = []
+    sections = _SectionNames(elf)
+    types = _RelocTypes(elf)
     for rs in elf.iter_sections():
         if not isinstance(rs, RelocationSection) or rs["sh_type"] not in ("SHT_RELA", "SHT_REL"):
             continue
         if rs["sh_flags"] & 0x2 == 0:  # not SHF_ALLOC: a static relocation section
             continue
         table = elf.get_section(rs["sh_link"]) if rs["sh_link"] else None
-        for r in rs.iter_relocations():
-            if start <= r["r_offset"] < start + size:
-                name, is_section = _symbol(elf, table, r["r_info_sym"])
-                addend = r["r_addend"] if rs.is_RELA() else None
-                out.append(Relocation(r["r_offset"] - start, describe_reloc_type(r["r_info_type"], elf),
-                                      name, addend, is_section))
+        for offset, kind, sym, addend in _relocations(elf, rs):
+            if start <= offset < start + size:
+                name, is_section = _symbol(elf, table, sym, sections)
+                out.append(Relocation(offset - start, types[kind], name, addend, is_section))
     return out

@@ -1,16 +1,63 @@
 """parse / parse_all / build: bytes <-> :class:`StackMap`, through the one
-definition in :mod:`.v3`.  Knows nothing of files or containers."""
+definition in :mod:`.v3`.  Knows nothing of files or containers.
+
+Two implementations stand behind these functions: the construct definition
+itself, and a fast path derived from it (:mod:`.fast`), which is the
+default.  The fast path gives the same results, the same errors and the
+same bytes (the tests run every format test against both); it parses into
+a StackMap whose records are made on first access.  :func:`backend`
+selects one for a block of code, for tests and comparisons.
+"""
 
 from __future__ import annotations
 
 import io
-from typing import Any, Union
+import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator, Union
 
 from ..errors import StackMapError, TrailingDataError
 from ..model import StackMap, from_dict
 from .v3 import HEADER_SIZE, stackmap_format
 
 Buffer = Union[bytes, bytearray, memoryview, Any]  # anything with the buffer protocol (mmap too)
+
+BACKENDS = ("fast", "construct")
+_backend: ContextVar[str] = ContextVar("stackmap_construct_backend", default="fast")
+
+
+@contextmanager
+def backend(name: str) -> Iterator[None]:
+    """Use ``name`` ("fast", the default, or "construct") for parse,
+    parse_all and build inside the ``with`` block."""
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {name!r}")
+    token = _backend.set(name)
+    try:
+        yield
+    finally:
+        _backend.reset(token)
+
+
+def current_backend() -> str:
+    return _backend.get()
+
+
+def _fast():
+    """The fast path's module, or None when the construct path is selected
+    (or the definition holds something the fast path cannot derive)."""
+    if _backend.get() != "fast":
+        return None
+    from . import fast
+
+    return fast
+
+
+def _release() -> None:
+    """Let the fast path drop what it kept between the blobs of one buffer."""
+    if "stackmap_construct.format.fast" in sys.modules:
+        sys.modules["stackmap_construct.format.fast"].forget_words()
 
 
 def _stream(data: Buffer) -> io.BytesIO:
@@ -19,8 +66,36 @@ def _stream(data: Buffer) -> io.BytesIO:
     return io.BytesIO(memoryview(data).cast("B"))
 
 
+def _bytes(data: Buffer) -> bytes:
+    # The fast path keeps the buffer for the records it has not made yet:
+    # an immutable copy, unless it is bytes already.
+    return data if type(data) is bytes else memoryview(data).cast("B").tobytes()
+
+
 def _parse_one(stream: io.BytesIO, endian: str) -> StackMap:
     return stackmap_format(endian).parse_stream(stream)
+
+
+def _blob_parser(data: Buffer, endian: str):
+    """``(size, parse_next)``: ``parse_next(start)`` parses the blob at
+    ``start`` and returns it with the offset after it."""
+    fast = _fast()
+    if fast is not None:
+        try:
+            fast.layout(endian)
+        except fast.Unsupported:
+            fast = None
+    if fast is not None:
+        buf = _bytes(data)
+        return len(buf), lambda start: fast.parse_at(buf, start, endian)
+    stream = _stream(data)
+
+    def parse_next(start: int):
+        stream.seek(start)
+        stackmap = _parse_one(stream, endian)
+        return stackmap, stream.tell()
+
+    return len(stream.getbuffer()), parse_next
 
 
 def parse(data: Buffer, *, endian: str = "little") -> StackMap:
@@ -30,10 +105,12 @@ def parse(data: Buffer, *, endian: str = "little") -> StackMap:
     :class:`TrailingDataError` (use :func:`parse_all` for several blobs).
     Every error is a :class:`StackMapError` with ``.path`` and ``.offset``.
     """
-    stream = _stream(data)
-    stackmap = _parse_one(stream, endian)
-    end = stream.tell()
-    size = len(stream.getbuffer())
+    stackmap_format(endian)  # an unknown byte order is a ValueError, before reading anything
+    size, parse_next = _blob_parser(data, endian)
+    try:
+        stackmap, end = parse_next(0)
+    finally:
+        _release()
     if end != size:
         raise TrailingDataError(f"{size - end} bytes follow the end of the stackmap", offset=end)
     return stackmap
@@ -47,17 +124,20 @@ def parse_all(data: Buffer, *, endian: str = "little") -> list[StackMap]:
     Error offsets are from the start of ``data``.  An empty buffer holds no
     stackmap and gives ``[]``.
     """
-    stream = _stream(data)
-    size = len(stream.getbuffer())
+    stackmap_format(endian)
+    size, parse_next = _blob_parser(data, endian)
     blobs: list[StackMap] = []
     # Every blob is a multiple of 8 bytes long, so each one starts at a
     # multiple of 8 and alignment measured from the buffer's start is the
     # same as alignment measured from the blob's own start.
-    while stream.tell() < size:
-        start = stream.tell()
+    end = 0
+    while end < size:
+        start = end
         try:
-            blobs.append(_parse_one(stream, endian))
+            stackmap, end = parse_next(start)
+            blobs.append(stackmap)
         except StackMapError as e:
+            _release()
             if blobs and e.offset is not None and e.offset < start + HEADER_SIZE:
                 # Not even a header follows: call it what it is, junk after
                 # the last stackmap, rather than a broken stackmap.
@@ -70,6 +150,7 @@ def parse_all(data: Buffer, *, endian: str = "little") -> list[StackMap]:
                 raise err from None
             e.blob_index = len(blobs)
             raise
+    _release()
     return blobs
 
 
@@ -81,7 +162,11 @@ def build(stackmap: StackMap | dict, *, endian: str = "little") -> bytes:
     """
     if isinstance(stackmap, dict):
         stackmap = from_dict(stackmap)
+    fast = _fast()
+    if fast is not None:
+        blob = fast.build(stackmap, endian)
+        if blob is not None:
+            return blob
     out = io.BytesIO()
     stackmap_format(endian).build_stream(stackmap, out)
     return out.getvalue()
-

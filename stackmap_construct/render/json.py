@@ -2,12 +2,16 @@
 per blob, each the plain-data form of :func:`stackmap_construct.to_dict`
 plus ``"endian"``, a ``"symbol"`` on each function (null when unknown) and
 an ``"address"`` on each record (its function's address plus the instruction
-offset; null when the function's address is not known, as in objects)."""
+offset; null when the function's address is not known, as in objects).
+
+:func:`iter_render_json` gives the same text in pieces; for stackmaps parsed
+by the fast path it renders straight from the parsed bytes (:mod:`.fast`),
+byte for byte the text of :func:`render_json_plain`."""
 
 from __future__ import annotations
 
 import json
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from ..model import StackMap, to_dict
 from ..symbols import FunctionTarget
@@ -29,5 +33,22 @@ def stackmap_entry(stackmap: StackMap, endian: str, targets: Sequence[FunctionTa
 
 
 def render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]) -> str:
+    return "".join(iter_render_json(blobs))
+
+
+def iter_render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]], *,
+                     encoded: bool = False) -> Iterator[str] | Iterator[bytes]:
+    """The document in pieces: str, or UTF-8 bytes with ``encoded``."""
+    from .fast import json_chunks
+
+    blobs = list(blobs)
+    chunks = json_chunks(blobs)
+    if chunks is None:
+        text = render_json_plain(blobs)
+        return iter([text.encode() if encoded else text])
+    return chunks if encoded else (chunk.decode() for chunk in chunks)
+
+
+def render_json_plain(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]) -> str:
     doc = {"stackmaps": [stackmap_entry(sm, endian, targets) for sm, endian, targets in blobs]}
     return json.dumps(doc, indent=2) + "\n"

@@ -1,0 +1,17 @@
+"""The fast path of parse / build, derived from the one definition in
+:mod:`stackmap_construct.format.v3` (see :mod:`.plan`).
+
+:func:`parse_at` parses a blob in bulk into a StackMap whose records are a
+:class:`~.lazy.RecordList`; whatever it finds wrong is handed to the
+construct definition, so errors are the construct path's.  :func:`build`
+encodes a StackMap with precompiled Structs and copies the bytes of records
+that were read and not changed.
+"""
+
+from .builder import build
+from .codegen import forget_words
+from .lazy import RecordList
+from .parser import BlobIndex, FastMiss, layout, parse_at
+from .plan import Unsupported, plan
+
+__all__ = ["parse_at", "build", "forget_words", "RecordList", "BlobIndex", "FastMiss", "layout", "plan", "Unsupported"]

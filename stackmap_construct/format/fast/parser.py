@@ -1,0 +1,317 @@
+"""Parse a blob in bulk, with every check the definition makes.
+
+The blob's header and its fixed-size arrays (functions, constants) are
+unpacked with precompiled Structs; the records are walked by the generated
+loop of :class:`~.codegen.RecordScanner`, which reads only the words that
+hold a count, a reserved field or a pad, and cuts out each record's
+locations and live-outs.  Those are then checked all at once (strided
+comparisons over the joined bytes: reserved bytes zero, location kinds
+valid).  Nothing is turned into Python objects but the functions and
+constants; the records are a :class:`~.lazy.RecordList`.
+
+Whenever anything is wrong the fast path does not make up an error: it
+raises :class:`FastMiss` naming the first record at fault (or none), and
+:func:`parse_at` lets the construct definition parse that record (or the
+whole blob), so that the error (class, message, path, offset) is the one
+the construct path gives.
+"""
+
+from __future__ import annotations
+
+import io
+from array import array
+from functools import lru_cache
+from itertools import accumulate
+
+from construct import Container
+
+from ...model import StackMap
+from ..constructs import Items, _located
+from ..v3 import stackmap_format
+from .codegen import FixedItems, RecordScanner, native_words
+from .lazy import RecordList
+from .plan import Array, Element, Fixed, Pad, Plan, plan
+
+
+class FastMiss(Exception):
+    """The fast path saw something wrong (or something it does not handle).
+
+    ``record`` is the index of the first record at fault when known, with
+    ``offset`` its byte offset and ``records_start`` where the records
+    begin; otherwise the construct path parses the whole blob.
+    """
+
+    def __init__(self, record: int | None = None, offset: int | None = None, records_start: int | None = None):
+        super().__init__(record)
+        self.record = record
+        self.offset = offset
+        self.records_start = records_start
+
+
+class Layout:
+    """Everything derived for one byte order, built on first use."""
+
+    def __init__(self, endian: str):
+        self.endian = endian
+        self.plan: Plan = plan(endian)
+        e = "<" if endian == "little" else ">"
+        self.fixed_items: dict[str, FixedItems] = {}
+        self.scanners: dict[str, RecordScanner] = {}
+        for array in self.plan.arrays:
+            if array.element.fixed is not None:
+                self.fixed_items[array.name] = FixedItems(array.element, e)
+            else:
+                scanner = RecordScanner(array.element, e)
+                self.scanners[array.name] = scanner
+                for inner in scanner.arrays:
+                    self.fixed_items[f"{array.name}.{inner.name}"] = FixedItems(inner.element, e)
+
+
+@lru_cache(maxsize=None)
+def layout(endian: str) -> Layout:
+    return Layout(endian)
+
+
+class BlobIndex:
+    """The validated bytes of one blob's records and where each starts.
+
+    ``offsets[i]`` is the byte offset of record ``i`` in ``buf``;
+    ``counts[k][i]`` its number of items of inner array ``k`` (locations,
+    live-outs); ``joined[k][p]`` the items of inner array ``k`` of
+    records ``p * SCAN_CHUNK`` to ``(p + 1) * SCAN_CHUNK``, each record's
+    run followed by one terminator item (parts, not one buffer: a 50 MB
+    blob's 40 MB of locations are never copied once more).
+    """
+
+    __slots__ = ("buf", "endian", "layout", "array", "scanner", "offsets", "counts", "joined",
+                 "start", "end", "count", "_items", "_starts")
+
+    def __init__(self, buf: bytes, endian: str, lay: Layout, array: Array, offsets, counts, joined,
+                 start: int, end: int):
+        self.buf = buf
+        self.endian = endian
+        self.layout = lay
+        self.array = array
+        self.scanner = lay.scanners[array.name]
+        self.offsets = offsets
+        self.counts = counts
+        self.joined = joined
+        self.start = start  #: byte offset of the first record
+        self.end = end  #: byte offset just after the last record
+        self.count = len(offsets)
+        self._items = [lay.fixed_items[f"{array.name}.{a.name}"] for a in self.scanner.arrays]
+        self._starts = None
+
+    def record(self, i: int):
+        """Record ``i`` as a model object, made from its bytes."""
+        element: Element = self.array.element
+        buf = self.buf
+        pos = self.offsets[i]
+        values: dict = {}
+        k = 0
+        for part in element.parts:
+            if isinstance(part, Fixed):
+                for leaf, value in zip(part.leaves, part.struct.unpack_from(buf, pos)):
+                    values[leaf.name] = leaf.decoded[value] if leaf.decoded is not None else value
+                pos += part.size
+            elif isinstance(part, Array):
+                items = self._items[k]
+                n = values[part.count_field] * items.size
+                values[part.name] = items.make(buf[pos:pos + n])
+                pos += n
+                k += 1
+            elif isinstance(part, Pad):
+                pos += -pos % part.alignment
+        return element.cls(*[values[name] for name in element.names])
+
+    def item_starts(self, k: int):
+        """Index (in items) of each record's first item of inner array
+        ``k``, counted over all the parts ``joined[k]``."""
+        if self._starts is None:
+            self._starts = {}
+        starts = self._starts.get(k)
+        if starts is None:
+            starts = array("Q", [0])
+            starts.extend(accumulate(map((1).__add__, self.counts[k])))
+            self._starts[k] = starts
+        return starts
+
+    def records_bytes(self) -> bytes:
+        return self.buf[self.start:self.end]
+
+    def same_encoding(self, other: "BlobIndex") -> bool:
+        return self.endian == other.endian and (self.start - other.start) % 8 == 0
+
+
+def _check_header(lay: Layout, buf: bytes, start: int) -> dict:
+    header = lay.plan.header
+    raw = buf[start:start + header.size]
+    if len(raw) < header.size:
+        raise FastMiss()
+    values = {}
+    for leaf, value in zip(header.leaves, header.struct.unpack(raw)):
+        if leaf.expected is not None and raw[leaf.offset:leaf.offset + leaf.size] != leaf.expected:
+            raise FastMiss()
+        if leaf.valid is not None:
+            if not leaf.valid[value]:
+                raise FastMiss()
+            value = leaf.decoded[value]
+        values[leaf.name] = value
+    return values
+
+
+def parse_blob(buf: bytes, start: int, endian: str) -> tuple[StackMap, int]:
+    """Parse the blob starting at byte ``start`` of ``buf``; return it and
+    the offset just after it.  Raises :class:`FastMiss` on anything wrong."""
+    lay = layout(endian)
+    values = _check_header(lay, buf, start)
+    pos = start + lay.plan.header.size
+    for array in lay.plan.arrays:
+        count = values[array.count_field]
+        if count * array.min_size > len(buf) - pos:
+            raise FastMiss()
+        items = lay.fixed_items.get(array.name)
+        if items is not None:
+            data = buf[pos:pos + count * items.size]
+            if items.first_bad(data) is not None:
+                raise FastMiss()
+            values[array.name] = items.make(data)
+            pos += len(data)
+        else:
+            index = _scan_records(lay, array, buf, pos, count, endian)
+            values[array.name] = RecordList(index)
+            pos = index.end
+    model = lay.plan.top
+    return model.cls(*[values[name] for name in model.names]), pos
+
+
+def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, endian: str) -> BlobIndex:
+    if pos % 4:
+        raise FastMiss()  # the word walk needs the records 4-byte aligned in the buffer
+    scanner = lay.scanners[array.name]
+    words = native_words(buf, endian)
+    try:
+        offsets, counts, joined, end = _scan_in_chunks(scanner, buf, words, pos, count)
+        bad = end > len(buf)
+    except (IndexError, _Bad):
+        bad = True
+    if bad:
+        # The loop saw a bad reserved field or pad, or ran off the buffer:
+        # find the record, but a bad item in an earlier record comes first.
+        culprit = scanner.first_bad(buf, words, pos >> 2, count)
+        if culprit is None:  # pragma: no cover - both loops come from one source
+            raise FastMiss()
+        offsets, counts, slices, _, _ = scanner.scan(buf, words, pos >> 2, culprit)
+        earlier = _first_bad_item(lay, array, _join(scanner, slices), counts, max(culprit, 1))
+        record = culprit if earlier is None else earlier
+        raise FastMiss(record, _offset_of(scanner, buf, words, pos, record), pos)
+    record = _first_bad_item(lay, array, joined, counts, SCAN_CHUNK)
+    if record is not None:
+        raise FastMiss(record, offsets[record], pos)
+    return BlobIndex(buf, endian, lay, array, offsets, counts, joined, pos, end)
+
+
+class _Bad(Exception):
+    pass
+
+
+#: records walked per call of the generated loop: their cut-out items are
+#: joined while still in the processor's cache, and the short-lived slices
+#: of a 50 MB blob never all exist at once
+SCAN_CHUNK = 8192
+
+
+def _scan_in_chunks(scanner: RecordScanner, buf: bytes, words, pos: int, count: int):
+    o = pos >> 2
+    offsets = array("Q")
+    counts = [array("L") for _ in scanner.arrays]
+    parts: list[list[bytes]] = [[] for _ in scanner.arrays]
+    for start in range(0, count, SCAN_CHUNK):
+        chunk_offsets, chunk_counts, slices, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
+        if bad:
+            raise _Bad
+        offsets.extend(chunk_offsets)
+        for k, term in enumerate(scanner.terms):
+            counts[k].extend(chunk_counts[k])
+            runs = slices[k]
+            runs.append(b"")  # a terminator after the last run too
+            parts[k].append(term.join(runs))
+    return offsets, counts, parts, o << 2
+
+
+def _join(scanner: RecordScanner, slices) -> list[list[bytes]]:
+    """Each inner array's runs, each followed by one terminator item (one
+    part)."""
+    return [[term.join([*runs, b""])] for term, runs in zip(scanner.terms, slices)]
+
+
+def _first_bad_item(lay: Layout, array: Array, joined, counts, per_part: int) -> int | None:
+    """The first record with an item failing a check; ``joined[k]`` holds
+    parts of ``per_part`` records each."""
+    scanner = lay.scanners[array.name]
+    first = None
+    for k, inner in enumerate(scanner.arrays):
+        items = lay.fixed_items[f"{array.name}.{inner.name}"]
+        for p, part in enumerate(joined[k]):
+            base = p * per_part
+            record = items.first_bad(part, counts[k][base:base + per_part])
+            if record is not None:
+                record += base
+                if first is None or record < first:
+                    first = record
+                break
+    return first
+
+
+def _offset_of(scanner: RecordScanner, buf: bytes, words, pos: int, record: int) -> int:
+    if record == 0:
+        return pos
+    _, _, _, end, _ = scanner.scan(buf, words, pos >> 2, record)
+    return end << 2
+
+
+# -- the construct path, for errors --------------------------------------------
+
+def construct_parse(buf: bytes, start: int, endian: str) -> tuple[StackMap, int]:
+    """The construct definition's own parse of the blob at ``start``."""
+    stream = io.BytesIO(buf)
+    stream.seek(start)
+    stackmap = stackmap_format(endian).parse_stream(stream)
+    return stackmap, stream.tell()
+
+
+def raise_record_error(buf: bytes, endian: str, array_name: str, miss: FastMiss) -> None:
+    """Parse record ``miss.record`` alone with the construct definition,
+    decorated as the blob's parse would decorate it (``records[i]...`` and
+    its offset); raises that error.  Returns if the record parses."""
+    block = stackmap_format(endian).subcon
+    member = next(sc for sc in block.subcons if sc.name == array_name)  # the Block's _Field
+    items = member.subcon
+    while not isinstance(items, Items):
+        items = items.subcon
+    element = items.subcon
+    i = miss.record
+    stream = io.BytesIO(buf)
+    stream.seek(miss.offset)
+    context = Container(_parsing=True, _building=False, _sizing=False, _index=i)
+    context._params = context
+
+    def one_record():
+        return _located(f"[{i}]", element, miss.offset, False, stream,
+                        lambda: element._parsereport(stream, context, "(parsing)"))
+
+    _located(member.name, member.subcon, miss.records_start, False, stream, one_record)
+
+
+def parse_at(buf: bytes, start: int, endian: str) -> tuple[StackMap, int]:
+    """Parse the blob at ``start``: the fast path, and the construct path
+    for whatever the fast path finds wrong (so errors are the construct
+    path's own)."""
+    try:
+        return parse_blob(buf, start, endian)
+    except FastMiss as miss:
+        if miss.record is not None:
+            lay = layout(endian)
+            name = next(a.name for a in lay.plan.arrays if a.name in lay.scanners)
+            raise_record_error(buf, endian, name, miss)
+        return construct_parse(buf, start, endian)
