@@ -281,6 +281,8 @@ def test_counts_are_rebuilt_from_list_lengths():
         (StackMap(3, [], [], [Record(1, 2, [Location(1, 8, 0, 2**31)])]),
          "records[0].locations[0].offset_or_small_constant"),
         (StackMap(2, [], [], []), "version"),
+        # A model of the wrong shape: no list where the count is rebuilt from one.
+        (StackMap(3, [], [], [Record(1, 2, None, [])]), "records[0].num_locations"),
     ],
 )
 def test_build_refuses_out_of_range_values_with_the_path(model, path):

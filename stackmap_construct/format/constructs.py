@@ -72,6 +72,14 @@ def _located(segment: str, field: Construct, start: int, building: bool, stream,
         err = _as_stackmap_error(e, field, start, building, stream)
         err.add_parent(segment)
         raise err from None
+    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        # A model of the wrong shape (None where a list belongs, …) reaches
+        # construct's own code; parsing never gets here.
+        if not building:
+            raise
+        err = BuildError(f"cannot encode value: {type(e).__name__}: {e}", offset=start)
+        err.add_parent(segment)
+        raise err from None
 
 
 class _Field(Subconstruct):
