@@ -10,6 +10,7 @@ from .errors import (
     BadLocationKindError,
     BuildError,
     ContainerError,
+    GenerateError,
     PaddingError,
     ReservedFieldError,
     SemanticsError,
@@ -37,5 +38,5 @@ __all__ = [
     "parse", "parse_all", "build", "stackmap_format", "to_dict", "from_dict",
     "StackMap", "Function", "Record", "Location", "LiveOut", "LocationKind", "DYNAMIC_STACK_SIZE",
     "StackMapError", "TruncatedError", "UnsupportedVersionError", "ReservedFieldError",
-    "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError",
+    "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError", "GenerateError",
 ]

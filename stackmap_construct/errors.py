@@ -101,3 +101,9 @@ class SemanticsError(StackMapError):
     def __init__(self, message: str, *, rule: str = "", path: str = "", offset: int | None = None):
         super().__init__(f"{rule}: {message}" if rule else message, path=path, offset=offset)
         self.rule = rule
+
+
+class GenerateError(StackMapError):
+    """The generator cannot do what was asked: impossible options, a
+    corruption that does not apply to the blob, a target llc cannot compile
+    for, llc missing or failing."""

@@ -9,7 +9,7 @@ IR whose compilation by ``llc`` yields real stackmaps.
 """
 
 from .corrupt import Corruption, CorruptionKind, corrupt, corruption_kinds
-from .errors import GenerateError
+from ..errors import GenerateError
 from .rng import Rng
 from .seeded import generate, generate_blob
 

@@ -30,7 +30,7 @@ from ..errors import (
 )
 from ..format import parse
 from ..format.walk import FieldEvent
-from .errors import GenerateError
+from ..errors import GenerateError
 from .layout import BlobLayout, field_templates, template
 from .recipe import I32_MAX, I32_MIN
 from .rng import Rng

@@ -28,7 +28,7 @@ from ..render.explain import render_explain
 from ..model import to_dict
 from ..validate import validate
 from .corrupt import corrupt, corruption_kinds
-from .errors import GenerateError
+from ..errors import GenerateError
 from .rng import Rng
 from .seeded import generate
 

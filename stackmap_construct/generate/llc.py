@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import tempfile
 
-from .errors import GenerateError
+from ..errors import GenerateError
 
 INSTALL_HINT = "install LLVM 14 (Debian/Ubuntu: apt-get install llvm) or pass --llc PATH"
 

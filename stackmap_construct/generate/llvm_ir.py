@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from ..model import LocationKind
-from .errors import GenerateError
+from ..errors import GenerateError
 from .recipe import ALL_KINDS, I32_MAX, I32_MIN, U64_SPECIAL, Span, location_kinds, span
 from .rng import Rng
 from .seeded import RngSource
