@@ -23,7 +23,7 @@ from typing import Any, Optional
 
 from construct import Construct, Container, FormatField, Rebuild, Renamed, Struct
 
-from ..format.constructs import AlignPad, Expect, Items, KindAdapter, Model, _Field
+from ..format.constructs import AlignPad, Expect, Items, KindAdapter, Model, _Field, unwrap
 from ..format.v3 import stackmap_format
 
 
@@ -124,10 +124,6 @@ class Block:
         raise KeyError(name)
 
 
-def _unwrap(sc: Construct) -> Construct:
-    while isinstance(sc, (_Field, Renamed)):
-        sc = sc.subcon
-    return sc
 
 
 def _doc(sc: Construct) -> str:
@@ -231,7 +227,7 @@ def _describe_block(little: Construct, big: Construct, blocks: dict[str, Block])
         doc = _doc(lsc)
         if not doc:
             raise DocGenError(f"{block.name}.{name} has no doc (add `* \"...\"` in format/v3.py)")
-        lc, bc = _unwrap(lsc), _unwrap(bsc)
+        lc, bc = unwrap(lsc), unwrap(bsc)
         f = Field(name, doc, "", lc, in_model=name in block.model_names)
         if isinstance(lc, Expect):
             f.role = "expect"

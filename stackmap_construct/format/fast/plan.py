@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
-from construct import Adapter, Construct, FormatField, Rebuild, Renamed, Struct
+from construct import Adapter, Construct, FormatField, Rebuild, Struct
 
 from ...errors import StackMapError
-from ..constructs import AlignPad, Expect, Items, Model, _Field
+from ..constructs import AlignPad, Expect, Items, Model, unwrap
 from ..v3 import stackmap_format
 
 
@@ -139,10 +139,6 @@ class Plan:
         raise KeyError(name)
 
 
-def _unwrap(node: Construct) -> Construct:
-    while isinstance(node, (Renamed, _Field)):
-        node = node.subcon
-    return node
 
 
 def _probe(adapter: Adapter, field: FormatField) -> tuple[bytes, tuple]:
@@ -192,9 +188,9 @@ def _fixed(leaves: list[Leaf], endian: str) -> Fixed:
 
 
 def _element(node: Construct, endian: str) -> Element:
-    node = _unwrap(node)
+    node = unwrap(node)
     if isinstance(node, Model):
-        block = _unwrap(node.subcon)
+        block = unwrap(node.subcon)
         if not isinstance(block, Struct):
             raise Unsupported("Model over something other than a Block")
         return Element(node.cls, node.names, _parts(block, endian), node)
@@ -210,7 +206,7 @@ def _parts(block: Struct, endian: str) -> tuple[Part, ...]:
     offset = 0
     for member in block.subcons:
         name = member.name
-        node = _unwrap(member)
+        node = unwrap(member)
         leaf = _leaf(name, node, offset)
         if leaf is not None:
             run.append(leaf)
