@@ -10,7 +10,7 @@ reordered constant pool is no difference.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Sequence
 
 from .model import LocationKind, Record, StackMap

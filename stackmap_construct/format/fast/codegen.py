@@ -68,7 +68,6 @@ class RecordScanner:
 
     def _generate(self) -> str:
         e = self.endian
-        body: list[str] = []
         check_lines: list[tuple[int, str]] = []  # (indent, statement) shared by both loops
         counts_seen: dict[str, str] = {}
         arrays_seen = 0
