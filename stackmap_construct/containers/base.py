@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import ContainerError
+
 
 @dataclass(frozen=True)
 class Relocation:
@@ -67,3 +69,49 @@ class Container:
     def linked(self) -> bool:
         """Addresses are final (or relocated at load time), not section offsets."""
         return self.kind not in (None, "relocatable")
+
+
+# -- bounded reading, shared by the readers ----------------------------------
+# A hostile file declares any size or count it likes; nothing is allocated or
+# walked by a declared number before checking it against the file's size.
+
+#: Longest symbol or section name read from a string table; a name that does
+#: not end within this many bytes is cut (it keeps a table walk linear).
+MAX_NAME = 4096
+
+#: A compressed section may expand to at most this many times the file's
+#: size (plus MAX_EXPANSION_BASE bytes): real stackmap sections compress 3-10
+#: times, a zlib bomb 1000 times.
+MAX_EXPANSION = 32
+MAX_EXPANSION_BASE = 1 << 20
+
+
+def check_span(data_size: int, offset: int, size: int, what: str) -> None:
+    """Refuse ``size`` bytes at ``offset`` that do not lie within the file."""
+    if offset < 0 or size < 0 or offset + size > data_size:
+        raise ContainerError(
+            f"{what} ({size} bytes at offset {offset} (0x{offset:x})) runs past the end of the file ({data_size} bytes)"
+        )
+
+
+def check_table(data_size: int, offset: int, count: int, entry_size: int, what: str) -> None:
+    """Refuse a table of ``count`` entries that cannot fit in the file."""
+    if offset < 0 or count < 0 or offset + count * entry_size > data_size:
+        raise ContainerError(
+            f"{what} ({count} entries of {entry_size} bytes at offset {offset} (0x{offset:x})) "
+            f"runs past the end of the file ({data_size} bytes)"
+        )
+
+
+def cstring(table: bytes, offset: int) -> str:
+    """The NUL-terminated name at ``offset`` of a string table ("" past its end)."""
+    if not 0 <= offset < len(table):
+        return ""
+    stop = min(len(table), offset + MAX_NAME)
+    end = table.find(b"\0", offset, stop)
+    return table[offset:end if end >= 0 else stop].decode("utf-8", "replace")
+
+
+def one_line(exc: BaseException) -> str:
+    """A library's error text on one line (construct's span two)."""
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -9,10 +9,12 @@ name ``.llvm_stackmaps``; in PE images the linker truncates the name to
 
 from __future__ import annotations
 
+import bisect
+
 from construct import Bytes, Const, ConstructError, Int8ul, Int16sl, Int16ul, Int32ul, Int64ul, Struct
 
 from ..errors import ContainerError
-from .base import Container, Relocation, Section, Symbol
+from .base import Container, Relocation, Section, Symbol, check_span, check_table, cstring, one_line
 
 COFF_MACHINES = {0x8664: "x86_64", 0xAA64: "aarch64"}
 SECTION_NAMES = (".llvm_stackmaps", ".llvm_st")
@@ -87,22 +89,27 @@ export_directory = Struct(
 def _name(raw: bytes, strings: bytes) -> str:
     """A section or symbol name: inline, or in the string table."""
     if raw[:1] == b"/" and raw[1:].rstrip(b"\0").isdigit():  # section "/N"
-        return _cstring(strings, int(raw[1:].rstrip(b"\0")))
+        return cstring(strings, int(raw[1:].rstrip(b"\0")))
     if raw[:4] == b"\0\0\0\0":  # symbol: zeros, then a string table offset
-        return _cstring(strings, int.from_bytes(raw[4:], "little"))
+        return cstring(strings, int.from_bytes(raw[4:], "little"))
     return raw.rstrip(b"\0").decode("utf-8", "replace")
-
-
-def _cstring(table: bytes, offset: int) -> str:
-    end = table.find(b"\0", offset)
-    return table[offset:end if end >= 0 else len(table)].decode("utf-8", "replace")
 
 
 def read_coff(data: bytes) -> Container:
     try:
         return _read(data)
     except (ConstructError, ValueError, IndexError) as e:
-        raise ContainerError(f"malformed COFF/PE file: {e}") from None
+        raise ContainerError(f"malformed COFF/PE file: {one_line(e)}") from None
+
+
+def _parse(struct_, data: bytes, offset: int, what: str):
+    """``struct_`` parsed from exactly its own bytes at ``offset``."""
+    size = struct_.sizeof()
+    check_span(len(data), offset, size, what)
+    try:
+        return struct_.parse(data[offset:offset + size])
+    except ConstructError as e:
+        raise ContainerError(f"{what} at offset {offset}: {one_line(e)}") from None
 
 
 def _read(data: bytes) -> Container:
@@ -113,7 +120,7 @@ def _read(data: bytes) -> Container:
         if data[start:start + 4] != b"PE\0\0":
             raise ContainerError("MZ file without a PE signature")
         start += 4
-    header = file_header.parse(data[start:])
+    header = _parse(file_header, data, start, "the COFF file header")
     arch = COFF_MACHINES.get(header.machine)
     if arch is None:
         raise ContainerError(f"unsupported COFF machine 0x{header.machine:x} (x86-64 and arm64 are supported)")
@@ -122,15 +129,21 @@ def _read(data: bytes) -> Container:
     if image:
         if header.size_of_optional_header < optional_header_64.sizeof():
             raise ContainerError("PE image without a PE32+ optional header (only 64-bit images are supported)")
-        optional = optional_header_64.parse(data[opt:])
+        if data[opt:opt + 2] != b"\x0b\x02":
+            raise ContainerError("PE image without a PE32+ optional header (only 64-bit images are supported)")
+        optional = _parse(optional_header_64, data, opt, "the PE32+ optional header")
         image_base = optional.image_base
     table_at = opt + header.size_of_optional_header
-    headers = [section_header.parse(data[table_at + 40 * i:]) for i in range(header.number_of_sections)]
+    check_table(len(data), table_at, header.number_of_sections, 40, "the section table")
+    headers = [_parse(section_header, data, table_at + 40 * i, f"section header {i}")
+               for i in range(header.number_of_sections)]
 
     sym_at, nsyms = header.pointer_to_symbol_table, header.number_of_symbols
     strings = b""
     if sym_at:
+        check_table(len(data), sym_at, nsyms, 18, "the symbol table")
         str_at = sym_at + 18 * nsyms
+        # The string table follows the symbols, its size first; a file may end without one.
         strings = data[str_at:str_at + int.from_bytes(data[str_at:str_at + 4], "little")]
     names = [_name(h.name, strings) for h in headers]
     records = _symbol_records(data, sym_at, nsyms)
@@ -158,6 +171,9 @@ def _read(data: bytes) -> Container:
         # In images the raw data is padded to the file alignment: the
         # section's own size is VirtualSize.
         size = min(h.virtual_size, h.size_of_raw_data) if image and h.virtual_size else h.size_of_raw_data
+        if h.characteristics & 0x80 and not h.pointer_to_raw_data:  # IMAGE_SCN_CNT_UNINITIALIZED_DATA
+            raise ContainerError(f"section {name} holds uninitialized data: no bytes in the file")
+        check_span(len(data), h.pointer_to_raw_data, size, f"section {name}")
         blob = data[h.pointer_to_raw_data:h.pointer_to_raw_data + size]
         relocs = tuple(_relocations(data, h, arch, by_index))
         found.append(Section(name, blob, "little", h.pointer_to_raw_data,
@@ -173,7 +189,7 @@ def _symbol_records(data: bytes, at: int, count: int):
     count in the indices relocations use)."""
     out, i = [], 0
     while at and i < count:
-        rec = symbol_record.parse(data[at + 18 * i:])
+        rec = _parse(symbol_record, data, at + 18 * i, f"symbol {i}")
         out.append((i, rec))
         i += 1 + rec.number_of_aux_symbols
     return out
@@ -182,8 +198,9 @@ def _symbol_records(data: bytes, at: int, count: int):
 def _relocations(data: bytes, h, arch: str, by_index) -> list[Relocation]:
     out = []
     names = _RELOC_TYPES.get(arch, {})
+    check_table(len(data), h.pointer_to_relocations, h.number_of_relocations, 10, "the section's relocations")
     for i in range(h.number_of_relocations):
-        r = relocation_record.parse(data[h.pointer_to_relocations + 10 * i:])
+        r = _parse(relocation_record, data, h.pointer_to_relocations + 10 * i, f"relocation {i}")
         name, rec, section = by_index.get(r.symbol_table_index, (None, None, None))
         # A static symbol with the section's own name and value 0 stands for
         # the section: the in-place addend is the offset in it.
@@ -194,22 +211,37 @@ def _relocations(data: bytes, h, arch: str, by_index) -> list[Relocation]:
 
 
 def _exports(data: bytes, headers, optional) -> list[Symbol]:
-    """The named exports of a PE image, as function symbols."""
+    """The named exports of a PE image, as function symbols.  Every table
+    is checked against its section and the file before it is walked."""
+    spans = sorted((h.virtual_address, max(h.virtual_size, h.size_of_raw_data), h.pointer_to_raw_data)
+                   for h in headers)
+    starts = [s[0] for s in spans]
 
-    def at(rva: int) -> int:
-        for h in headers:
-            if h.virtual_address <= rva < h.virtual_address + max(h.virtual_size, h.size_of_raw_data):
-                return h.pointer_to_raw_data + rva - h.virtual_address
-        raise ContainerError(f"export table RVA 0x{rva:x} lies in no section")
+    def at(rva: int, length: int, what: str) -> int:
+        """The file offset of ``length`` bytes at ``rva``, within one section and the file."""
+        i = bisect.bisect_right(starts, rva) - 1
+        if i < 0 or not rva + length <= spans[i][0] + spans[i][1]:
+            raise ContainerError(f"{what} (RVA 0x{rva:x}, {length} bytes) lies in no section")
+        offset = spans[i][2] + rva - spans[i][0]
+        check_span(len(data), offset, length, what)
+        return offset
 
-    directory = export_directory.parse(data[at(optional.export_table_rva):])
+    directory = _parse(export_directory, data, at(optional.export_table_rva, export_directory.sizeof(),
+                                                  "the export directory"), "the export directory")
+    n = directory.number_of_names
+    names = at(directory.name_pointer_rva, 4 * n, f"the export name pointer table ({n} names)")
+    ordinals = at(directory.ordinal_table_rva, 2 * n, f"the export ordinal table ({n} names)")
+    nfunctions = directory.number_of_functions
+    addresses = at(directory.address_table_rva, 4 * nfunctions, f"the export address table ({nfunctions} entries)")
     start, end = optional.export_table_rva, optional.export_table_rva + optional.export_table_size
     out = []
-    for i in range(directory.number_of_names):
-        name_rva = int.from_bytes(data[at(directory.name_pointer_rva + 4 * i):][:4], "little")
-        ordinal = int.from_bytes(data[at(directory.ordinal_table_rva + 2 * i):][:2], "little")
-        rva = int.from_bytes(data[at(directory.address_table_rva + 4 * ordinal):][:4], "little")
+    for i in range(n):
+        name_rva = int.from_bytes(data[names + 4 * i:names + 4 * i + 4], "little")
+        ordinal = int.from_bytes(data[ordinals + 2 * i:ordinals + 2 * i + 2], "little")
+        if ordinal >= nfunctions:
+            raise ContainerError(f"export {i} has ordinal {ordinal}, past the {nfunctions} entries of the address table")
+        rva = int.from_bytes(data[addresses + 4 * ordinal:addresses + 4 * ordinal + 4], "little")
         if start <= rva < end:  # a forwarder ("OTHER.dll.name"), not code here
             continue
-        out.append(Symbol(_cstring(data, at(name_rva)), optional.image_base + rva, None))
+        out.append(Symbol(cstring(data, at(name_rva, 1, f"the name of export {i}")), optional.image_base + rva, None))
     return out

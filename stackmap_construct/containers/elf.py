@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.descriptions import describe_reloc_type
@@ -13,7 +14,10 @@ from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import SymbolTableSection
 
 from ..errors import ContainerError
-from .base import Container, Relocation, Section, Symbol
+from .base import MAX_EXPANSION, MAX_EXPANSION_BASE, Container, Relocation, Section, Symbol, check_span, check_table, cstring
+
+_SHF_COMPRESSED = 0x800
+_ELFCOMPRESS_ZLIB = 1
 
 ELF_MAGIC = b"\x7fELF"
 SECTION_NAME = ".llvm_stackmaps"
@@ -33,13 +37,89 @@ _KIND = {"ET_REL": "relocatable", "ET_EXEC": "executable", "ET_DYN": "shared obj
 
 def read_elf(data: bytes) -> Container:
     try:
-        return _read(ELFFile(io.BytesIO(data)))
-    except (ELFError, ValueError, KeyError, AssertionError, IndexError, OverflowError, struct.error) as e:
+        elf = _ELF(data)
+        _check_tables(elf, len(data))
+        return _read(elf)
+    except (ELFError, ValueError, KeyError, AssertionError, IndexError, OverflowError, ZeroDivisionError,
+            struct.error) as e:
         # pyelftools reports malformed files with several exception types.
-        raise ContainerError(f"malformed ELF file: {e}") from None
+        raise ContainerError(f"malformed ELF file: {' '.join(str(e).split()) or type(e).__name__}") from None
 
 
-def _read(elf: ELFFile) -> Container:
+class _ELF(ELFFile):
+    """pyelftools' reader, which also keeps the file's bytes: section
+    contents are sliced from them within bounds (see :func:`_bytes`)."""
+
+    def __init__(self, data: bytes):
+        super().__init__(io.BytesIO(data))
+        self.file_data = data
+
+
+def _check_tables(elf: _ELF, size: int) -> None:
+    """The section and program header tables lie within the file, with
+    entries of at least their real size, before anything walks them (a
+    zero entry size would make pyelftools read one header 2**64 times)."""
+    ehdr = elf.header
+    shdr_size = elf.structs.Elf_Shdr.sizeof()
+    phdr_size = elf.structs.Elf_Phdr.sizeof()
+    if ehdr["e_shoff"]:
+        count = elf.num_sections()
+        if count and ehdr["e_shentsize"] < shdr_size:
+            raise ContainerError(f"e_shentsize {ehdr['e_shentsize']} is smaller than a section header ({shdr_size} bytes)")
+        check_table(size, ehdr["e_shoff"], count, max(ehdr["e_shentsize"], 1), "the section header table")
+    if ehdr["e_phoff"]:
+        count = elf.num_segments()
+        if count and ehdr["e_phentsize"] < phdr_size:
+            raise ContainerError(f"e_phentsize {ehdr['e_phentsize']} is smaller than a program header ({phdr_size} bytes)")
+        check_table(size, ehdr["e_phoff"], count, max(ehdr["e_phentsize"], 1), "the program header table")
+
+
+def _bytes(elf: _ELF, s, *, required: bool = False) -> bytes:
+    """A section's contents, read within the file's bounds: a section that
+    runs past the end of the file is an error; SHT_NOBITS has no bytes
+    (an error when ``required``: the stackmap section must have some); a
+    compressed section is inflated up to a bound set by the file's size."""
+    what = f"section {s.name or '#?'}"
+    if s["sh_type"] == "SHT_NOBITS":
+        if required:
+            raise ContainerError(f"{what} is SHT_NOBITS: it declares {s['sh_size']} bytes but has none in the file")
+        return b""
+    data = elf.file_data
+    offset, size = s["sh_offset"], s["sh_size"]
+    check_span(len(data), offset, size, what)
+    raw = data[offset:offset + size]
+    if not s["sh_flags"] & _SHF_COMPRESSED:
+        return raw
+    return _inflate(elf, raw, what, len(data))
+
+
+def _inflate(elf: _ELF, raw: bytes, what: str, file_size: int) -> bytes:
+    e = "<" if elf.little_endian else ">"
+    fmt = e + ("IIQQ" if elf.elfclass == 64 else "III")
+    head = struct.calcsize(fmt)
+    if len(raw) < head:
+        raise ContainerError(f"{what} is compressed but too short for its compression header")
+    fields = struct.unpack_from(fmt, raw)
+    ch_type, ch_size = fields[0], fields[2] if elf.elfclass == 64 else fields[1]
+    if ch_type != _ELFCOMPRESS_ZLIB:
+        raise ContainerError(f"{what} is compressed with ch_type {ch_type}; only zlib (1) is supported")
+    limit = MAX_EXPANSION * file_size + MAX_EXPANSION_BASE
+    if ch_size > limit:
+        raise ContainerError(f"{what} declares {ch_size} bytes uncompressed, more than {MAX_EXPANSION} times "
+                             f"the file's size: refused")
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(raw[head:], ch_size + 1)
+    except zlib.error as exc:
+        raise ContainerError(f"{what}: bad zlib stream: {exc}") from None
+    if len(out) != ch_size or not inflater.eof:
+        raise ContainerError(f"{what}: zlib stream inflates to {'more than ' if len(out) > ch_size else ''}"
+                             f"{len(out)} bytes{'' if inflater.eof else ' and is unfinished'}, "
+                             f"but the header says {ch_size}")
+    return out
+
+
+def _read(elf: _ELF) -> Container:
     endian = "little" if elf.little_endian else "big"
     fmt = f"ELF{elf.elfclass}"
     arch = _ARCH.get(elf["e_machine"], str(elf["e_machine"]))
@@ -64,23 +144,33 @@ def _read(elf: ELFFile) -> Container:
         else:
             relocs = _dynamic_relocations(elf, start, size)
             address = start
-        sections.append(Section(s.name, s.data(), endian, s["sh_offset"], address, tuple(relocs)))
+        sections.append(Section(s.name, _bytes(elf, s, required=True), endian, s["sh_offset"], address,
+                                tuple(relocs)))
     return Container(format=fmt, arch=arch, sections=sections, kind=kind, symbols=tuple(_functions(elf)))
 
 
-def _is_pie(elf: ELFFile) -> bool:
+_DT_FLAGS_1, _DF_1_PIE = 0x6FFFFFFB, 0x08000000
+
+
+def _is_pie(elf: _ELF) -> bool:
     """ET_DYN with an interpreter, or with DF_1_PIE, is an executable."""
     if any(seg["p_type"] == "PT_INTERP" for seg in elf.iter_segments()):
         return True
     dynamic = elf.get_section_by_name(".dynamic")
-    if dynamic is not None:
-        for tag in dynamic.iter_tags():
-            if tag.entry.d_tag == "DT_FLAGS_1" and tag.entry.d_val & 0x08000000:  # DF_1_PIE
-                return True
+    if dynamic is None or dynamic["sh_type"] != "SHT_DYNAMIC":
+        return False  # a section merely named .dynamic says nothing
+    fmt = ("<" if elf.little_endian else ">") + ("qQ" if elf.elfclass == 64 else "iI")
+    raw = _bytes(elf, dynamic)
+    raw = raw[:len(raw) - len(raw) % struct.calcsize(fmt)]
+    for tag, value in struct.iter_unpack(fmt, raw):
+        if tag == 0:  # DT_NULL ends the array
+            break
+        if tag == _DT_FLAGS_1 and value & _DF_1_PIE:
+            return True
     return False
 
 
-def _functions(elf: ELFFile) -> list[Symbol]:
+def _functions(elf: _ELF) -> list[Symbol]:
     table = elf.get_section_by_name(".symtab") or elf.get_section_by_name(".dynsym")
     if not isinstance(table, SymbolTableSection):
         return []
@@ -106,7 +196,7 @@ class _SectionNames:
     """Section names by index, as pyelftools reports st_shndx: None for the
     special indices it names (SHN_UNDEF, SHN_ABS, ...)."""
 
-    def __init__(self, elf: ELFFile):
+    def __init__(self, elf: _ELF):
         self.elf = elf
         self.names: dict[int, str | None] = {value: None for value in ENUM_ST_SHNDX.values()}
 
@@ -119,23 +209,21 @@ class _SectionNames:
 class _Symbols:
     """Every entry of a symbol table: (name, value, size, info, shndx)."""
 
-    def __init__(self, elf: ELFFile, table: SymbolTableSection):
+    def __init__(self, elf: _ELF, table: SymbolTableSection):
         fmt, order = _SYM_FORMAT[elf.elfclass]
         fmt = ("<" if elf.little_endian else ">") + fmt
-        data = table.data()
+        data = _bytes(elf, table)
         size = struct.calcsize(fmt)
         data = data[:len(data) - len(data) % size]
-        strings = elf.get_section(table["sh_link"]).data()
+        strings = _bytes(elf, elf.get_section(table["sh_link"]))
         entries = []
         for fields in struct.iter_unpack(fmt, data):
             name_at, value, size_, info, shndx = (fields[i] for i in order)
-            end = strings.find(b"\0", name_at)
-            raw = strings[name_at:end if end >= 0 else len(strings)]
-            entries.append((raw.decode("utf-8", errors="replace") if raw else "", value, size_, info, shndx))
+            entries.append((cstring(strings, name_at), value, size_, info, shndx))
         self.entries = entries
 
     @classmethod
-    def of(cls, elf: ELFFile, table: SymbolTableSection) -> "_Symbols":
+    def of(cls, elf: _ELF, table: SymbolTableSection) -> "_Symbols":
         # Read once per section object (one per relocation section's walk).
         cached = getattr(table, "_stackmap_construct_symbols", None)
         if cached is None:
@@ -144,26 +232,31 @@ class _Symbols:
         return cached
 
 
-def _symbol(elf: ELFFile, table, index: int, sections: _SectionNames) -> tuple[str | None, bool]:
+def _symbol(elf: _ELF, table, index: int, sections: _SectionNames) -> tuple[str | None, bool]:
     """(name, is a section symbol) of symbol ``index`` of ``table``."""
     if index == 0 or table is None:
         return None, False
-    name, _, _, info, shndx = _Symbols.of(elf, table).entries[index]
+    entries = _Symbols.of(elf, table).entries
+    if index >= len(entries):
+        raise ContainerError(f"a relocation refers to symbol {index}, but {table.name or 'its symbol table'} "
+                             f"has {len(entries)} entries")
+    name, _, _, info, shndx = entries[index]
     if info & 0xF == _STT_SECTION:
         return sections.of_index(shndx), True
     return name or None, False
 
 
-def _relocations(elf: ELFFile, rs: RelocationSection):
+def _relocations(elf: _ELF, rs: RelocationSection):
     """(offset, type, symbol index, addend or None) of every relocation."""
     rela = rs.is_RELA()
     if elf["e_machine"] == "EM_MIPS":  # MIPS64 packs r_info differently: pyelftools knows how
+        _bytes(elf, rs)  # within the file
         for r in rs.iter_relocations():
             yield r["r_offset"], r["r_info_type"], r["r_info_sym"], r["r_addend"] if rela else None
         return
     fmt = ("<" if elf.little_endian else ">") + _REL_FORMAT[elf.elfclass, rela]
     size = struct.calcsize(fmt)
-    data = rs.data()
+    data = _bytes(elf, rs)
     data = data[:len(data) - len(data) % size]
     shift, mask = (32, 0xFFFFFFFF) if elf.elfclass == 64 else (8, 0xFF)
     for entry in struct.iter_unpack(fmt, data):
@@ -172,7 +265,7 @@ def _relocations(elf: ELFFile, rs: RelocationSection):
 
 
 class _RelocTypes(dict):
-    def __init__(self, elf: ELFFile):
+    def __init__(self, elf: _ELF):
         super().__init__()
         self.elf = elf
 
@@ -181,7 +274,7 @@ class _RelocTypes(dict):
         return name
 
 
-def _static_relocations(elf: ELFFile, target_index: int) -> list[Relocation]:
+def _static_relocations(elf: _ELF, target_index: int) -> list[Relocation]:
     out = []
     sections = _SectionNames(elf)
     types = _RelocTypes(elf)
@@ -195,7 +288,7 @@ def _static_relocations(elf: ELFFile, target_index: int) -> list[Relocation]:
     return out
 
 
-def _dynamic_relocations(elf: ELFFile, start: int, size: int) -> list[Relocation]:
+def _dynamic_relocations(elf: _ELF, start: int, size: int) -> list[Relocation]:
     """Dynamic relocations that patch [start, start+size): in shared objects
     and PIEs the loader writes the function addresses there."""
     out = []

@@ -13,7 +13,7 @@ from construct import (
 )
 
 from ..errors import ContainerError
-from .base import Container, Relocation, Section, Symbol
+from .base import Container, Relocation, Section, Symbol, check_span, check_table, cstring, one_line
 
 MAGIC_64 = b"\xcf\xfa\xed\xfe"  # MH_MAGIC_64, little-endian
 SECTION_NAME = "__llvm_stackmaps"
@@ -87,24 +87,49 @@ def _body_size(ctx) -> int:
     return 0
 
 
-def _cstring(table: bytes, offset: int) -> str:
-    end = table.find(b"\0", offset)
-    return table[offset:end if end >= 0 else len(table)].decode("utf-8", "replace")
+S_ZEROFILL_TYPES = (0x1, 0xC, 0x12)  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL: no bytes in the file
 
 
 def read_macho(data: bytes) -> Container:
     if data[:4] != MAGIC_64:
         raise ContainerError("only 64-bit little-endian Mach-O files (x86_64, arm64) are supported")
     try:
-        header = mach_header_64.parse(data)
-        commands = []
-        pos = mach_header_64.sizeof()
-        for _ in range(header.ncmds):
-            cmd = load_command.parse(data[pos:])
-            commands.append(cmd)
-            pos += cmd.cmdsize
-    except (ConstructError, ValueError) as e:
-        raise ContainerError(f"malformed Mach-O file: {e}") from None
+        return _read(data)
+    except (ConstructError, ValueError, IndexError) as e:
+        raise ContainerError(f"malformed Mach-O file: {one_line(e)}") from None
+
+
+def _commands(data: bytes, header) -> list:
+    """The load commands, each parsed from exactly its own cmdsize bytes."""
+    start = mach_header_64.sizeof()
+    check_span(len(data), start, header.sizeofcmds, "the load commands")
+    end = start + header.sizeofcmds
+    commands, pos = [], start
+    for i in range(header.ncmds):
+        if pos + 8 > end:
+            raise ContainerError(f"load command {i} of {header.ncmds} lies past sizeofcmds ({header.sizeofcmds})")
+        cmd, size = int.from_bytes(data[pos:pos + 4], "little"), int.from_bytes(data[pos + 4:pos + 8], "little")
+        if size < 8 or pos + size > end:
+            raise ContainerError(f"load command {i} at offset {pos} has cmdsize {size}, "
+                                 f"outside 8..{end - pos} (the rest of sizeofcmds)")
+        if cmd == LC_SEGMENT_64 and size >= 72:
+            nsects = int.from_bytes(data[pos + 64:pos + 68], "little")
+            if 72 + 80 * nsects > size:
+                raise ContainerError(f"load command {i} (LC_SEGMENT_64) declares {nsects} sections, "
+                                     f"more than its cmdsize {size} holds")
+        try:
+            commands.append(load_command.parse(data[pos:pos + size]))
+        except ConstructError as e:
+            raise ContainerError(f"load command {i} at offset {pos}: {one_line(e)}") from None
+        pos += size
+    return commands
+
+
+def _read(data: bytes) -> Container:
+    if len(data) < mach_header_64.sizeof():
+        raise ContainerError(f"the file ({len(data)} bytes) is shorter than a Mach-O header (32 bytes)")
+    header = mach_header_64.parse(data)
+    commands = _commands(data, header)
     arch = _CPU.get(header.cputype, hex(header.cputype))
     kind = _FILETYPE.get(header.filetype, f"filetype {header.filetype}")
     sections = [s for c in commands if c.cmd == LC_SEGMENT_64 for s in c.body.sections]
@@ -113,9 +138,11 @@ def read_macho(data: bytes) -> Container:
     for s in sections:
         if s.sectname != SECTION_NAME or s.segname not in (SEGMENT_NAME, ""):
             continue
+        if s.flags & 0xFF in S_ZEROFILL_TYPES:
+            raise ContainerError(f"section {s.segname},{s.sectname} is zero-fill: "
+                                 f"it declares {s.size} bytes but has none in the file")
+        check_span(len(data), s.offset, s.size, f"section {s.segname},{s.sectname}")
         blob = data[s.offset:s.offset + s.size]
-        if len(blob) != s.size:
-            raise ContainerError(f"section {s.segname},{s.sectname} runs past the end of the file")
         relocs = tuple(_relocations(data, s, arch, symbols, sections))
         found.append(Section(f"{s.segname},{s.sectname}", blob, "little", s.offset,
                              None if kind == "relocatable" else s.addr, relocs))
@@ -131,11 +158,14 @@ def _symbols(data: bytes, commands, sections) -> list[Symbol | None]:
     symtab = next((c.body for c in commands if c.cmd == LC_SYMTAB), None)
     if symtab is None:
         return []
+    check_span(len(data), symtab.stroff, symtab.strsize, "the string table")
+    check_table(len(data), symtab.symoff, symtab.nsyms, 16, "the symbol table")
     strings = data[symtab.stroff:symtab.stroff + symtab.strsize]
     out: list[Symbol | None] = []
     for i in range(symtab.nsyms):
-        n = nlist_64.parse(data[symtab.symoff + 16 * i:])
-        name = _cstring(strings, n.n_strx)
+        at = symtab.symoff + 16 * i
+        n = nlist_64.parse(data[at:at + 16])
+        name = cstring(strings, n.n_strx)
         if n.n_type & N_STAB or n.n_type & N_TYPE != N_SECT or not 1 <= n.n_sect <= len(sections):
             out.append(Symbol(name, n.n_value, None) if name else None)
             continue
@@ -146,8 +176,10 @@ def _symbols(data: bytes, commands, sections) -> list[Symbol | None]:
 def _relocations(data: bytes, section, arch: str, symbols, sections) -> list[Relocation]:
     out = []
     names = _RELOC_TYPES.get(arch, {})
+    check_table(len(data), section.reloff, section.nreloc, 8, f"the relocations of {section.sectname}")
     for i in range(section.nreloc):
-        r = relocation_info.parse(data[section.reloff + 8 * i:])
+        at = section.reloff + 8 * i
+        r = relocation_info.parse(data[at:at + 8])
         if r.r_address < 0:  # scattered relocation: not used for 64-bit targets
             continue
         word = r.r_word
