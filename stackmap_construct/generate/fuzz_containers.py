@@ -304,7 +304,7 @@ def _console() -> io.TextIOWrapper:
 
 
 def check_container(data: bytes, scratch_path: str, *, time_limit: float = TIME_LIMIT,
-                    memory_limit: int | None = -1) -> tuple[str, int]:
+                    memory_limit: int | None = -1, _again: bool = True) -> tuple[str, int]:
     """Run the commands on a file holding ``data``; return (outcome, peak
     traced bytes), outcome "ok" when every command succeeded, else the
     first error's message class ("error").  Raises
@@ -341,6 +341,10 @@ def check_container(data: bytes, scratch_path: str, *, time_limit: float = TIME_
         if not started:
             tracemalloc.stop()
     limit = MEMORY_PER_BYTE * len(data) + MEMORY_BASE if memory_limit == -1 else memory_limit
+    if limit is not None and peak - base > limit and _again:
+        # A one-time cost (a module imported, a parser compiled on first
+        # use of a path) is not the input's: it does not recur.
+        return check_container(data, scratch_path, time_limit=time_limit, memory_limit=memory_limit, _again=False)
     if limit is not None and peak - base > limit:
         raise ContainerFuzzFailure("memory", f"peak memory {peak - base} bytes exceeds {limit}", data)
     return outcome, peak - base
