@@ -51,6 +51,11 @@ def run(args, read) -> int:
             # Everything up to the broken field is shown, then the error.
             lines.append(f"error: {e.describe()}")
             failure = failure or e
+    if failure is not None and args.output not in (None, "-"):
+        # An output file is written only for a complete explanation: the
+        # fields up to the error go to the terminal, never into a file that
+        # would look whole.
+        raise failure
     write_output(args.output, "\n".join(lines) + "\n")
     if failure is not None:
         raise failure

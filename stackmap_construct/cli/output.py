@@ -1,35 +1,114 @@
-"""Writing command output: stdout for ``-``, otherwise atomically (a
-temporary file beside the target, renamed over it only when complete), so a
-failure never leaves a partial file."""
+"""Writing command output to ``-o PATH`` (or stdout for ``-`` / no path).
+
+What happens to ``PATH``:
+
+* a new path, or an existing regular file: the output goes to a temporary
+  file beside it, which replaces it (``rename``) only once complete, so a
+  failure leaves the old file as it was and never a partial one.  The file
+  keeps the existing file's permission bits (a new one gets the umask's:
+  ``0666 & ~umask``, like any file the shell creates).  A file with several
+  hard links is rewritten in place once the output is complete, so that
+  every link sees it; so is a writable file in a directory we cannot create
+  files in (the output is staged in the temporary directory first).
+* a symbolic link: its target is written, as above; the link stays.
+* a FIFO, a device (``/dev/null``, ``/dev/stdout``, ``/dev/full``) or any
+  other file that is not regular: written through directly; nothing is
+  created or replaced beside it.
+* a directory, or a path in a directory that does not exist: an error.
+
+Errors name the path as the user gave it, never a temporary file.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import sys
 import tempfile
-from typing import Iterable
+from typing import IO, Iterable, Union
+
+Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
 
 
-def write_output(path: str | None, data: str | bytes | Iterable[str | bytes]) -> None:
-    """``data`` may also be an iterable of pieces, str or (UTF-8) bytes (a
-    large dump), written as they come."""
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write(f: IO[bytes], data: Pieces) -> None:
     pieces = [data] if isinstance(data, (str, bytes)) else data
+    for piece in pieces:
+        f.write(piece if isinstance(piece, bytes) else piece.encode())
+
+
+def _stdout(data: Pieces) -> None:
+    pieces = [data] if isinstance(data, (str, bytes)) else data
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            sys.stdout.flush()  # text written before goes first
+            sys.stdout.buffer.write(piece)
+        else:
+            sys.stdout.write(piece)
+    sys.stdout.flush()
+
+
+def write_output(path: str | None, data: Pieces) -> None:
+    """Write ``data`` (str, bytes, or an iterable of such pieces, written as
+    they come; str as UTF-8) to ``path`` as described above."""
     if path is None or path == "-":
-        for piece in pieces:
-            if isinstance(piece, bytes):
-                sys.stdout.flush()  # text written before goes first
-                sys.stdout.buffer.write(piece)
-            else:
-                sys.stdout.write(piece)
-        sys.stdout.flush()
+        _stdout(data)
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".stackmap-", dir=directory)
+    try:
+        _write_file(path, data)
+    except OSError as e:
+        # Name the user's path, not the temporary file or the link's target.
+        raise OSError(e.errno, e.strerror or str(e), path) from None
+
+
+def _write_file(path: str, data: Pieces) -> None:
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        st: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(21, "Is a directory", path)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with open(target, "wb") as f:  # a FIFO or device: written through
+            _write(f, data)
+        return
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
+    in_place = st is not None and (st.st_nlink > 1 or not os.access(directory, os.W_OK | os.X_OK))
+    if in_place and not os.access(target, os.W_OK):
+        raise PermissionError(13, "Permission denied", path)
+    fd, tmp = tempfile.mkstemp(prefix=".stackmap-", dir=None if in_place else directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            for piece in pieces:
-                f.write(piece if isinstance(piece, bytes) else piece.encode())
-        os.replace(tmp, path)
+            _write(f, data)
+            if in_place:
+                # Complete: now copy it over the file, which keeps its inode.
+                f.flush()
+                with open(tmp, "rb") as src, open(target, "r+b") as dst:
+                    shutil.copyfileobj(src, dst)
+                    dst.truncate()
+        if in_place:
+            os.unlink(tmp)
+            return
+        os.chmod(tmp, mode)
+        if st is not None and os.geteuid() == 0:
+            try:  # keep the owner of a file root rewrites
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass
+        os.replace(tmp, target)
     except BaseException:
-        os.unlink(tmp)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise

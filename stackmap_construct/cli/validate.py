@@ -23,6 +23,8 @@ def run(args, read) -> int:
     try:
         container, blobs = load(read(args.path), args)
     except StackMapError as e:
+        if args.output not in (None, "-"):
+            raise  # no report file for an input that cannot be read: the error, on stderr
         # A structural error is a finding too: report it in the same form.
         write_output(args.output, f"error: structure: {e.describe()}\n")
         return 1
