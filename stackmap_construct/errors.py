@@ -20,6 +20,10 @@ class StackMapError(Exception):
             parsed buffer, or ``None`` when it has no position.
     """
 
+    #: The message reads as a predicate of the field (``must be 0..255, got
+    #: 300``): describe() puts the path first, as the subject of the sentence.
+    path_first: bool = False
+
     def __init__(self, message: str, *, path: str = "", offset: int | None = None):
         super().__init__(message)
         self.message = message
@@ -46,12 +50,15 @@ class StackMapError(Exception):
 
     def describe(self) -> str:
         """One line: message, then where (path and offset) when known."""
+        message = " ".join(self.message.split("\n"))  # one line, whatever a library said
         where = []
-        if self.path:
+        if self.path_first and self.path:
+            message = f"{self.path} {message}"
+        elif self.path:
             where.append(self.path)
         if self.offset is not None:
             where.append(f"offset {self.offset} (0x{self.offset:x})")
-        return f"{self.message} [at {', '.join(where)}]" if where else self.message
+        return f"{message} [at {', '.join(where)}]" if where else message
 
     def __str__(self) -> str:
         return self.describe()

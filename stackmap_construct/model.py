@@ -138,12 +138,39 @@ def _take(obj: Any, key: str, path: str) -> Any:
     return obj[key]
 
 
-def _int(obj: Any, key: str, path: str) -> int:
-    value = _take(obj, key, path)
-    # bool is an int subclass; a JSON true is never a valid field value.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BuildError(f"{key} must be an integer, got {value!r}", path=f"{path}.{key}" if path else key)
+def _integer(value: Any, path: str) -> int:
+    # bool is an int subclass, but a JSON true is never a field value; a
+    # float (1.0) is no integer either: the same rule as build().
+    if type(value) is not int:
+        err = BuildError(f"must be an integer, got {value!r}", path=path)
+        err.path_first = True
+        raise err
     return value
+
+
+def _int(obj: Any, key: str, path: str) -> int:
+    return _integer(_take(obj, key, path), f"{path}.{key}" if path else key)
+
+
+#: The keys of each object of the plain-data form.  Besides the fields,
+#: dump's JSON carries "endian", each function's "symbol" and each record's
+#: "address"; they are accepted (and ignored) so that dump's output builds.
+_KEYS = {
+    "stackmap": {"version", "functions", "constants", "records", "endian"},
+    "function": {"address", "stack_size", "record_count", "symbol"},
+    "record": {"patchpoint_id", "instruction_offset", "locations", "live_outs", "address"},
+    "location": {"kind", "size", "dwarf_regnum", "offset_or_small_constant"},
+    "live-out": {"dwarf_regnum", "size"},
+}
+
+
+def _known_keys(obj: Any, what: str, path: str) -> None:
+    if not isinstance(obj, dict):
+        raise BuildError(f"expected an object, got {type(obj).__name__}", path=path)
+    unknown = [k for k in obj if k not in _KEYS[what]]
+    if unknown:
+        raise BuildError(f"unknown key {unknown[0]!r} in a {what} (expected {', '.join(sorted(_KEYS[what]))})",
+                         path=f"{path}.{unknown[0]}" if path else str(unknown[0]))
 
 
 def _list(obj: Any, key: str, path: str) -> list:
@@ -163,23 +190,27 @@ def _kind(value: Any, path: str) -> LocationKind:
 
 
 def from_dict(data: dict[str, Any]) -> StackMap:
-    """Inverse of :func:`to_dict`; raises :class:`BuildError` naming the bad key."""
+    """Inverse of :func:`to_dict`; raises :class:`BuildError` naming the bad
+    key: a missing or unknown key, a value that is not an integer (a bool or
+    a float is not), a list that is not a list."""
+    _known_keys(data, "stackmap", "")
     functions = []
     for i, f in enumerate(_list(data, "functions", "")):
         p = f"functions[{i}]"
+        _known_keys(f, "function", p)
         functions.append(Function(_int(f, "address", p), _int(f, "stack_size", p), _int(f, "record_count", p)))
     constants = []
     for i, c in enumerate(_list(data, "constants", "")):
-        if not isinstance(c, int) or isinstance(c, bool):
-            raise BuildError(f"constant must be an integer, got {c!r}", path=f"constants[{i}]")
-        constants.append(c)
+        constants.append(_integer(c, f"constants[{i}]"))
     records = []
     for i, r in enumerate(_list(data, "records", "")):
         p = f"records[{i}]"
+        _known_keys(r, "record", p)
         patchpoint_id, instruction_offset = _int(r, "patchpoint_id", p), _int(r, "instruction_offset", p)
         locations = []
         for j, loc in enumerate(_list(r, "locations", p)):
             lp = f"{p}.locations[{j}]"
+            _known_keys(loc, "location", lp)
             locations.append(
                 Location(
                     _kind(_take(loc, "kind", lp), f"{lp}.kind"),
@@ -191,7 +222,8 @@ def from_dict(data: dict[str, Any]) -> StackMap:
         live_outs = []
         for j, lo in enumerate(_list(r, "live_outs", p)):
             lp = f"{p}.live_outs[{j}]"
+            _known_keys(lo, "live-out", lp)
             live_outs.append(LiveOut(_int(lo, "dwarf_regnum", lp), _int(lo, "size", lp)))
         records.append(Record(patchpoint_id, instruction_offset, locations, live_outs))
-    version = data.get("version", 3) if isinstance(data, dict) else 3
+    version = _integer(data["version"], "version") if "version" in data else 3
     return StackMap(version, functions, constants, records)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from ..errors import BuildError
 from ..format import build
 from ..model import from_dict
+from .jsonfile import read_json
 from .output import write_output
 
 
@@ -21,8 +20,8 @@ def add_parser(sub) -> None:
 
 def run(args, read) -> int:
     try:
-        doc = json.loads(read(args.path))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        doc = read_json(read(args.path))
+    except ValueError as e:
         raise BuildError(f"not valid JSON: {e}") from None
     if isinstance(doc, dict) and "stackmaps" in doc:
         entries, prefix = doc["stackmaps"], "stackmaps"

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from ..errors import SemanticsError
 from .common import add_input_options, load
+from .jsonfile import read_json
 from .output import write_output
 
 
@@ -54,8 +55,8 @@ def run(args, read) -> int:
     stackmap = _with_resolved_addresses(blobs[0]) if blobs else None
     registry_path = args.registry
     try:
-        registry = json.loads(read(registry_path))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        registry = read_json(read(registry_path))
+    except ValueError as e:
         raise SemanticsError(f"registry {registry_path} is not valid JSON: {e}", rule="json") from None
     # Imported here, not at the top: every command's parser is built at
     # start-up, and the semantics package would add ~15 ms to each `dump`.

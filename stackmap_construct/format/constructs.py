@@ -19,7 +19,9 @@ from __future__ import annotations
 import io
 from dataclasses import fields as dataclass_fields
 
-from construct import Adapter, Array, Construct, ConstructError, Container, Renamed, StreamError, Struct, Subconstruct
+from construct import (
+    Adapter, Array, Construct, ConstructError, Container, FormatField, Renamed, StreamError, Struct, Subconstruct,
+)
 from construct.core import stream_read, stream_write
 
 from ..errors import (
@@ -42,11 +44,48 @@ def _remaining(stream) -> int:
     return end - here
 
 
-def _as_stackmap_error(exc: ConstructError, field: Construct, offset: int, building: bool, stream) -> StackMapError:
+def _int_range(field: Construct) -> tuple[int, int, str] | None:
+    """(lowest, highest, as text) of an integer field, None for others."""
+    field = unwrap(field)
+    if not isinstance(field, FormatField) or field.fmtstr[-1] not in "bBhHiIlLqQ":
+        return None
+    bits = 8 * field.sizeof()
+    if field.fmtstr[-1].islower():
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        text = f"-2**{bits - 1}..2**{bits - 1}-1" if bits >= 32 else f"{lo}..{hi}"
+    else:
+        lo, hi = 0, (1 << bits) - 1
+        text = f"0..2**{bits}-1" if bits >= 32 else f"0..{hi}"
+    return lo, hi, text
+
+
+def value_error(field: Construct, obj: object) -> BuildError | None:
+    """The error for a value an integer field cannot hold (one rule for
+    every way in: a bool or a float is no integer), or None when it fits."""
+    bounds = _int_range(field)
+    if bounds is None:
+        return None
+    lo, hi, text = bounds
+    if type(obj) is bool or not isinstance(obj, int):
+        err = BuildError(f"must be an integer in {text}, got {obj!r}")
+    elif not lo <= obj <= hi:
+        err = BuildError(f"must be {text}, got {obj}")
+    else:
+        return None
+    err.path_first = True
+    return err
+
+
+def _as_stackmap_error(exc: ConstructError, field: Construct, offset: int, building: bool, stream,
+                       obj: object = None) -> StackMapError:
     """Translate one of construct's own errors, raised by ``field`` which
     started at ``offset``, into our hierarchy."""
     detail = exc.args[0].splitlines()[-1] if exc.args else type(exc).__name__
     if building:
+        err = value_error(field, obj)
+        if err is not None:
+            err.offset = offset
+            return err
         return BuildError(f"cannot encode value: {detail}", offset=offset)
     if isinstance(exc, StreamError):
         try:
@@ -60,16 +99,21 @@ def _as_stackmap_error(exc: ConstructError, field: Construct, offset: int, build
     return StackMapError(detail, offset=offset)
 
 
-def _located(segment: str, field: Construct, start: int, building: bool, stream, action):
-    """Run ``action()`` (parse or build ``field``, which starts at ``start``)
-    and annotate any failure with ``segment``: a field name or ``[index]``."""
+def _located(segment: str, field: Construct, start: int, building: bool, stream, action, obj: object = None):
+    """Run ``action()`` (parse or build ``field``, which starts at ``start``;
+    ``obj``: the value being built) and annotate any failure with
+    ``segment``: a field name or ``[index]``."""
     try:
+        if building and type(obj) is bool:  # packs as 0/1, but is no integer
+            refused = value_error(field, obj)
+            if refused is not None:
+                raise refused
         return action()
     except StackMapError as e:
         e.add_parent(segment, start)
         raise
     except ConstructError as e:
-        err = _as_stackmap_error(e, field, start, building, stream)
+        err = _as_stackmap_error(e, field, start, building, stream, obj)
         err.add_parent(segment)
         raise err from None
     except (TypeError, ValueError, KeyError, AttributeError) as e:
@@ -102,7 +146,7 @@ class _Field(Subconstruct):
 
     def _build(self, obj, stream, context, path):
         return _located(self.name, self.subcon, stream.tell(), True, stream,
-                        lambda: self.subcon._build(obj, stream, context, path))
+                        lambda: self.subcon._build(obj, stream, context, path), obj)
 
 
 def unwrap(node: Construct) -> Construct:
@@ -163,7 +207,7 @@ class Items(Array):
         for i, item in enumerate(obj):
             context._index = i
             _located(f"[{i}]", subcon, stream.tell(), True, stream,
-                     lambda: subcon._build(item, stream, context, path))
+                     lambda: subcon._build(item, stream, context, path), item)
         return obj
 
 

@@ -29,6 +29,13 @@ class _Fallback(Exception):
 _CHUNK = 4096  # items per Struct.pack call when packing a long list
 
 
+def _no_bools(values) -> None:
+    """struct packs True as 1; the model says a bool is no integer: let the
+    construct path refuse it (one rule for every way in)."""
+    if bool in set(map(type, values)):
+        raise _Fallback
+
+
 class ElementPacker:
     """Encodes lists of model objects of one element, with Structs and (for
     variable-size elements) a loop generated from the element's parts."""
@@ -93,6 +100,8 @@ class ElementPacker:
         refuses others, or accepts subclasses: either way, it decides)."""
         if items and set(map(type, items)) != {self.element.cls}:
             raise _Fallback
+        values = map(self.getter, items)
+        _no_bools(values if len(self.names) == 1 else chain.from_iterable(values))
 
     # -- variable-size items (records) ------------------------------------
     def _init_variable(self, element: Element, endian: str) -> None:
@@ -100,6 +109,8 @@ class ElementPacker:
         self.inner = inner
         self.inner_packers = [ElementPacker(a.element, endian) for a in inner]
         self.inner_getters = [attrgetter(a.name) for a in inner]
+        self.scalars = [leaf.name for part in element.parts if isinstance(part, Fixed) for leaf in part.leaves
+                        if leaf.name in element.names and leaf.adapter is None and leaf.expect is None]
         namespace: dict = {"len": len, "zip": zip}
         arrays = ", ".join(f"L{k}, B{k}" for k in range(len(inner)))
         lines = [f"def pack(items, {arrays}, pos, ap):"]
@@ -147,6 +158,8 @@ class ElementPacker:
         objects), which starts at byte ``pos`` of the blob, to ``ap``."""
         if items and set(map(type, items)) != {self.element.cls}:
             raise _Fallback
+        for name in self.scalars:
+            _no_bools(map(attrgetter(name), items))
         args = []
         for getter, packer in zip(self.inner_getters, self.inner_packers):
             lists = list(map(getter, items))
@@ -217,6 +230,7 @@ def _build(stackmap, lay, packs, endian: str) -> bytes:
                 data = packer.pack_items(items)
             else:
                 leaf = array.element.fixed.leaves[0]
+                _no_bools(items)
                 data = struct.pack(f"{plan.header.struct.format[0]}{len(items)}{leaf.code}", *items)
             out += data
             pos += len(data)
