@@ -103,7 +103,8 @@ def test_stdin(tmp_path):
 @pytest.mark.parametrize(
     "data,needle",
     [
-        (ODD[:0x20], b"num_functions = 1 needs at least 24 bytes"),
+        (ODD[:0x20], b"data ends at offset 32 (0x20): field needs 8 bytes, only 0 left "
+                     b"(num_functions = 1: 1 items of 24 bytes from offset 16)"),
         (bytes([2]) + ODD[1:], b"stackmap version must be 3, found 2 (not an object file, so it was read as a raw stackmap blob) [at version, offset 0 (0x0)]"),
         (ODD[:0x41] + b"\x01" + ODD[0x42:], b"[at records[0].locations[0].reserved, offset 65 (0x41)]"),
         (ODD + b"\x00" * 3, b"3 bytes after the end of stackmap #0 do not start another stackmap"),

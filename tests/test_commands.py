@@ -79,7 +79,9 @@ def test_validate_structural_error_is_a_finding(tmp_path, capsys):
     path = write(tmp_path, "cut.bin", ODD[:0x30])
     assert main(["validate", path]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("error: structure: num_records = 1 needs at least 24 bytes")
+    assert out.startswith("error: structure: data ends at offset 48 (0x30): field needs 8 bytes, only 0 left "
+                          "(not an object file, so it was read as a raw stackmap blob) "
+                          "[at records[0].patchpoint_id, offset 48 (0x30)]")
 
 
 # -- build ------------------------------------------------------------------

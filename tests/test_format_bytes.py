@@ -187,19 +187,21 @@ def test_unknown_location_kind_is_an_error(kind):
         (0, "version", 0x00),
         (3, "reserved2", 0x02),
         (0x0E, "num_records", 0x0C),
-        # A count that cannot fit in what is left is refused at the array.
-        (0x20, "functions", 0x10),
-        (0x2F, "constants", 0x28),
-        (0x40, "records", 0x30),
-        (0x48, "records[0].locations", 0x40),
-        # Inside the record, counts fit; the missing field itself is named.
-        (0x55, "records[0].live_outs", 0x54),
+        # The first field that runs out of bytes is named, also where its
+        # array's count cannot fit in what is left.
+        (0x1B, "functions[0].stack_size", 0x18),
+        (0x20, "functions[0].record_count", 0x20),
+        (0x2F, "constants[0]", 0x28),
+        (0x40, "records[0].locations[0].kind", 0x40),
+        (0x48, "records[0].locations[0].offset_or_small_constant", 0x48),
+        (0x55, "records[0].live_outs[0].dwarf_regnum", 0x54),
     ],
 )
 def test_truncation_names_the_field_and_offset(cut, path, offset):
     with pytest.raises(TruncatedError) as info:
         parse(ODD[:cut])
     assert (info.value.path, info.value.offset) == (path, offset)
+    assert info.value.message.startswith(f"data ends at offset {cut} (0x{cut:x}): ")
 
 
 @pytest.mark.parametrize("cut", range(len(ODD)))
@@ -215,16 +217,28 @@ def test_truncated_alignment_pad_is_reported_at_the_pad():
     assert (info.value.path, info.value.offset) == ("records[0].end_pad", 0x3C)
 
 
-def test_huge_declared_count_fails_at_once_on_a_40_byte_input():
+def test_huge_declared_count_stops_where_the_data_ends():
     blob = bytes.fromhex(
         "03000000" "00000000" "00000000"
         "ffffffff"  # 0x0c num_records = 2**32-1
-    ) + bytes(24)   # 0x10..0x28: 24 bytes, room for one record at most
+    ) + bytes(24)   # 0x10..0x28: one empty record (24 bytes with its end pad)
     assert len(blob) == 40
     with pytest.raises(TruncatedError) as info:
         parse(blob)
-    assert (info.value.path, info.value.offset) == ("records", 0x10)
-    assert "num_records = 4294967295" in info.value.message
+    assert (info.value.path, info.value.offset) == ("records[1].patchpoint_id", 0x28)
+
+
+def test_huge_fixed_size_count_is_refused_at_once_at_the_cut_field():
+    blob = bytes.fromhex(
+        "03000000"
+        "ffffffff"  # 0x04 num_functions = 2**32-1: 24-byte items
+        "00000000" "00000000"
+    ) + bytes(36)   # 0x10..0x34: one function, then 12 bytes of the next
+    with pytest.raises(TruncatedError) as info:
+        parse(blob)
+    assert (info.value.path, info.value.offset) == ("functions[1].stack_size", 0x30)
+    assert info.value.message == ("data ends at offset 52 (0x34): field needs 8 bytes, only 4 left "
+                                  "(num_functions = 4294967295: 4294967295 items of 24 bytes from offset 16)")
 
 
 def test_trailing_bytes_are_an_error():

@@ -44,6 +44,10 @@ def _remaining(stream) -> int:
     return end - here
 
 
+def _nbytes(n: int) -> str:
+    return f"{n} byte{'' if n == 1 else 's'}"
+
+
 def _int_range(field: Construct) -> tuple[int, int, str] | None:
     """(lowest, highest, as text) of an integer field, None for others."""
     field = unwrap(field)
@@ -89,13 +93,15 @@ def _as_stackmap_error(exc: ConstructError, field: Construct, offset: int, build
         return BuildError(f"cannot encode value: {detail}", offset=offset)
     if isinstance(exc, StreamError):
         try:
-            need = f"{field.sizeof()} bytes"
+            need = _nbytes(field.sizeof())
         except ConstructError:
             need = "more bytes"
         # The failed read consumed what was left: count from the field start.
         stream.seek(offset)
         left = _remaining(stream)
-        return TruncatedError(f"data ends early: field needs {need}, only {left} left", offset=offset)
+        end = offset + left
+        return TruncatedError(f"data ends at offset {end} (0x{end:x}): field needs {need}, only {left} left",
+                              offset=offset)
     return StackMapError(detail, offset=offset)
 
 
@@ -171,25 +177,49 @@ class Items(Array):
     an earlier field of the same Block), whose element failures are prefixed
     with ``[index]``.
 
-    ``min_size`` is the smallest encoded size of one element: a declared
-    count that cannot fit in the bytes left fails at once, before any item
-    is parsed (a 40-byte input declaring 2**32-1 records).
+    ``min_size`` is the smallest encoded size of one element.  A declared
+    count whose items cannot fit in the bytes left is refused at once, before
+    any item is read (a 40-byte input declaring 2**32-1 items costs
+    nothing), when the items have a fixed size: the error names the field
+    of the item in which the data ends, as a parse reading items until then
+    would.  Items of variable size (records) are read as they come: the
+    parse stops where the data ends, with the cut field's own error; time
+    and memory stay bounded by the input.
     """
 
     def __init__(self, subcon, count_field: str, min_size: int):
         super().__init__(lambda this: this[count_field], subcon)
         self.count_field = count_field
         self.min_size = min_size
+        try:
+            self.item_size: int | None = subcon.sizeof()
+        except ConstructError:
+            self.item_size = None
 
     def check_count(self, count: int, stream) -> None:
-        """Refuse a count whose smallest encoding exceeds the bytes left."""
+        """Refuse, at once, fixed-size items that run past the data's end."""
+        if self.item_size is None:
+            return
+        start = stream.tell()
         left = _remaining(stream)
-        if count * self.min_size > left:
-            raise TruncatedError(
-                f"{self.count_field} = {count} needs at least {count * self.min_size} bytes "
-                f"({self.min_size} per item) but only {left} remain: data truncated or count corrupt",
-                offset=stream.tell(),
-            )
+        if count * self.item_size > left:
+            raise self.cut_error(count, start, left)
+
+    def cut_error(self, count: int, start: int, left: int) -> TruncatedError:
+        """The error for ``count`` fixed-size items at ``start`` of which only
+        ``left`` bytes exist: at the field in which the data ends."""
+        size = self.item_size or 1
+        index, within = divmod(left, size)
+        name, field_start, field_size = _field_at(self.subcon, within)
+        offset = start + index * size + field_start
+        end = start + left
+        err = TruncatedError(
+            f"data ends at offset {end} (0x{end:x}): field needs {_nbytes(field_size)}, only {end - offset} left "
+            f"({self.count_field} = {count}: {count} items of {size} bytes from offset {start})",
+            path=name, offset=offset,
+        )
+        err.add_parent(f"[{index}]")
+        return err
 
     def _parse(self, stream, context, path):
         count = context[self.count_field]
@@ -209,6 +239,23 @@ class Items(Array):
             _located(f"[{i}]", subcon, stream.tell(), True, stream,
                      lambda: subcon._build(item, stream, context, path), item)
         return obj
+
+
+def _field_at(element: Construct, within: int) -> tuple[str, int, int]:
+    """(name, start, size) of the field of a fixed-size ``element`` that
+    holds byte ``within``; ("", 0, size) for an element that is one value."""
+    node = unwrap(element)
+    while isinstance(node, Adapter) and not isinstance(node, Struct):
+        node = unwrap(node.subcon)
+    if not isinstance(node, Struct):
+        return "", 0, element.sizeof()
+    pos = 0
+    for sub in node.subcons:
+        size = sub.sizeof()
+        if within < pos + size:
+            return sub.name or "", pos, size
+        pos += size
+    return "", 0, element.sizeof()  # pragma: no cover - within < the element's size
 
 
 class Expect(Subconstruct):

@@ -103,13 +103,10 @@ def _structural(kind: str, data: bytes, change: str, error, path: str, offset: i
 
 def predict_truncation(layout: BlobLayout, cut: int) -> tuple[str, int]:
     """(path, offset) of the TruncatedError a strict parser reports when the
-    blob ends after ``cut`` bytes: the first field that does not fit, or,
-    earlier, the first array whose count cannot fit in the bytes left (it
-    is refused before any element is read)."""
-    checks = [(a.start, 0, a.path) for a in layout.arrays
-              if a.count.value > 0 and a.count.value * a.min_size > cut - a.start]
-    checks += [(e.offset, 1, e.path) for e in layout.events if e.offset + len(e.raw) > cut]
-    offset, _, path = min(checks)
+    blob ends after ``cut`` bytes: the first field that does not fit (a
+    count that cannot fit in the bytes left is not refused on its own: the
+    parse reads items until the data ends, and names the cut field)."""
+    offset, path = min((e.offset, e.path) for e in layout.events if e.offset + len(e.raw) > cut)
     return path, offset
 
 
@@ -182,10 +179,32 @@ def _huge_count(template_path: str) -> Callable[[_Target], Corruption]:
             raise GenerateError(f"no {template_path} of this stackmap can be made larger than the data")
         array, needed, limit = t.rng.choice(options)
         value = t.rng.choice([limit, t.rng.integer(needed, limit)])
+        path, offset = _huge_count_error(t, array)
         return _structural(_kind_name("huge-count", template_path), t.patch(array.count, value),
-                           f"{array.count.path} set to {value}", TruncatedError, array.path, array.start)
+                           f"{array.count.path} set to {value}", TruncatedError, path, offset)
 
     return make
+
+
+def _huge_count_error(t: _Target, array) -> tuple[str, int]:
+    """Where a strict parser reports a count beyond the data.  Items of a
+    fixed size are refused at once, at the field of the item in which the
+    data ends (as if read until then); records (variable size) are read as
+    they come, so the parse runs past the real ones and stops at the first
+    field of the next, at the end of the blob."""
+    base = template(array.path) + "[]"
+    leaves = [f for f in field_templates(t.layout.endian) if f.path == base or f.path.startswith(base + ".")]
+    if any("[]" in f.path[len(base):] for f in leaves):  # items holding arrays: records
+        return f"{array.path}[{array.count.value}].{leaves[0].path[len(base) + 1:]}", len(t.blob)
+    sizes = [f.construct.sizeof() for f in leaves]
+    index, within = divmod(len(t.blob) - array.start, sum(sizes))
+    pos = 0
+    for leaf, size in zip(leaves, sizes):
+        if within < pos + size:
+            name = leaf.path[len(base) + 1:]
+            return f"{array.path}[{index}]{'.' + name if name else ''}", array.start + index * sum(sizes) + pos
+        pos += size
+    raise AssertionError("unreachable: within < the item size")  # pragma: no cover
 
 
 def _kind_name(prefix: str, template_path: str) -> str:

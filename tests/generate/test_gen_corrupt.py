@@ -36,29 +36,39 @@ HAND_EXPECTED = {
     "bad-version": {("version", 0)},
     "reserved:reserved": {("reserved", 1)},
     "reserved:reserved2": {("reserved2", 2)},
-    "huge-count:num_functions": {("functions", 16)},
-    "huge-count:num_constants": {("constants", 40)},
-    "huge-count:num_records": {("records", 48)},
+    # A count beyond the data: fixed-size items are refused at once, at the
+    # item field in which the data ends (24-byte functions from 16: 96 bytes
+    # hold 4, the 5th starts at 112); records are read until the data ends.
+    "huge-count:num_functions": {("functions[4].address", 112)},
+    "huge-count:num_constants": {("constants[9]", 112)},
+    "huge-count:num_records": {("records[2].patchpoint_id", 112)},
     "reserved:records.reserved": {("records[0].reserved", 60), ("records[1].reserved", 100)},
-    "huge-count:records.num_locations": {("records[0].locations", 64), ("records[1].locations", 104)},
+    # 12-byte locations: 48 bytes from 64 hold 4; from 104, 8 bytes end
+    # inside the first one's offset_or_small_constant (bytes 8-11).
+    "huge-count:records.num_locations": {("records[0].locations[4].kind", 112),
+                                         ("records[1].locations[0].offset_or_small_constant", 112)},
     "bad-location-kind": {("records[0].locations[0].kind", 64)},
     "reserved:records.locations.reserved": {("records[0].locations[0].reserved", 65)},
     "reserved:records.locations.reserved2": {("records[0].locations[0].reserved2", 70)},
     "constant-index-range": {("records[0].locations[0].offset_or_small_constant", 72)},
     "padding:records.align_pad": {("records[0].align_pad", 76)},
     "padding:records.padding": {("records[0].padding", 80), ("records[1].padding", 104)},
-    "huge-count:records.num_live_outs": {("records[0].live_outs", 84), ("records[1].live_outs", 108)},
+    # 4-byte live-outs: 28 bytes from 84 hold 7, 4 bytes from 108 hold 1.
+    "huge-count:records.num_live_outs": {("records[0].live_outs[7].dwarf_regnum", 112),
+                                         ("records[1].live_outs[1].dwarf_regnum", 112)},
     "reserved:records.live_outs.reserved": {("records[0].live_outs[0].reserved", 86)},
     "padding:records.end_pad": {("records[1].end_pad", 108)},
     "trailing-garbage": {("", 112)},
     "record-count-sum": {("functions", 16)},
 }
-# Truncation after N bytes -> (path, offset), by hand.  Two records need at
-# least 48 bytes from offset 48, so every cut before 96 stops there.
+# Truncation after N bytes -> (path, offset), by hand: the first field that
+# does not fit (a count whose items do not fit is no earlier error).
 HAND_TRUNCATIONS = {
-    0: ("version", 0), 3: ("reserved2", 2), 15: ("num_records", 12), 16: ("functions", 16),
-    39: ("functions", 16), 40: ("constants", 40), 47: ("constants", 40), 48: ("records", 48),
-    95: ("records", 48), 96: ("records[1].instruction_offset", 96), 101: ("records[1].reserved", 100),
+    0: ("version", 0), 3: ("reserved2", 2), 15: ("num_records", 12), 16: ("functions[0].address", 16),
+    27: ("functions[0].stack_size", 24), 39: ("functions[0].record_count", 32), 40: ("constants[0]", 40),
+    47: ("constants[0]", 40), 48: ("records[0].patchpoint_id", 48), 60: ("records[0].reserved", 60),
+    70: ("records[0].locations[0].reserved2", 70), 95: ("records[1].patchpoint_id", 88),
+    96: ("records[1].instruction_offset", 96), 101: ("records[1].reserved", 100),
     104: ("records[1].padding", 104), 111: ("records[1].end_pad", 108),
 }
 
@@ -176,7 +186,7 @@ def test_gen_corrupt_to_stdout_puts_the_note_on_stderr(capsysbinary):
     assert main(["gen", "--seed", "2", "--corrupt", "truncate", "--at", "20", "-o", "-"]) == 0
     captured = capsysbinary.readouterr()
     assert captured.out == generate_blob(2)[:20]
-    assert b"parse must raise TruncatedError at functions, offset 16 (0x10)" in captured.err
+    assert b"parse must raise TruncatedError at functions[0].address, offset 16 (0x10)" in captured.err
 
 
 def test_gen_semantic_corruption_as_json_and_structural_refused(tmp_path, capsys):

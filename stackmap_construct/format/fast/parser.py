@@ -168,9 +168,13 @@ def parse_blob(buf: bytes, start: int, endian: str) -> tuple[StackMap, int]:
     pos = start + lay.plan.header.size
     for array in lay.plan.arrays:
         count = values[array.count_field]
-        if count * array.min_size > len(buf) - pos:
-            raise FastMiss()
         items = lay.fixed_items.get(array.name)
+        if items is not None and count * items.size > len(buf) - pos:
+            # Refused at once, as the definition refuses it (records need no
+            # such check: the scan stops where the data does).
+            err = array.node.cut_error(count, pos, len(buf) - pos)
+            err.add_parent(array.name)
+            raise err
         if items is not None:
             data = buf[pos:pos + count * items.size]
             if items.first_bad(data) is not None:
