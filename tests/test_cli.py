@@ -82,16 +82,19 @@ def test_json_format_has_plain_data_form_and_endian(tmp_path, capsys):
     assert doc["stackmaps"][1]["records"][0]["patchpoint_id"] == 2**64 - 1
 
 
-def test_big_endian_raw_blob_needs_endian(tmp_path):
+def test_big_endian_raw_blob_byte_order_is_detected(tmp_path):
     from stackmap_construct import build, parse
     path = tmp_path / "big.bin"
     path.write_bytes(build(parse(ODD), endian="big"))
-    ok = run_cli("dump", str(path), "--raw", "--endian", "big", "--format", "json")
-    assert ok.returncode == 0
-    assert json.loads(ok.stdout)["stackmaps"][0]["endian"] == "big"
-    bad = run_cli("dump", str(path), "--raw")
+    for extra in ([], ["--endian", "big"]):
+        ok = run_cli("dump", str(path), "--raw", *extra, "--format", "json")
+        assert ok.returncode == 0
+        assert json.loads(ok.stdout)["stackmaps"][0]["endian"] == "big"
+    # The wrong order, given: refused, and the right one named.
+    bad = run_cli("dump", str(path), "--raw", "--endian", "little")
     assert bad.returncode == 1
-    assert b"stackmap version" not in bad.stderr or b"Traceback" not in bad.stderr
+    assert bad.stderr.endswith(b"(read as little-endian, as given; it parses as big-endian: use --endian big) "
+                               b"[at functions[3].address, offset 88 (0x58)]\n")
 
 
 def test_stdin(tmp_path):

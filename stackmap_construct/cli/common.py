@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..containers import Container, Section, read_container
+from ..containers import Container, Section
 from ..errors import StackMapError
 from ..format import build, parse_all
 from ..model import StackMap
 from ..symbols import FunctionTarget, resolve_functions
+from .inputs import explain_failure, open_container, warn_empty
 
 
 @dataclass
@@ -34,14 +35,15 @@ def add_input_options(p) -> None:
 
 def load(data: bytes, args) -> tuple[Container, list[Blob]]:
     """The container of ``data`` and every stackmap blob in it, in order."""
-    container = read_container(data, raw=args.raw, endian=args.endian)
+    container = open_container(data, args)
     blobs = []
     for section in container.sections:
+        if not section.data:
+            warn_empty(section, args.path)
         try:
             stackmaps = parse_all(section.data, endian=section.endian)
         except StackMapError as e:
-            if container.format == "raw" and not args.raw:
-                e.message += " (not an object file, so it was read as a raw stackmap blob)"
+            explain_failure(e, container, section, args)
             raise
         offset = 0
         for i, sm in enumerate(stackmaps):

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-from ..containers import read_container
+import argparse
+
 from ..errors import StackMapError
 from ..format.walk import walk
 from ..render.explain import render_explain
 from .common import add_input_options
+from .inputs import open_container, warn_empty
 from .output import write_output
 
 
-def _offset(text: str) -> int:
-    return int(text, 0)
+_RANGE_FORM = "A:B, A: or :B (byte offsets, decimal or 0x-hex, B exclusive) or N (one byte)"
+
+
+def _offset(text: str, whole: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {_RANGE_FORM}, got {whole!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"offsets are not negative, got {whole!r} (expected {_RANGE_FORM})")
+    return value
 
 
 def parse_range(text: str) -> tuple[int | None, int | None]:
     """``START:END``, ``START:`` or ``:END`` (decimal or 0x-hex), END exclusive;
     a single number means that one byte."""
     if ":" not in text:
-        start = _offset(text)
+        start = _offset(text, text)
         return start, start + 1
     lo, hi = text.split(":", 1)
-    return (_offset(lo) if lo else None, _offset(hi) if hi else None)
+    start, end = (_offset(lo, text) if lo else None, _offset(hi, text) if hi else None)
+    if start is not None and end is not None and end <= start:
+        raise argparse.ArgumentTypeError(f"the range {text!r} is empty: B must be greater than A")
+    return start, end
 
 
 def add_parser(sub) -> None:
@@ -32,18 +46,24 @@ def add_parser(sub) -> None:
     p.add_argument("--no-docs", dest="docs", action="store_false", help="leave out each field's doc line")
     add_input_options(p)
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, explain_parser=p)
 
 
 def run(args, read) -> int:
-    container = read_container(read(args.path), raw=args.raw, endian=args.endian)
+    container = open_container(read(args.path), args)
     start, end = args.range or (None, None)
+    longest = max((len(s.data) for s in container.sections), default=0)
+    if start is not None and start >= longest:
+        args.explain_parser.error(f"--range starts at {start}, past the end of the section ({longest} bytes)")
     lines: list[str] = []
     failure: StackMapError | None = None
     for section in container.sections:
         where = f" at file offset 0x{section.file_offset:x}" if section.file_offset else ""
         lines.append(f"section {section.name}{where}, {len(section.data)} bytes, {section.endian}-endian;"
                      " offsets below are from the section start")
+        if not section.data:
+            warn_empty(section, args.path)
+            continue
         try:
             lines.extend(render_explain(walk(section.data, endian=section.endian), start=start, end=end,
                                         arch=container.arch, docs=args.docs))

@@ -4,6 +4,7 @@ the ModuleStateMap as JSON."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import replace
 
@@ -14,11 +15,18 @@ from .output import write_output
 
 
 def _int(text: str) -> int:
-    return int(text, 0)
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number (decimal or 0x-hex), got {text!r}") from None
+    return value
 
 
 def _addresses(text: str) -> list[int]:
-    return [int(part, 0) for part in text.split(",") if part.strip()]
+    try:
+        return [_int(part.strip()) for part in text.split(",") if part.strip()]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected addresses A0,A1,... (decimal or 0x-hex), got {text!r}") from None
 
 
 def add_parser(sub) -> None:

@@ -59,21 +59,29 @@ def test_cli_rule_failure_is_one_line(shared_object, capsys):
     assert err.count("\n") == 1 and "function-below-code" in err
 
 
+def _empty_section_object(tmp_path) -> pathlib.Path:
+    from stackmap_construct.containers.elf_writer import write_elf
+
+    path = tmp_path / "empty.o"
+    path.write_bytes(write_elf(b"", "x86_64-linux-gnu"))  # an empty .llvm_stackmaps
+    return path
+
+
 def test_cli_empty_stackmap_gives_null(tmp_path, capsys):
-    empty = tmp_path / "empty.bin"
-    empty.write_bytes(b"")
+    empty = _empty_section_object(tmp_path)
     registry = tmp_path / "r.json"
     registry.write_text('{"entries": []}')
-    assert main(["semantics", str(empty), "--raw", "--registry", str(registry), "--code-addr", "0",
+    assert main(["semantics", str(empty), "--registry", str(registry), "--code-addr", "0",
                  "--code-size", "0", "--function-addresses", ""]) == 0
-    assert capsys.readouterr().out == "null\n"
+    captured = capsys.readouterr()
+    assert captured.out == "null\n"
+    assert captured.err == f"stackmap-construct: warning: {empty}: section .llvm_stackmaps is empty: no stackmaps\n"
 
 
 def test_cli_bad_registry_json(tmp_path, capsys):
-    empty = tmp_path / "empty.bin"
-    empty.write_bytes(b"")
+    empty = _empty_section_object(tmp_path)
     registry = tmp_path / "r.json"
     registry.write_text("{oops")
-    assert main(["semantics", str(empty), "--raw", "--registry", str(registry), "--code-addr", "0",
+    assert main(["semantics", str(empty), "--registry", str(registry), "--code-addr", "0",
                  "--code-size", "0", "--function-addresses", ""]) == 1
     assert "not valid JSON" in capsys.readouterr().err
