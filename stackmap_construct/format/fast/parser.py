@@ -197,11 +197,26 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
     try:
         offsets, counts, joined, end = _scan_in_chunks(scanner, buf, words, pos, count)
         bad = end > len(buf)
-    except (IndexError, _Bad):
+    except _Bad as miss:
+        # Only the chunk that failed is searched again: the chunks before it
+        # passed the record checks (their items are checked below), so an
+        # error deep in a big blob costs about what a valid parse does.
+        rel = scanner.first_bad(buf, words, miss.o, count - miss.done)
+        if rel is None:  # pragma: no cover - both loops come from one source
+            raise FastMiss()
+        earlier = _first_bad_item(lay, array, miss.parts, miss.counts, SCAN_CHUNK) if miss.done else None
+        if earlier is not None:
+            raise FastMiss(earlier, miss.offsets[earlier], pos)
+        chunk_offsets, chunk_counts, slices, culprit_o, _ = scanner.scan(buf, words, miss.o, rel)
+        inner = _first_bad_item(lay, array, _join(scanner, slices), chunk_counts, max(rel, 1))
+        if inner is not None:
+            raise FastMiss(miss.done + inner, chunk_offsets[inner], pos)
+        raise FastMiss(miss.done + rel, culprit_o << 2, pos)
+    except IndexError:
         bad = True
     if bad:
-        # The loop saw a bad reserved field or pad, or ran off the buffer:
-        # find the record, but a bad item in an earlier record comes first.
+        # The last record ran off the buffer: find the record, but a bad
+        # item in an earlier record comes first.
         culprit = scanner.first_bad(buf, words, pos >> 2, count)
         if culprit is None:  # pragma: no cover - both loops come from one source
             raise FastMiss()
@@ -216,7 +231,13 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
 
 
 class _Bad(Exception):
-    pass
+    """A chunk of records failed the record checks (or ran off the buffer):
+    ``done`` records before it, at word ``o``, passed; what the scan of
+    those found is kept."""
+
+    def __init__(self, done: int, o: int, offsets, counts, parts):
+        super().__init__(done)
+        self.done, self.o, self.offsets, self.counts, self.parts = done, o, offsets, counts, parts
 
 
 #: records walked per call of the generated loop: their cut-out items are
@@ -231,9 +252,13 @@ def _scan_in_chunks(scanner: RecordScanner, buf: bytes, words, pos: int, count: 
     counts = [array("L") for _ in scanner.arrays]
     parts: list[list[bytes]] = [[] for _ in scanner.arrays]
     for start in range(0, count, SCAN_CHUNK):
-        chunk_offsets, chunk_counts, slices, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
+        chunk_start = o
+        try:
+            chunk_offsets, chunk_counts, slices, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
+        except IndexError:
+            bad = True
         if bad:
-            raise _Bad
+            raise _Bad(start, chunk_start, offsets, counts, parts)
         offsets.extend(chunk_offsets)
         for k, term in enumerate(scanner.terms):
             counts[k].extend(chunk_counts[k])
