@@ -112,10 +112,12 @@ def _inflate(elf: _ELF, raw: bytes, what: str, file_size: int) -> bytes:
         out = inflater.decompress(raw[head:], ch_size + 1)
     except zlib.error as exc:
         raise ContainerError(f"{what}: bad zlib stream: {exc}") from None
-    if len(out) != ch_size or not inflater.eof:
-        raise ContainerError(f"{what}: zlib stream inflates to {'more than ' if len(out) > ch_size else ''}"
-                             f"{len(out)} bytes{'' if inflater.eof else ' and is unfinished'}, "
-                             f"but the header says {ch_size}")
+    if len(out) > ch_size:
+        raise ContainerError(f"{what}: zlib stream inflates to more than the {ch_size} bytes its header declares")
+    if not inflater.eof:
+        raise ContainerError(f"{what}: zlib stream ends early, after {len(out)} of {ch_size} bytes")
+    if len(out) != ch_size:
+        raise ContainerError(f"{what}: zlib stream inflates to {len(out)} bytes, its header declares {ch_size}")
     return out
 
 
