@@ -11,7 +11,6 @@ from ..containers import Container, Section, detect, read_container
 from ..errors import StackMapError, TrailingDataError
 from ..format import parse_all
 from ..format.byteorder import detect_endian, other_endian
-from ..format.v3 import HEADER_SIZE
 
 
 def open_container(data: bytes, args) -> Container:
@@ -58,25 +57,23 @@ _RESYNC_TRIES = 8
 
 
 def _count_blobs(section: Section, e: StackMapError, index: int) -> str:
-    """"N" blobs in the section, when the blobs after the broken one can be
-    found (the next 8-aligned header from which the rest parses), else "at
-    least N"."""
+    """How many blobs the section holds: the broken one is the last when no
+    8-aligned header follows its error; else the count after the next header
+    from which the rest parses; else "at least N"."""
     data = section.data
     start = e.offset if e.offset is not None else len(data)
-    if start >= len(data) - HEADER_SIZE:
-        return str(index + 1)  # it runs to the end: the last one
     pos = (start + 8) & ~7
-    tries = 0
+    candidates = 0
     for _ in range(8 * _RESYNC_TRIES):
         pos = data.find(b"\x03\x00\x00\x00", pos)
-        if pos < 0 or tries == _RESYNC_TRIES:
+        if pos < 0 or candidates == _RESYNC_TRIES:
             break
         if pos % 8:
             pos += 8 - pos % 8
             continue
-        tries += 1
+        candidates += 1
         try:
             return str(index + 1 + len(parse_all(data[pos:], endian=section.endian)))
         except StackMapError:
             pos += 8
-    return f"at least {index + 1}"
+    return str(index + 1) if not candidates else f"at least {index + 1}"
