@@ -53,6 +53,22 @@ def build_module_state_map(
     ``code_addr + code_size`` past ``usize::MAX`` is refused when the range
     check computes it (``code-range-overflow``).
     """
+    return _build(stackmap, registry, module_info, code_addr, code_size, local_function_addresses, layout, True)
+
+
+def _build(
+    stackmap: Optional[StackMap],
+    registry: StackmapRegistry,
+    module_info: ModuleInfo,
+    code_addr: int,
+    code_size: int,
+    local_function_addresses: Sequence[int],
+    layout: VmctxLayout,
+    refuse_null: bool,
+) -> Optional[ModuleStateMap]:
+    """The driver.  ``refuse_null=False`` when the addresses are offsets of
+    an object's text laid out from 0, each found in the file (the original's
+    null test means "symbol not found", which cannot happen then)."""
     if stackmap is None:
         return None
     _usize(code_addr, "code_addr")
@@ -60,7 +76,7 @@ def build_module_state_map(
     addresses = [_usize(a, f"local function address {i}") for i, a in enumerate(local_function_addresses)]
     for i, address in enumerate(addresses):
         # `assert!(!ptr.is_null())` on each local function's symbol, first.
-        if address == 0:
+        if address == 0 and refuse_null:
             raise SemanticsError(
                 f"local function {i} has a null address (the original asserts that each local "
                 f"function's symbol resolves to a non-null pointer)",
