@@ -258,6 +258,7 @@ def _decode_entries(items: list) -> tuple:
     indexed = _INDEX_SEMANTICS
     kinds = _KINDS
     new = object.__new__
+    set_attr = object.__setattr__
     entry_cls = StackmapEntry
     # variant name -> {index: the decoded variant}; equal semantics are shared.
     decoded: dict = {name: {} for name in indexed}
@@ -299,10 +300,9 @@ def _decode_entries(items: list) -> tuple:
             continue
         # A frozen dataclass, filled in directly: its fields were checked above.
         entry = new(entry_cls)
-        entry.__dict__.update(
-            kind=kind, local_function_id=fid, opcode_offset=opcode,
-            value_semantics=tuple(semantics) if semantics else (),
-            local_count=n_locals, stack_count=n_stack, is_start=is_start)
+        set_attr(entry, "__dict__", {
+            "kind": kind, "local_function_id": fid, "opcode_offset": opcode, "value_semantics": tuple(semantics),
+            "local_count": n_locals, "stack_count": n_stack, "is_start": is_start})
         append(entry)
     return tuple(out)
 
