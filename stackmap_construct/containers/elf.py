@@ -43,6 +43,8 @@ def _read(elf: ELFFile) -> Container:
     endian = "little" if elf.little_endian else "big"
     fmt = f"ELF{elf.elfclass}"
     arch = _ARCH.get(elf["e_machine"], str(elf["e_machine"]))
+    if arch == "riscv":  # one e_machine for both widths
+        arch += str(elf.elfclass)
     kind = _KIND.get(elf["e_type"], str(elf["e_type"]))
     if kind == "shared object" and _is_pie(elf):
         kind = "PIE executable"
