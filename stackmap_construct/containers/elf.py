@@ -67,7 +67,27 @@ def _read(elf: ELFFile) -> Container:
             relocs = _dynamic_relocations(elf, start, size)
             address = start
         sections.append(Section(s.name, s.data(), endian, s["sh_offset"], address, tuple(relocs)))
-    return Container(format=fmt, arch=arch, sections=sections, kind=kind, symbols=tuple(_functions(elf)))
+    entries = _code_entries(elf) if kind != "relocatable" else {}
+    return Container(format=fmt, arch=arch, sections=sections, kind=kind, symbols=tuple(_functions(elf)),
+                     code_entries=entries)
+
+
+_DESCRIPTOR = 24  # ppc64 ELFv1 function descriptor: code entry, TOC base, environment (u64 each)
+
+
+def _code_entries(elf: ELFFile) -> dict[int, int]:
+    """ppc64 ELFv1 images: each ``.opd`` descriptor's address -> its code
+    entry.  (ELFv2, ppc64le's ABI, has no descriptors and no ``.opd``.)"""
+    if elf["e_machine"] != "EM_PPC64" or elf.elfclass != 64:
+        return {}
+    opd = elf.get_section_by_name(".opd")
+    if opd is None or opd["sh_type"] != "SHT_PROGBITS":
+        return {}
+    data = opd.data()
+    start = opd["sh_addr"]
+    fmt = (">" if not elf.little_endian else "<") + "Q"
+    return {start + at: struct.unpack_from(fmt, data, at)[0]
+            for at in range(0, len(data) - _DESCRIPTOR + 1, _DESCRIPTOR)}
 
 
 def _is_pie(elf: ELFFile) -> bool:

@@ -60,7 +60,7 @@ def llc_at(path: str) -> Llc:
     version = _version_of(found)
     if version is None:
         raise GenerateError(f"{found} is not an llc: '{found} --version' names no LLVM version")
-    return Llc(found, version)
+    return Llc(path, version)  # as the user spelled it
 
 
 def installed_llcs() -> list[Llc]:
