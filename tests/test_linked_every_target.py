@@ -1,9 +1,14 @@
-"""ppc64 ELFv1 (big-endian) linked images: a function symbol's value is its
-descriptor in ``.opd``, and that is what LLVM puts into the stackmap's
-function record.  Records' absolute addresses must use the code entry (the
-descriptor's first doubleword); JSON keeps the raw ``address`` and adds
-``entry``.  Everything expected here comes from LLVM 22's tools: llvm-nm
-(the descriptors), llvm-objdump (the code and .opd bytes), llvm-readobj."""
+"""Linked executables for every target and both LLVMs: objects made by llc
+14 and llc 22, linked by ld.lld 22 (which links all six targets; lld 14
+crashes on s390x).  Records' absolute addresses must be their function's
+code plus the instruction offset.
+
+ppc64 ELFv1 (big-endian): a function symbol's value is its descriptor in
+``.opd``, and that is what LLVM puts into the stackmap's function record;
+the code entry is the descriptor's first doubleword.  JSON keeps the raw
+``address`` and adds ``entry``.  Everything expected here comes from LLVM's
+tools: llvm-nm (symbols, sizes), llvm-objdump (the code and .opd bytes),
+llvm-readobj (the stackmap)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import re
 
 import pytest
 
-from llvm_tools import readobj_stackmap_block, require_versioned, run
+from llvm_tools import LLVM_VERSIONS, Llvm, readobj_stackmap_block, require_versioned, run
 from stackmap_construct.cli.main import main
 
 pytestmark = pytest.mark.llvm
@@ -48,6 +53,11 @@ def linked(tmp_path_factory):
 def _nm(tools, path) -> dict[str, int]:
     out = run([tools["llvm-nm"], str(path)], text=True).stdout
     return {name: int(value, 16) for value, _, name in (line.split() for line in out.splitlines())}
+
+
+def _nm_sizes(tools, path) -> dict[str, tuple[int, int]]:
+    out = run([tools["llvm-nm"], "-S", "--defined-only", str(path)], text=True).stdout
+    return {f[3]: (int(f[0], 16), int(f[1], 16)) for f in (line.split() for line in out.splitlines()) if len(f) == 4}
 
 
 def _opd_entries(tools, path) -> dict[int, int]:
@@ -113,3 +123,34 @@ def test_objects_and_other_images_have_no_descriptors(linked, capsys):
     assert main(["dump", str(exe.parent / "two.o"), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [(f["symbol"], f["entry"]) for f in doc["stackmaps"][0]["functions"]] == [("f_one", None), ("f_two", None)]
+
+
+TRIPLES = ["x86_64-linux-gnu", "aarch64-linux-gnu", "powerpc64-unknown-linux-gnu",
+           "powerpc64le-unknown-linux-gnu", "s390x-linux-gnu", "riscv64-linux-gnu"]
+CELLS = [(v, t) for v in LLVM_VERSIONS for t in TRIPLES if not (v < 15 and t.startswith("riscv64"))]
+
+
+@pytest.mark.parametrize("version, triple", CELLS, ids=[f"llvm{v}-{t}" for v, t in CELLS])
+def test_linked_executable_records_sit_in_their_functions_code(tmp_path, capsys, version, triple):
+    llvm = Llvm(version)
+    tools = {t: require_versioned(t, 22) for t in ("ld.lld", "llvm-nm", "llvm-objdump")}
+    (tmp_path / "two.ll").write_text(IR)
+    run([llvm.llc, "-O2", f"-mtriple={triple}", "-filetype=obj", str(tmp_path / "two.ll"), "-o", str(tmp_path / "two.o")])
+    exe = tmp_path / "two"
+    run([tools["ld.lld"], "-e", "f_one", str(tmp_path / "two.o"), "-o", str(exe)])
+
+    assert main(["dump", str(exe), "--format", "llvm-readobj"]) == 0
+    assert capsys.readouterr().out == readobj_stackmap_block(run([llvm.readobj, "--stackmap", str(exe)], text=True).stdout)
+
+    sizes = _nm_sizes(tools, exe)
+    descriptors = _opd_entries(tools, exe) if triple.startswith("powerpc64-") else {}
+    assert main(["dump", str(exe), "--format", "json"]) == 0
+    [sm] = json.loads(capsys.readouterr().out)["stackmaps"]
+    for fn, name in zip(sm["functions"], ["f_one", "f_two"]):
+        value, size = sizes[name]
+        assert (fn["symbol"], fn["address"]) == (name, value)
+        assert fn["entry"] == descriptors.get(value, value)
+        assert bool(descriptors) == triple.startswith("powerpc64-")  # only ELFv1 has them
+    for record, fn, name in zip(sm["records"], sm["functions"], ["f_one", "f_two"]):
+        assert record["address"] == fn["entry"] + record["instruction_offset"]
+        assert fn["entry"] <= record["address"] <= fn["entry"] + sizes[name][1]
