@@ -118,6 +118,25 @@ def test_records_are_placed_at_the_code_entry_not_the_descriptor(linked, capsys)
     assert (exe.parent / "two.bin").read_bytes() == read_container(exe.read_bytes()).sections[0].data
 
 
+def test_shared_object_descriptors_are_relocated_at_load_time(linked, capsys):
+    # -shared: the stackmap's field and the descriptors' entries hold 0; the
+    # dynamic relocations (R_PPC64_ADDR64 against the symbol, R_PPC64_RELATIVE
+    # in .opd) supply them.
+    exe, tools = linked
+    d = exe.parent
+    run([require_versioned("llc", 22), "-O2", "-mtriple=powerpc64-unknown-linux-gnu", "-relocation-model=pic",
+         "-filetype=obj", str(d / "two.ll"), "-o", str(d / "pic.o")])
+    run([tools["ld.lld"], "-shared", "-z", "notext", str(d / "pic.o"), "-o", str(d / "two.so")])
+    symbols = _nm(tools, d / "two.so")
+    mulli = _mulli_addresses(tools, d / "two.so")
+    assert main(["dump", str(d / "two.so"), "--format", "json"]) == 0
+    [sm] = json.loads(capsys.readouterr().out)["stackmaps"]
+    assert [f["address"] for f in sm["functions"]] == [0, 0]
+    assert [(r["patchpoint_id"], r["address"]) for r in sm["records"]] == [(1, mulli[5] + 4), (2, mulli[3] + 4)]
+    assert main(["dump", str(d / "two.so")]) == 0
+    assert f"address 0x0 (function descriptor 0x{symbols['f_one']:x}; code entry " in capsys.readouterr().out
+
+
 def test_objects_and_other_images_have_no_descriptors(linked, capsys):
     exe, tools = linked
     assert main(["dump", str(exe.parent / "two.o"), "--format", "json"]) == 0

@@ -86,8 +86,16 @@ def _code_entries(elf: ELFFile) -> dict[int, int]:
     data = opd.data()
     start = opd["sh_addr"]
     fmt = (">" if not elf.little_endian else "<") + "Q"
-    return {start + at: struct.unpack_from(fmt, data, at)[0]
-            for at in range(0, len(data) - _DESCRIPTOR + 1, _DESCRIPTOR)}
+    # Shared objects and PIEs: the loader writes the entry (base + addend of
+    # an R_PPC64_RELATIVE); the field in the file holds 0.
+    relative = {r.offset: r.addend for r in _dynamic_relocations(elf, start, opd["sh_size"])
+                if r.type.endswith("RELATIVE") and r.symbol is None and r.addend is not None}
+    entries = {}
+    for at in range(0, len(data) - _DESCRIPTOR + 1, _DESCRIPTOR):
+        entry = relative.get(at) or struct.unpack_from(fmt, data, at)[0]
+        if entry:  # 0: not known here
+            entries[start + at] = entry
+    return entries
 
 
 def _is_pie(elf: ELFFile) -> bool:
