@@ -114,7 +114,8 @@ def test_raw_blob_with_zero_addresses_says_what_is_missing(tmp_path, capsys):
 
 def test_object_functions_in_several_sections_are_not_laid_out():
     sm = stackmap([fn(0), fn(0)])
-    targets = [FunctionTarget("f", None, ".text.f", 0), FunctionTarget("g", None, ".text.g", 0)]
+    targets = [FunctionTarget("f", None, section=".text.f", offset=0),
+               FunctionTarget("g", None, section=".text.g", offset=0)]
     with pytest.raises(SemanticsError) as info:
         run_semantics(sm, [], 0, 0x100, None, targets=targets)
     assert info.value.rule == "function-addresses"
