@@ -10,7 +10,7 @@ symbols with the parsed stackmap; it reads no bytes of its own.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .containers.base import Container, Relocation, Section
 from .format.v3 import FUNCTION_SIZE, HEADER_SIZE
@@ -25,16 +25,30 @@ class FunctionTarget:
     """What a function record points at."""
 
     symbol: str | None  #: the function's name (platform prefix removed), None when unknown
-    address: int | None  #: its address when the container fixes one (linked images)
+    #: the address of its code when the container fixes one (linked images):
+    #: the records' call sites are this plus their instruction offsets
+    address: int | None
+    #: ppc64 ELFv1: the address of the function descriptor (in ``.opd``) that
+    #: the stackmap's function record holds; ``address`` is then the code
+    #: entry read from that descriptor.  None elsewhere.
+    descriptor: int | None = None
+    #: In a relocatable object, where the relocation points: the section's
+    #: name and the offset in it (symbol value + addend); None elsewhere or
+    #: when the target is not defined in the object.
+    section: str | None = None
+    offset: int | None = None
 
 
 class _SymbolIndex:
     def __init__(self, container: Container):
         self.prefix = container.symbol_prefix
         self.by_section: dict[tuple[str | None, int], str] = {}
+        self.defined: dict[str, tuple[str, int]] = {}  # name -> (section, value), objects
         spans = []
         for s in container.symbols:
             self.by_section.setdefault((s.section, s.value), s.name)
+            if s.section is not None:
+                self.defined.setdefault(s.name, (s.section, s.value))
             spans.append((s.value, s.size, s.name))
         spans.sort()
         self.starts = [v for v, _, _ in spans]
@@ -73,7 +87,11 @@ def resolve_functions(container: Container, section: Section, stackmap: StackMap
     out = []
     for i, fn in enumerate(stackmap.functions):
         field = blob_offset + HEADER_SIZE + FUNCTION_SIZE * i
-        out.append(_resolve(container, index, relocs.get(field), fn.address))
+        target = _resolve(container, index, relocs.get(field), fn.address)
+        entry = container.code_entries.get(target.address) if target.address is not None else None
+        if entry is not None:
+            target = replace(target, address=entry, descriptor=target.address)
+        out.append(target)
     return out
 
 
@@ -92,8 +110,10 @@ def _resolve(container: Container, index: _SymbolIndex, reloc: Relocation | None
         return FunctionTarget(index.at_address(addend), addend)
     if reloc.section_symbol:
         # Internal function: section symbol + offset of the function in it.
-        name = index.in_section(reloc.symbol, addend) if not linked else index.at_address(addend)
-        return FunctionTarget(name or _with_addend(reloc.symbol, addend), addend if linked else None)
+        if linked:
+            return FunctionTarget(index.at_address(addend) or _with_addend(reloc.symbol, addend), addend)
+        name = index.in_section(reloc.symbol, addend)
+        return FunctionTarget(name or _with_addend(reloc.symbol, addend), None, section=reloc.symbol, offset=addend)
     name = index.clean(reloc.symbol)
     if linked:
         # A symbolic dynamic relocation: the address is the symbol's, when
@@ -101,5 +121,8 @@ def _resolve(container: Container, index: _SymbolIndex, reloc: Relocation | None
         defined = next((s for s in container.symbols if s.name == reloc.symbol and s.value), None)
         address = defined.value + addend if defined else (value or None)
         return FunctionTarget(_with_addend(name, addend), address)
-    return FunctionTarget(_with_addend(name, addend), None)
+    place = index.defined.get(reloc.symbol) if reloc.symbol is not None else None
+    if place is None:
+        return FunctionTarget(_with_addend(name, addend), None)
+    return FunctionTarget(_with_addend(name, addend), None, section=place[0], offset=place[1] + addend)
 

@@ -7,6 +7,7 @@ import argparse
 from ..errors import StackMapError
 from ..format.walk import walk
 from ..render.explain import render_explain
+from .arch import add_arch_option
 from .common import add_input_options
 from .inputs import open_container, warn_empty
 from .output import write_output
@@ -45,6 +46,7 @@ def add_parser(sub) -> None:
                    help="only fields overlapping bytes A (inclusive) to B (exclusive) of the section; 0x-hex allowed")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="leave out each field's doc line")
     add_input_options(p)
+    add_arch_option(p, "register names")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run, explain_parser=p)
 
@@ -66,7 +68,7 @@ def run(args, read) -> int:
             continue
         try:
             lines.extend(render_explain(walk(section.data, endian=section.endian), start=start, end=end,
-                                        arch=container.arch, docs=args.docs))
+                                        arch=args.arch or container.arch, docs=args.docs))
         except StackMapError as e:
             # Everything up to the broken field is shown, then the error.
             lines.append(f"error: {e.describe()}")

@@ -3,25 +3,11 @@ findings, one per line with path and offset; exit 1 when any error."""
 
 from __future__ import annotations
 
-import argparse
-
 from ..errors import StackMapError
-from ..registers import FRAME_REGISTERS
 from ..validate import validate
+from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
-
-
-#: Other spellings of the architectures (triples', Apple's, Debian's).
-_ALIASES = {"amd64": "x86_64", "x86-64": "x86_64", "arm64": "aarch64", "ppc64le": "ppc64", "powerpc64": "ppc64",
-            "powerpc64le": "ppc64", "systemz": "s390x"}
-
-
-def _arch(text: str) -> str:
-    name = _ALIASES.get(text.lower(), text.lower())
-    if name not in FRAME_REGISTERS:
-        raise argparse.ArgumentTypeError(f"unknown architecture {text!r} (known: {', '.join(sorted(FRAME_REGISTERS))})")
-    return name
 
 
 def add_parser(sub) -> None:
@@ -29,9 +15,7 @@ def add_parser(sub) -> None:
     p.add_argument("path", metavar="PATH", help="object file or raw blob ('-' for stdin)")
     add_input_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    p.add_argument("--arch", type=_arch, metavar="ARCH",
-                   help=f"architecture for register checks of a raw blob ({', '.join(sorted(FRAME_REGISTERS))}); "
-                        "an object file states its own")
+    add_arch_option(p, "the frame-register checks")
     p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout (atomically)")
     p.set_defaults(run=run, validate_parser=p)
 
