@@ -153,11 +153,12 @@ def _int(obj: Any, key: str, path: str) -> int:
 
 
 #: The keys of each object of the plain-data form.  Besides the fields,
-#: dump's JSON carries "endian", each function's "symbol" and each record's
-#: "address"; they are accepted (and ignored) so that dump's output builds.
+#: dump's JSON carries "endian", each function's "symbol" and "entry" and
+#: each record's "address"; they are accepted (and ignored) so that dump's
+#: output builds.
 _KEYS = {
     "stackmap": {"version", "functions", "constants", "records", "endian"},
-    "function": {"address", "stack_size", "record_count", "symbol"},
+    "function": {"address", "stack_size", "record_count", "symbol", "entry"},
     "record": {"patchpoint_id", "instruction_offset", "locations", "live_outs", "address"},
     "location": {"kind", "size", "dwarf_regnum", "offset_or_small_constant"},
     "live-out": {"dwarf_regnum", "size"},

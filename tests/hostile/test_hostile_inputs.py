@@ -50,8 +50,8 @@ def test_semantics_registry_refuses_deep_json(tmp_path, capsys):
     registry.write_text("[" * 5000 + "]" * 5000)
     status, _, err = cli(capsys, "semantics", obj, "--registry", registry, "--code-addr", "0",
                          "--code-size", "0", "--function-addresses", "")
-    assert status == 1 and err.splitlines()[-1].endswith(f"registry {registry} is not valid JSON: nested too deeply "
-                                                         "(Python's JSON parser stops near 1000 levels)")
+    assert status == 1 and err.endswith(f"\n{PROG}: error: {registry}: json: not valid JSON: nested too deeply "
+                                        "(Python's JSON parser stops near 1000 levels)\n")
 
 
 @pytest.mark.parametrize("where,key,path", [
@@ -76,6 +76,7 @@ def test_from_dict_accepts_what_dump_json_adds():
     doc = to_dict(ODD_MODEL)
     doc["endian"] = "little"
     doc["functions"][0]["symbol"] = "f"
+    doc["functions"][0]["entry"] = 0x1000
     doc["records"][0]["address"] = 0x1020
     assert from_dict(doc) == ODD_MODEL
 
@@ -253,18 +254,17 @@ def test_number_arguments_name_the_expected_form(tmp_path, capsys):
               "--function-addresses", "0"])
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert "argument --code-addr: expected a whole number (decimal or 0x-hex), got 'zz'" in err
-    assert "_int" not in err
+    assert err == f"{PROG} semantics: usage error: argument --code-addr: not an integer: 'zz'\n"
 
 
 def test_validate_arch_is_checked(tmp_path, capsys):
     path = tmp_path / "odd.bin"
     path.write_bytes(ODD)
     with pytest.raises(SystemExit) as info:
-        main(["validate", str(path), "--arch", "riscv"])
+        main(["validate", str(path), "--arch", "mips"])
     assert info.value.code == 2
-    assert "argument --arch: unknown architecture 'riscv' (known: aarch64, ppc64, s390x, x86_64)" \
-        in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(f"{PROG} validate: usage error: argument --arch: unknown architecture 'mips' (expected ")
     assert main(["validate", str(path), "--arch", "arm64"]) == 0  # an alias of aarch64
     obj = tmp_path / "x86.o"
     obj.write_bytes(write_elf(ODD, "x86_64-linux-gnu"))
