@@ -37,7 +37,7 @@ sys.path.insert(0, ROOT)
 
 import inputs  # noqa: E402
 
-from stackmap_construct import build, parse  # noqa: E402
+from stackmap_construct import StackMapError, build, parse  # noqa: E402
 from stackmap_construct.containers import read_container  # noqa: E402
 from stackmap_construct.model import StackMap  # noqa: E402
 from stackmap_construct.render.readobj import iter_render_readobj  # noqa: E402
@@ -197,8 +197,31 @@ def main() -> int:
     report.target("build() of the parsed 10 MB stackmap, >= 100 MB/s", f"{size / t_build:.0f} MB/s", size / t_build >= 100)
     report.target("build() of a 10 MB model of plain objects, >= 100 MB/s", f"{size / t_plain:.0f} MB/s",
                   size / t_plain >= 100)
-    del sm, records, plain
+    del records, plain
     gc.collect()
+    print()
+
+    # -- errors deep in the blob (issue 11) ---------------------------------------
+    # A reader that finds an error near the end must not take longer than a
+    # valid parse: the last record's reserved field set, and the blob cut 6
+    # bytes before its end.
+    last = sm.records._blob.offsets[-1]
+    broken = bytearray(data)
+    broken[last + 12] = 1  # records[-1].reserved (record flags)
+    cases = {"reserved field in the last record": bytes(broken), "cut 6 bytes before the end": data[:-6]}
+    del sm
+    print(f"errors deep in the 10 MB blob, median of {args.runs} runs (valid parse: {t_parse:.3f} s):")
+    for what, bad in cases.items():
+        def fail(blob=bad):
+            try:
+                parse(blob)
+            except StackMapError:
+                return
+            raise AssertionError("no error")
+        t_err = timed(fail, args.runs)
+        print(f"  {what:36} {t_err:6.3f} s  ({t_err / t_parse:.2f}x the valid parse)")
+        report.target(f"error: {what}, 10 MB, <= 1.2x a valid parse", f"{t_err / t_parse:.2f}x",
+                      t_err <= 1.2 * t_parse)
     print()
 
     # -- throughput at 1 MB and 50 MB --------------------------------------------

@@ -30,7 +30,7 @@ class Blob:
 def add_input_options(p) -> None:
     """--raw and --endian, for commands that read an object file or a blob."""
     p.add_argument("--raw", action="store_true", help="read PATH as a bare stackmap blob, not an object file")
-    p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default little)")
+    p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default: read from its header)")
 
 
 def load(data: bytes, args) -> tuple[Container, list[Blob]]:

@@ -257,7 +257,7 @@ def _scan_in_chunks(scanner: RecordScanner, buf: bytes, words, pos: int, count: 
             chunk_offsets, chunk_counts, slices, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
         except IndexError:
             bad = True
-        if bad:
+        if bad or o << 2 > len(buf):  # a check failed, or the chunk ran past the data
             raise _Bad(start, chunk_start, offsets, counts, parts)
         offsets.extend(chunk_offsets)
         for k, term in enumerate(scanner.terms):
