@@ -324,8 +324,10 @@ class ContainerFuzzFailure(FuzzFailure):
         self.category = category
 
 
-def _console() -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace", write_through=True)
+def _console() -> tuple[io.TextIOWrapper, io.BytesIO]:
+    """A stand-in for stdout/stderr that also takes bytes (``.buffer``), and its bytes."""
+    raw = io.BytesIO()
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True), raw
 
 
 def check_container(data: bytes, scratch_path: str, *, time_limit: float = TIME_LIMIT,
@@ -346,10 +348,10 @@ def check_container(data: bytes, scratch_path: str, *, time_limit: float = TIME_
         with _TimeLimit(WALL_LIMIT, data), _CpuLimit(time_limit, data):
             for command in _RUNS:
                 argv = [command[0], scratch_path, *command[1:]]
-                out, err = _console(), _console()
+                (out, _), (err, err_bytes) = _console(), _console()
                 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                     status = main(argv)
-                text = err.buffer.getvalue().decode("utf-8", "replace")
+                text = err_bytes.getvalue().decode("utf-8", "replace")
                 if status == 3:
                     raise ContainerFuzzFailure("internal error", f"{' '.join(argv)}: {text.strip()}", data)
                 if status not in (0, 1, 2):
