@@ -9,7 +9,7 @@ from ..format.walk import walk
 from ..render.explain import render_explain
 from .arch import add_arch_option
 from .common import add_input_options
-from .inputs import open_container, warn_empty
+from .inputs import explain_failure, open_container, warn_empty
 from .output import write_output
 
 
@@ -70,6 +70,7 @@ def run(args, read) -> int:
             lines.extend(render_explain(walk(section.data, endian=section.endian), start=start, end=end,
                                         arch=args.arch or container.arch, docs=args.docs))
         except StackMapError as e:
+            explain_failure(e, container, section, args, raw_note=False)  # the section line says "raw"
             # Everything up to the broken field is shown, then the error.
             lines.append(f"error: {e.describe()}")
             failure = failure or e

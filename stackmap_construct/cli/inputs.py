@@ -31,17 +31,18 @@ def warn_empty(section: Section, path: str) -> None:
           file=sys.stderr)
 
 
-def explain_failure(e: StackMapError, container: Container, section: Section, args) -> None:
+def explain_failure(e: StackMapError, container: Container, section: Section, args, *,
+                    raw_note: bool = True) -> None:
     """Add to ``e`` what the file says about it: which blob of the section,
-    and for a raw blob, that it was read as one and that the other byte
-    order parses."""
+    and for a raw blob, that it was read as one (``raw_note``) and that the
+    other byte order parses."""
     index = getattr(e, "blob_index", None)
     if index and not isinstance(e, TrailingDataError):  # (junk after the last blob is no blob)
         total = _count_blobs(section, e, index)
         e.message += f" (in blob {index + 1} of {total} in {section.name})"
     if container.format != "raw":
         return
-    if not args.raw:
+    if raw_note and not args.raw:
         e.message += " (not an object file, so it was read as a raw stackmap blob)"
     other = other_endian(section.endian)
     try:

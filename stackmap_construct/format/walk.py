@@ -112,8 +112,14 @@ def walk(data, *, endian: str = "little") -> Iterator[FieldEvent]:
     while walker.stream.tell() < len(view) or index == 0:
         prefix = f"#{index}" if index else ""
         events = walker.node(fmt, {}, prefix, "")
-        for event in events:
-            yield event
+        try:
+            for event in events:
+                yield event
+        except StackMapError as e:
+            if index:  # named like the fields of that blob (#1.records[0]...)
+                e.add_parent(prefix)
+                e.blob_index = index  # type: ignore[attr-defined]
+            raise
         index += 1
         if len(view) == 0:
             break

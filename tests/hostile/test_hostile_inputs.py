@@ -273,3 +273,16 @@ def test_validate_arch_is_checked(tmp_path, capsys):
     assert info.value.code == 2
     assert "--arch aarch64 contradicts the ELF64 file's own machine (x86_64)" in capsys.readouterr().err
     assert main(["validate", str(obj), "--arch", "x86_64"]) == 0
+
+
+def test_explain_names_the_broken_blob_too(tmp_path, capsys):
+    bad = bytearray(ODD)
+    bad[0x41] = 1
+    path = tmp_path / "three.bin"
+    path.write_bytes(ODD + bytes(bad) + ODD)
+    status, out, err = cli(capsys, "explain", path)
+    assert status == 1
+    line = ("reserved field must be 0, found 1 (in blob 2 of 3 in raw) "
+            f"[at #1.records[0].locations[0].reserved, offset {88 + 0x41} (0x{88 + 0x41:x})]")
+    assert out.splitlines()[-1] == f"error: {line}"
+    assert err == f"{PROG}: error: {path}: {line}\n"
