@@ -1,0 +1,56 @@
+"""``stackmap-construct statepoints FILE``: GC roots and deopt state of each
+statepoint call site."""
+
+from __future__ import annotations
+
+from ..errors import StatepointError
+from ..statepoints import decode, missing_ids, render_json, render_text, selection
+from ..statepoints.offsets import field_offset
+from .common import add_input_options, load
+from .output import write_output
+
+
+def _ids(text: str):
+    try:
+        return selection(text)
+    except ValueError as e:
+        raise __import__("argparse").ArgumentTypeError(str(e)) from None
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("statepoints", help="decode statepoint records: calling convention, flags, deopt values, GC pointer pairs")
+    p.add_argument("path", metavar="FILE", help="object file, linked image or raw blob ('-' for stdin)")
+    p.add_argument("--ids", type=_ids, default=selection("auto"), metavar="auto|all|ID,...",
+                   help="which records are statepoints: auto (default: those laid out as one), "
+                        "all (every record; one that is not is an error), or ids such as 101,0xABCDEF00")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or json")
+    add_input_options(p)
+    p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
+    p.set_defaults(run=run)
+
+
+def pointer_size(container) -> int:
+    return 4 if container.format == "ELF32" else 8
+
+
+def run(args, read) -> int:
+    container, blobs = load(read(args.path), args)
+    missing = missing_ids([b.stackmap for b in blobs], args.ids)
+    if missing:
+        raise StatepointError(f"no record has id {', '.join(str(i) for i in missing)}")
+    found = []
+    for i, b in enumerate(blobs):
+        try:
+            found.extend(decode(b.stackmap, args.ids, arch=container.arch, pointer_size=pointer_size(container),
+                                targets=b.targets, blob=i))
+        except StatepointError as e:
+            e.offset = field_offset(b.stackmap, e.path, b.section.endian)
+            if len(blobs) > 1:
+                e.message = f"stackmap #{i}: {e.message}"
+            raise
+    if args.format == "json":
+        text = render_json(found)
+    else:
+        text = render_text(found, multi=len(blobs) > 1) if found else "no statepoint records\n"
+    write_output(args.output, text)
+    return 0
