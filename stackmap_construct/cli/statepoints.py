@@ -24,6 +24,9 @@ def add_parser(sub) -> None:
                    help="which records are statepoints: auto (default: those laid out as one), "
                         "all (every record; one that is not is an error), or ids such as 101,0xABCDEF00")
     p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or json")
+    p.add_argument("--pc", type=lambda t: int(t, 0), metavar="ADDR",
+                   help="only the call site whose return address is ADDR (linked images)")
+    p.add_argument("--function", metavar="NAME", help="only the call sites of function NAME")
     add_input_options(p)
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
@@ -48,6 +51,13 @@ def run(args, read) -> int:
             if len(blobs) > 1:
                 e.message = f"stackmap #{i}: {e.message}"
             raise
+    if args.pc is not None:
+        if container.linked is False and not any(t.address is not None for b in blobs for t in b.targets):
+            raise StatepointError("--pc needs absolute addresses and this file has none "
+                                  "(an object file: its function addresses are relocations); use --function NAME")
+        found = [sp for sp in found if sp.address == args.pc]
+    if args.function is not None:
+        found = [sp for sp in found if sp.function == args.function]
     if args.format == "json":
         text = render_json(found)
     else:
