@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
 from .model import Function, Record, StackMap
@@ -23,7 +23,7 @@ from .symbols import FunctionTarget
 
 @dataclass(frozen=True)
 class CallSite:
-    """One record found by a lookup."""
+    """One record found by a lookup; the record itself is made on access."""
 
     stackmap: int  #: index of the stackmap (blob) in the index
     record_index: int  #: index in that stackmap's records
@@ -31,16 +31,36 @@ class CallSite:
     function: str | None  #: the function's symbol, when known
     instruction_offset: int
     address: int | None  #: function address + instruction offset, when the address is known
-    record: Record
+    source: StackMap = field(repr=False, compare=False)
+
+    @property
+    def record(self) -> Record:
+        return self.source.records[self.record_index]
+
+
+def iter_records(stackmap: StackMap) -> Iterator[tuple[int | None, int, Record]]:
+    """(function index or None, record index, record) of every record, in
+    order, the function from the record counts.  Records of a lazily parsed
+    stackmap are made one at a time and not kept (``records.peek()``)."""
+    records = stackmap.records
+    it = records.peek() if hasattr(records, "peek") else iter(records)
+    counts = [fn.record_count for fn in stackmap.functions]
+    fi, left = 0, counts[0] if counts else 0
+    for ri, record in enumerate(it):
+        while fi < len(counts) and left == 0:
+            fi += 1
+            left = counts[fi] if fi < len(counts) else 0
+        if fi < len(counts):
+            left -= 1
+            yield fi, ri, record
+        else:
+            yield None, ri, record
 
 
 def _offsets(stackmap: StackMap) -> Iterator[tuple[int | None, int, int]]:
     """(function index, record index, instruction offset) of every record."""
-    ri = 0
-    for fi, (fn, records) in enumerate(stackmap.records_by_function()):
-        for record in records:
-            yield (fi if fn is not None else None), ri, record.instruction_offset
-            ri += 1
+    for fi, ri, record in iter_records(stackmap):
+        yield fi, ri, record.instruction_offset
 
 
 class CallSiteIndex:
@@ -71,19 +91,22 @@ class CallSiteIndex:
         rows: list[tuple[int, int, int]] = []
         frows: list[tuple[int, int, int, int]] = []
         self._function_of: list[array] = []
+        self._offset_of: list[array] = []
         for si, sm in enumerate(self.stackmaps):
-            fof = array("q")
+            fof, oof = array("q"), array("L")
             for fi, ri, off in _offsets(sm):
                 fof.append(-1 if fi is None else fi)
+                oof.append(off)
                 base = self._bases[si][fi] if fi is not None and fi < len(self._bases[si]) else None
                 if base is not None:
                     rows.append((base + off, si, ri))
                 if fi is not None:
                     frows.append((si, fi, off, ri))
             self._function_of.append(fof)
+            self._offset_of.append(oof)
         rows.sort()
         frows.sort()
-        self._addr = array("Q", (r[0] for r in rows))
+        self._addr = [r[0] for r in rows]
         self._addr_at = [(r[1], r[2]) for r in rows]
         self._fkey = [(r[0], r[1], r[2]) for r in frows]
         self._fkey_rec = array("q", (r[3] for r in frows))
@@ -110,13 +133,12 @@ class CallSiteIndex:
     def _site(self, si: int, ri: int) -> CallSite:
         sm = self.stackmaps[si]
         fi = self._function_of[si][ri]
-        record = sm.records[ri]
+        offset = self._offset_of[si][ri]
         if fi < 0:
-            return CallSite(si, ri, None, None, record.instruction_offset, None, record)
+            return CallSite(si, ri, None, None, offset, None, sm)
         base = self._bases[si][fi] if fi < len(self._bases[si]) else None
         name = self._names[si][fi] if fi < len(self._names[si]) else None
-        address = base + record.instruction_offset if base is not None else None
-        return CallSite(si, ri, fi, name, record.instruction_offset, address, record)
+        return CallSite(si, ri, fi, name, offset, base + offset if base is not None else None, sm)
 
     def at(self, address: int) -> list[CallSite]:
         """The records whose absolute address is ``address`` (the return
@@ -138,7 +160,7 @@ class CallSiteIndex:
             keys = [function]
         else:
             keys = [(0, function)]
-        out = []
+        out: list[CallSite] = []
         for si, fi in keys:
             lo = bisect_left(self._fkey, (si, fi, offset))
             hi = bisect_right(self._fkey, (si, fi, offset), lo)
@@ -151,21 +173,21 @@ def select(stackmap: StackMap, targets: Sequence[Any] | None, keep: Iterable[int
     they belong to, each function's ``record_count`` the number kept; all
     constants stay, so ConstantIndex locations keep their meaning.
     Returns it with the matching ``targets`` (one per kept function)."""
-    wanted = set(keep)
+    wanted = sorted(set(keep))
+    kept: dict[int | None, list[Record]] = {}
+    chosen = set(wanted)
+    for fi, ri, record in iter_records(stackmap) if wanted else ():
+        if ri in chosen:
+            kept.setdefault(fi, []).append(record)
     functions: list[Function] = []
     kept_targets: list[Any] = []
     records: list[Record] = []
-    orphans: list[Record] = []
-    ri = 0
-    for fi, (fn, recs) in enumerate(stackmap.records_by_function()):
-        mine = [r for k, r in enumerate(recs, ri) if k in wanted]
-        ri += len(recs)
-        if not mine:
+    for fi, mine in kept.items():
+        if fi is None:
             continue
-        if fn is None:
-            orphans.extend(mine)
-            continue
+        fn = stackmap.functions[fi]
         functions.append(Function(fn.address, fn.stack_size, len(mine)))
         kept_targets.append(targets[fi] if targets is not None and fi < len(targets) else FunctionTarget(None, None))
         records.extend(mine)
-    return StackMap(stackmap.version, functions, list(stackmap.constants), records + orphans), kept_targets
+    records.extend(kept.get(None, []))
+    return StackMap(stackmap.version, functions, list(stackmap.constants), records), kept_targets

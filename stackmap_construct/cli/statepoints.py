@@ -3,6 +3,8 @@ statepoint call site."""
 
 from __future__ import annotations
 
+import argparse
+
 from ..errors import StatepointError
 from ..statepoints import decode, missing_ids, render_json, render_text, selection
 from ..statepoints.offsets import field_offset
@@ -14,7 +16,7 @@ def _ids(text: str):
     try:
         return selection(text)
     except ValueError as e:
-        raise __import__("argparse").ArgumentTypeError(str(e)) from None
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_parser(sub) -> None:
@@ -51,13 +53,18 @@ def run(args, read) -> int:
             if len(blobs) > 1:
                 e.message = f"stackmap #{i}: {e.message}"
             raise
+    wanted = []
     if args.pc is not None:
-        if container.linked is False and not any(t.address is not None for b in blobs for t in b.targets):
+        if not any(t.address is not None for b in blobs for t in b.targets):
             raise StatepointError("--pc needs absolute addresses and this file has none "
                                   "(an object file: its function addresses are relocations); use --function NAME")
         found = [sp for sp in found if sp.address == args.pc]
+        wanted.append(f"--pc 0x{args.pc:x}")
     if args.function is not None:
         found = [sp for sp in found if sp.function == args.function]
+        wanted.append(f"--function {args.function}")
+    if wanted and not found:
+        raise StatepointError(f"no statepoint record matches {' '.join(wanted)}")
     if args.format == "json":
         text = render_json(found)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..lookup import iter_records
 from ..model import LocationKind, StackMap
 from .decode import FLAGS_MASK, IdsArg, decode_record, layout_problem, selection
 
@@ -31,7 +32,7 @@ def check(stackmap: StackMap, ids: IdsArg = "auto", *, pointer_size: int = 8) ->
     """Findings about the statepoints of ``stackmap`` selected by ``ids``."""
     sel = selection(ids)
     seen: set[int] = set()
-    for ri, record in enumerate(stackmap.records):
+    for _, ri, record in iter_records(stackmap):
         if not sel.candidate(record):
             continue
         seen.add(record.patchpoint_id)

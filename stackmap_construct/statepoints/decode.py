@@ -22,12 +22,13 @@ one of them must fit).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence, Union
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence, Union
 
 from ..errors import StatepointError
 from ..model import LocationKind, Record, StackMap
 from ..registers import register_name
+from ..lookup import iter_records
 
 #: Statepoint ID that LLVM's RewriteStatepointsForGC gives a call site by default.
 DEFAULT_STATEPOINT_ID = 0xABCDEF00
@@ -154,9 +155,11 @@ def _plus(offset: int) -> str:
     return f"+ {offset}" if offset >= 0 else f"- {-offset}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ResolvedLocation:
-    """One location of a statepoint with what it stands for."""
+    """One location of a statepoint with what it stands for.  ``register``
+    and ``meaning`` are worked out when read (text output), not when
+    decoding."""
 
     index: int  #: position among the record's locations
     kind: LocationKind
@@ -166,8 +169,39 @@ class ResolvedLocation:
     #: Constant: the signed 32-bit value; ConstantIndex: the u64 it designates
     #: (None when the index is out of range); other kinds: None
     value: int | None
-    register: str | None  #: the register's name (Register, Direct, Indirect) when known
-    meaning: str  #: what a runtime does with it, e.g. "spill slot [rsp + 16], 8 bytes"
+    arch: str | None = field(default=None, repr=False, compare=False)  #: for register names
+    pointer_size: int = field(default=8, repr=False, compare=False)
+    pool_size: int = field(default=0, repr=False, compare=False)  #: number of constants (for out-of-range indices)
+
+    @property
+    def register(self) -> str | None:
+        """The register's name (Register, Direct, Indirect) when known."""
+        if self.kind in (LocationKind.Register, LocationKind.Direct, LocationKind.Indirect):
+            return register_name(self.arch, self.dwarf_regnum)
+        return None
+
+    @property
+    def meaning(self) -> str:
+        """What a runtime does with it, e.g. ``spill slot [rsp + 16], 8 bytes``."""
+        kind, off, size = self.kind, self.offset_or_small_constant, self.size
+        width = f"{size} byte{'s' if size != 1 else ''}"
+        if kind == LocationKind.Register:
+            text = f"register {_reg(self.arch, self.dwarf_regnum)}, {width}"
+        elif kind == LocationKind.Direct:
+            text = (f"stack address {_reg(self.arch, self.dwarf_regnum)} {_plus(off)}"
+                    f" (the value is the address itself), {width}")
+        elif kind == LocationKind.Indirect:
+            text = f"spill slot [{_reg(self.arch, self.dwarf_regnum)} {_plus(off)}], {width}"
+        elif kind == LocationKind.Constant:
+            return f"constant {self.value}"
+        elif self.value is not None:
+            text = f"constant {self.value} (constants[{off}])"
+        else:
+            text = f"constant #{off}: out of range ({self.pool_size} constants)"
+        p = self.pointer_size
+        if size > p and size % p == 0:
+            text += f" ({size // p} pointers)"
+        return text
 
     def to_json(self) -> dict[str, Any]:
         """dump's JSON location, plus ``"value"`` for Constant and ConstantIndex."""
@@ -185,40 +219,26 @@ class ResolvedLocation:
             (other.kind, other.size, other.dwarf_regnum, other.offset_or_small_constant, other.value)
 
 
+_KINDS = {int(k): k for k in LocationKind}
+
+
 def resolve(stackmap: StackMap, index: int, loc: Any, arch: str | None = None, pointer_size: int = 8) -> ResolvedLocation:
-    """Location ``loc`` (number ``index`` of its record) with its value,
-    register name and runtime meaning."""
-    kind = LocationKind(loc.kind)
-    off, size, reg = loc.offset_or_small_constant, loc.size, loc.dwarf_regnum
+    """Location ``loc`` (number ``index`` of its record) with its value;
+    its register name and runtime meaning follow on demand."""
+    kind = _KINDS[loc.kind]
+    off = loc.offset_or_small_constant
     value: int | None = None
-    register: str | None = None
-    width = f"{size} byte{'s' if size != 1 else ''}"
-    if kind == LocationKind.Register:
-        register = register_name(arch, reg)
-        meaning = f"register {_reg(arch, reg)}, {width}"
-    elif kind == LocationKind.Direct:
-        register = register_name(arch, reg)
-        meaning = f"stack address {_reg(arch, reg)} {_plus(off)} (the value is the address itself), {width}"
-    elif kind == LocationKind.Indirect:
-        register = register_name(arch, reg)
-        meaning = f"spill slot [{_reg(arch, reg)} {_plus(off)}], {width}"
-    elif kind == LocationKind.Constant:
+    constants = stackmap.constants
+    if kind == LocationKind.Constant:
         value = signed32(off)
-        meaning = f"constant {value}"
-    else:
-        if 0 <= off < len(stackmap.constants):
-            value = stackmap.constants[off]
-            meaning = f"constant {value} (constants[{off}])"
-        else:
-            meaning = f"constant #{off}: out of range ({len(stackmap.constants)} constants)"
-    if size > pointer_size and size % pointer_size == 0 and kind != LocationKind.Constant:
-        meaning += f" ({size // pointer_size} pointers)"
-    return ResolvedLocation(index, kind, size, reg, off, value, register, meaning)
+    elif kind == LocationKind.ConstantIndex and 0 <= off < len(constants):
+        value = constants[off]
+    return ResolvedLocation(index, kind, loc.size, loc.dwarf_regnum, off, value, arch, pointer_size, len(constants))
 
 
 # -- decoded statepoints ------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GCPointer:
     """One relocation record: the derived pointer(s) to update and the base
     of the object they belong to."""
@@ -233,7 +253,7 @@ class GCPointer:
         return {"base": self.base.to_json(), "derived": self.derived.to_json()}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Statepoint:
     """One decoded statepoint call site."""
 
@@ -271,15 +291,6 @@ class Statepoint:
             "deopt": [d.to_json() for d in self.deopt],
             "gc_pointers": [p.to_json() for p in self.gc_pointers],
         }
-
-
-def _function_of(stackmap: StackMap) -> Iterator[tuple[int | None, int, Record]]:
-    """(function index or None, record index, record), in record order."""
-    ri = 0
-    for fi, (fn, records) in enumerate(stackmap.records_by_function()):
-        for record in records:
-            yield (fi if fn is not None else None), ri, record
-            ri += 1
 
 
 def decode_record(
@@ -345,7 +356,7 @@ def decode(
     """
     sel = selection(ids)
     out = []
-    for fi, ri, record in _function_of(stackmap):
+    for fi, ri, record in iter_records(stackmap):
         if not sel.candidate(record):
             continue
         if not sel.strict and not is_statepoint(record):
@@ -362,7 +373,7 @@ def missing_ids(stackmaps: Iterable[StackMap], ids: IdsArg) -> list[int]:
         return []
     left = set(sel.ids)
     for sm in stackmaps:
-        for record in sm.records:
+        for _, _, record in iter_records(sm):
             left.discard(record.patchpoint_id)
             if not left:
                 return []

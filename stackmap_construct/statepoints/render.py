@@ -82,4 +82,9 @@ def to_json(statepoints: Iterable[Statepoint]) -> dict:
 
 
 def render_json(statepoints: Iterable[Statepoint]) -> str:
-    return json.dumps(to_json(statepoints), indent=2) + "\n"
+    """The document with one call site per line (json's C encoder: its
+    indenting encoder is pure Python, 6x slower on large files)."""
+    lines = [json.dumps(sp.to_json()) for sp in statepoints]
+    if not lines:
+        return '{"statepoints": []}\n'
+    return '{"statepoints": [\n  ' + ",\n  ".join(lines) + "\n]}\n"
