@@ -171,3 +171,60 @@ def test_select_keeps_constants_and_recounts():
     assert [(f.address, f.record_count) for f in small.functions] == [(0x1000, 1), (0x2000, 1)]
     assert [r.patchpoint_id for r in small.records] == [2, 3] and small.constants == [7, 8]
     assert [t.symbol for t in targets] == ["f", "g"]
+
+
+class Probe(int):
+    """An address that counts the comparisons made with it."""
+
+    count = 0
+
+    def __lt__(self, other):
+        Probe.count += 1
+        return int(self) < other
+
+    def __gt__(self, other):  # ``a < probe`` is answered by ``probe > a``
+        Probe.count += 1
+        return int(self) > other
+
+
+def test_lookups_take_logarithmic_comparisons():
+    n = 1 << 16
+    sm = StackMap(3, [Function(0x10000000, 16, n)], [], [Record(i, 4 * i) for i in range(n)])
+    index = CallSiteIndex([sm])
+    for target in (0x10000000, 0x10000000 + 4 * 12345, 0x10000000 + 4 * (n - 1), 0x10000001):
+        Probe.count = 0
+        found = index.at(Probe(target))
+        assert 0 < Probe.count <= 2 * (16 + 2), Probe.count  # two binary searches over 2**16 addresses
+        assert [s.record.patchpoint_id for s in found] == ([] if target % 4 else [(target - 0x10000000) // 4])
+    Probe.count = 0
+    assert index.at_offset("f", Probe(8)) == []  # no such function name: no search at all
+    (site,) = index.at_offset(0, 4 * 999)
+    assert site.record.patchpoint_id == 999
+
+
+def test_two_blobs_in_one_executable(tmp_path, capsys):
+    """A program linked from two objects holds two stackmaps: each call site
+    is found in its own, and statepoints numbers them."""
+    llc, gcc = require("llc"), require("gcc")
+    obj = tmp_path / "bundles.o"
+    run([llc, "-O2", "-mtriple=x86_64-linux-gnu", "-filetype=obj", str(BUNDLES), "-o", str(obj)])
+    (tmp_path / "rt.c").write_text("void safepoint(void) {}\nlong compute(long x) { return x; }\n"
+                                   "void callee(void) {}\nint main(void) { return 0; }\n")
+    exe = tmp_path / "two"
+    fixture = ROOT / "tests" / "data" / "x86_64-linux-gnu" / "statepoint.o"  # ids 1200, 1201, 1210
+    run([gcc, "-no-pie", str(tmp_path / "rt.c"), str(obj), str(fixture), "-o", str(exe)])
+    text = run([require("llvm-nm"), str(exe)], text=True).stdout
+    starts = {name: int(value, 16) for value, _, name in
+              (line.split() for line in text.splitlines() if len(line.split()) == 3)}
+    assert main(["statepoints", str(exe), "--format", "json"]) == 0
+    entries = json.loads(capsys.readouterr().out)["statepoints"]
+    assert [(e["stackmap"], e["patchpoint_id"]) for e in entries] == [
+        (0, 100), (0, 101), (0, 102), (1, 1200), (1, 1201), (1, 1210)]
+    for e in entries:  # llvm-nm's function address + the record's offset
+        assert e["address"] == starts[e["function"]] + e["instruction_offset"]
+    last = entries[-1]
+    assert main(["dump", str(exe), "--pc", hex(last["address"]), "--format", "json"]) == 0
+    stackmaps = json.loads(capsys.readouterr().out)["stackmaps"]
+    assert [[r["patchpoint_id"] for r in s["records"]] for s in stackmaps] == [[1210]]
+    assert main(["validate", str(exe), "--statepoints", "100,1210,77"]) == 1
+    assert "error: statepoint-missing-id: no record of any stackmap has id 77" in capsys.readouterr().out
