@@ -365,3 +365,37 @@ def test_gen_statepoint_corruption_cli(tmp_path, capsys):
     assert main(["statepoints", str(bad), "--raw", "--ids", "all"]) == 1
     assert f"[at {m[1]}, offset {m[2]} " in capsys.readouterr().err
     assert main(["statepoints", str(bad), "--raw"]) == 0  # auto: that record is no longer taken for one
+
+
+# -- LLVM's own test, redone -----------------------------------------------------
+
+def test_what_llvms_statepoint_test_checks(tmp_path, capsys):
+    """llvm_reference.ll redoes LLVM's test/CodeGen/X86/statepoint-stackmap-format.ll
+    (llc -stack-symbol-ordering=0): the locations below are its CHECK lines'."""
+    obj = tmp_path / "ref.o"
+    run([llc22(), "-stack-symbol-ordering=0", "-mtriple=x86_64-pc-linux-gnu", "-filetype=obj",
+         str(DATA / "llvm_reference.ll"), "-o", str(obj)])
+    container, sm = _decode(obj)
+    first, with_id, byval = decode(sm, "all", arch=container.arch)
+
+    def triple(loc):
+        return (loc.kind.name, loc.dwarf_regnum if loc.kind != C else None, loc.offset_or_small_constant, loc.size)
+
+    # "test": Constants 0, 0, 2; deopt: spill slot [RSP+16], null; pairs:
+    # (null, null), ([RSP+16], [RSP+8]), ([RSP+16], [RSP+16]).
+    assert [triple(x) for x in first.header] == [("Constant", None, 0, 8), ("Constant", None, 0, 8), ("Constant", None, 2, 8)]
+    assert [triple(d) for d in first.deopt] == [("Indirect", 7, 16, 8), ("Constant", None, 0, 8)]
+    assert [(triple(p.base), triple(p.derived)) for p in first.gc_pointers] == [
+        (("Constant", None, 0, 8), ("Constant", None, 0, 8)),
+        (("Indirect", 7, 16, 8), ("Indirect", 7, 8, 8)),
+        (("Indirect", 7, 16, 8), ("Indirect", 7, 16, 8)),
+    ]
+    # "test_id": the ID field is 237 and there are just the three constants.
+    assert (with_id.patchpoint_id, len(with_id.deopt), len(with_id.gc_pointers)) == (237, 0, 0)
+    # "test_fixed_arg": N = 1 and the byval argument is Direct RSP+16.
+    assert [triple(d) for d in byval.deopt] == [("Direct", 7, 16, 8)] and len(byval.gc_pointers) == 0
+    assert main(["statepoints", str(obj), "--function", "derived_and_null"]) == 0
+    out = capsys.readouterr().out
+    assert "[0] null pointer (Constant 0 as base and derived [locations 5, 6]): nothing to relocate" in out
+    assert "        derived spill slot [rsp + 8], 8 bytes  [location 8: Indirect]\n" in out
+    assert main(["validate", str(obj), "--statepoints", "all", "--strict"]) == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
-from ..model import DYNAMIC_STACK_SIZE
+from ..model import DYNAMIC_STACK_SIZE, LocationKind
 from .decode import ResolvedLocation, Statepoint
 
 
@@ -37,6 +37,10 @@ def _loc(loc: ResolvedLocation) -> str:
     return f"{loc.meaning}  [location {loc.index}: {loc.kind.name}]"
 
 
+def _null(loc: ResolvedLocation) -> bool:
+    return loc.kind == LocationKind.Constant and loc.value == 0
+
+
 def render_statepoint(sp: Statepoint, *, multi: bool = False) -> list[str]:
     """The lines of one call site."""
     head = f"statepoint id {sp.patchpoint_id}"
@@ -59,6 +63,10 @@ def render_statepoint(sp: Statepoint, *, multi: bool = False) -> list[str]:
         lines.append(f"  gc pointers: {len(sp.gc_pointers)} relocation{'s' if len(sp.gc_pointers) != 1 else ''}"
                      + (f" ({n} pointers)" if n != len(sp.gc_pointers) else ""))
         for i, pair in enumerate(sp.gc_pointers):
+            if _null(pair.base) and _null(pair.derived):
+                lines.append(f"    [{i}] null pointer (Constant 0 as base and derived"
+                             f" [locations {pair.base.index}, {pair.derived.index}]): nothing to relocate")
+                continue
             lines.append(f"    [{i}] base    {_loc(pair.base)}")
             if pair.derived.same_place(pair.base):
                 lines.append(f"        derived {_loc(pair.derived)} (the base itself)")
