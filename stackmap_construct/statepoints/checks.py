@@ -17,16 +17,12 @@ CODES = {
     "statepoint-layout": "error",  # fewer than three leading Constants
     "statepoint-deopt-count": "error",  # N past the end of the locations
     "statepoint-odd-remainder": "error",  # an unpaired location after the deopt values
-    "statepoint-gc-kind": "error",  # a base or derived pointer that is not a place a GC can update
     "statepoint-gc-size": "error",  # base and derived of different sizes, or not k × the pointer size
     "statepoint-missing-id": "error",  # an id asked for that no record has
     "statepoint-gc-constant": "warning",  # a constant GC pointer other than null
     "statepoint-flags": "warning",  # flag bits LLVM does not define
     "statepoint-live-outs": "warning",  # a statepoint record has no live-outs
 }
-
-_PLACES = (LocationKind.Register, LocationKind.Direct, LocationKind.Indirect)
-
 
 def check(stackmap: StackMap, ids: IdsArg = "auto", *, pointer_size: int = 8) -> Iterator[tuple[str, str, str]]:
     """Findings about the statepoints of ``stackmap`` selected by ``ids``."""
@@ -53,14 +49,14 @@ def check(stackmap: StackMap, ids: IdsArg = "auto", *, pointer_size: int = 8) ->
         for k, pair in enumerate(sp.gc_pointers):
             for role, loc in (("base", pair.base), ("derived", pair.derived)):
                 path = f"{at}.locations[{loc.index}]"
+                # Register, Direct (a stack object) and Indirect (a spill slot) are
+                # places a collector updates; a constant can only be null.
                 if loc.kind in (LocationKind.Constant, LocationKind.ConstantIndex):
                     if loc.value != 0:
                         yield ("statepoint-gc-constant",
                                f"gc pointer pair {k}: {role} is {loc.meaning}; a GC pointer is a place to "
                                "update, or the constant null",
                                f"{path}.kind")
-                elif loc.kind not in _PLACES:  # pragma: no cover - every kind is one of the above
-                    yield "statepoint-gc-kind", f"gc pointer pair {k}: {role} of kind {loc.kind.name}", f"{path}.kind"
                 if loc.size == 0 or loc.size % pointer_size:
                     yield ("statepoint-gc-size",
                            f"gc pointer pair {k}: {role} is {loc.size} bytes, not a multiple of the "
