@@ -8,6 +8,7 @@ import argparse
 from ..errors import StackMapError
 from ..statepoints import missing_ids, selection
 from ..validate import validate
+from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
 
@@ -17,7 +18,7 @@ def add_parser(sub) -> None:
     p.add_argument("path", metavar="PATH", help="object file or raw blob ('-' for stdin)")
     add_input_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    p.add_argument("--arch", help="architecture for register checks of a raw blob (x86_64, aarch64, ppc64, s390x)")
+    add_arch_option(p, "the frame-register checks")
     p.add_argument("--statepoints", nargs="?", const="auto", type=_statepoints, metavar="auto|all|ID,...",
                    help="check statepoint records too: auto (the default when given without a value: those laid "
                         "out as one), all (every record must be one), or ids such as 101,0xABCDEF00")
