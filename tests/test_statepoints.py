@@ -399,3 +399,13 @@ def test_what_llvms_statepoint_test_checks(tmp_path, capsys):
     assert "[0] null pointer (Constant 0 as base and derived [locations 5, 6]): nothing to relocate" in out
     assert "        derived spill slot [rsp + 8], 8 bytes  [location 8: Indirect]\n" in out
     assert main(["validate", str(obj), "--statepoints", "all", "--strict"]) == 0
+
+
+def test_arch_names_the_registers_of_a_raw_blob(tmp_path, capsys):
+    sm = StackMap(3, [Function(0, 16, 1)], [], [Record(1, 8, [const(0), const(0), const(1), slot(16), slot(8), slot(8)])])
+    path = tmp_path / "sp.bin"
+    path.write_bytes(build(sm))
+    assert main(["statepoints", str(path), "--raw"]) == 0
+    assert "[0] spill slot [R#7 + 16], 8 bytes" in capsys.readouterr().out
+    assert main(["statepoints", str(path), "--raw", "--arch", "x86_64"]) == 0
+    assert "[0] spill slot [rsp + 16], 8 bytes" in capsys.readouterr().out

@@ -8,6 +8,7 @@ import argparse
 from ..errors import StatepointError
 from ..statepoints import decode, missing_ids, render_json, render_text, selection
 from ..statepoints.offsets import field_offset
+from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
 
@@ -30,6 +31,7 @@ def add_parser(sub) -> None:
                    help="only the call site whose return address is ADDR (linked images)")
     p.add_argument("--function", metavar="NAME", help="only the call sites of function NAME")
     add_input_options(p)
+    add_arch_option(p, "the register names")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 
@@ -46,7 +48,7 @@ def run(args, read) -> int:
     found = []
     for i, b in enumerate(blobs):
         try:
-            found.extend(decode(b.stackmap, args.ids, arch=container.arch, pointer_size=pointer_size(container),
+            found.extend(decode(b.stackmap, args.ids, arch=args.arch or container.arch, pointer_size=pointer_size(container),
                                 targets=b.targets, blob=i))
         except StatepointError as e:
             e.offset = field_offset(b.stackmap, e.path, b.section.endian)
