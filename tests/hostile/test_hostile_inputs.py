@@ -286,3 +286,17 @@ def test_explain_names_the_broken_blob_too(tmp_path, capsys):
             f"[at #1.records[0].locations[0].reserved, offset {88 + 0x41} (0x{88 + 0x41:x})]")
     assert out.splitlines()[-1] == f"error: {line}"
     assert err == f"{PROG}: error: {path}: {line}\n"
+
+
+def test_the_keys_from_dict_accepts_are_the_schemas():
+    """Unknown keys are refused; the known ones are exactly those of the JSON
+    Schema of dump's output, so whatever dump prints, build reads."""
+    import pathlib
+
+    from stackmap_construct.model import _KEYS
+
+    schema = json.loads((pathlib.Path(__file__).parent.parent.parent / "schemas" / "stackmap.schema.json").read_text())
+    defs = schema["$defs"]
+    names = {"stackmap": "StackMap", "function": "Function", "record": "Record", "location": "Location",
+             "live-out": "LiveOut"}
+    assert {what: set(defs[name]["properties"]) for what, name in names.items()} == _KEYS
