@@ -139,7 +139,7 @@ def main() -> int:
         container = read_container(path.read_bytes())
         data = container.sections[0].data
         sm = parse(data)
-        n_loc = sum(sm.records._blob.counts[0])
+        n_loc = sum(sm.records.blob_index.counts[0])
         sections[mb] = data
         print(f"input {mb:>2} MB: {path.name}: section {len(data) / MB:.1f} MB, {len(sm.records):,} records, "
               f"{n_loc:,} locations, {len(sm.functions):,} functions, {len(sm.constants):,} constants")

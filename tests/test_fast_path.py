@@ -216,7 +216,7 @@ def test_random_corruptions_give_the_same_outcome(sm, data):
 
 def _locate(blob: bytes, record: int, endian: str = "little") -> int:
     """Byte offset of record ``record`` of ``blob`` (via the fast index)."""
-    return parse(blob, endian=endian).records._blob.offsets[record]
+    return parse(blob, endian=endian).records.blob_index.offsets[record]
 
 
 @pytest.fixture(params=[8192, 1024], ids=["one part", "parts"])
@@ -236,7 +236,7 @@ def scan_chunk(request, monkeypatch):
 def test_an_error_deep_in_a_large_blob_is_the_construct_error(where):
     sm = big_model(2500, seed=7)
     blob = build(sm)
-    index = parse(blob).records._blob
+    index = parse(blob).records.blob_index
     # the first record after 2000 with two locations and a live-out
     r = next(i for i in range(2000, 2500) if len(sm.records[i].locations) % 2 and sm.records[i].live_outs)
     at = index.offsets[r]

@@ -65,7 +65,7 @@ def source(stackmap: StackMap):
         return None
     if set(map(type, stackmap.constants)) - {int}:
         return None
-    index = records._blob
+    index = records.blob_index
     names = [a.name for a in index.scanner.arrays]
     if names != ["locations", "live_outs"] or index.array.element.cls is not Record:
         return None
@@ -480,7 +480,7 @@ def _record_addresses(stackmap: StackMap, n: int, targets) -> list[str] | None:
         if base is None or end <= s:
             continue
         if offsets_struct is None:
-            index = stackmap.records._blob
+            index = stackmap.records.blob_index
             part0 = index.array.element.parts[0]
             unpack = part0.fields_struct(("instruction_offset",)).unpack_from
             offs = [unpack(index.buf, o)[0] for o in index.offsets]

@@ -227,14 +227,15 @@ def _build(stackmap, lay, packs, endian: str) -> bytes:
 
 def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endian: str) -> int:
     ap = out.extend
-    if not isinstance(items, RecordList) or items._items is not None:
+    index = items.blob_index if isinstance(items, RecordList) else None
+    if index is None:
         return packer.pack_records(items if type(items) in (list, tuple) else list(items), pos, ap)
-    index = items._blob
     if index.start % 8 or pos % 8 or index.endian != endian:
         return packer.pack_records(list(items), pos, ap)
     # Copy the runs of records never made into objects; encode the ones
     # that were (they may have been changed).
-    made = sorted(items._cache)
+    cache = items.materialized()
+    made = sorted(cache)
     offsets, buf, end = index.offsets, index.buf, index.end
     start = 0
     for i in made + [index.count]:
@@ -243,6 +244,6 @@ def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endia
             ap(buf[offsets[start]:stop])
             pos += stop - offsets[start]
         if i < index.count:
-            pos = packer.pack_records([items._cache[i]], pos, ap)
+            pos = packer.pack_records([cache[i]], pos, ap)
         start = i + 1
     return pos

@@ -1,0 +1,313 @@
+"""The columnar view of a parsed stackmap: every consumer's fast model.
+
+A :class:`~stackmap_construct.model.StackMap` is the object form (records
+made on first access by the fast parser).  :func:`view` gives the same
+stackmap as columns, in the spirit of uproot's arrays over ROOT baskets:
+
+* ``view.record_offsets[i]``: byte offset of record ``i`` from the start of
+  the blob, and :meth:`StackMapView.offset_of` for any field path
+  (``records[3].locations[2].size``) without walking;
+* ``view.locations`` / ``view.live_outs``: a :class:`ItemTable` each, the
+  items of every record back to back; ``table.column("size")`` is an
+  ``array`` of that field for every item (``memoryview.cast`` over the
+  encoded items, strided: no Python object per item), ``table.rows(i)`` the
+  rows of record ``i``;
+* ``view.record_column("patchpoint_id")`` and ``view.function_of``: the
+  records' own fields and the function each record belongs to.
+
+Everything is derived from the layout of the definition
+(:mod:`.fast.plan`): field offsets, sizes, signedness, pads.  For a
+stackmap parsed by the fast path the view reads the parsed bytes; for any
+other (plain objects, or records changed since parsing) it encodes the
+stackmap first (``build``), which gives the offsets of the canonical
+encoding, the same as the original's for anything parsed.
+
+An optional NumPy array of a column: ``numpy.frombuffer(table.column(name),
+dtype=...)``; nothing here needs NumPy.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+from array import array
+from itertools import accumulate, repeat
+from typing import Any, Sequence
+
+from ..model import StackMap
+from .fast.lazy import RecordList
+from .fast.parser import BlobIndex, layout
+from .fast.plan import Array, Fixed, Leaf, Pad, Plan
+from .v3 import ENDIANS
+
+_NATIVE = sys.byteorder
+
+#: one "little"/"big" <-> struct prefix conversion for the whole package
+STRUCT_PREFIX = {"little": "<", "big": ">"}
+ENDIAN_OF_PREFIX = {"<": "little", ">": "big"}
+
+
+def struct_prefix(endian: str) -> str:
+    """``"<"`` for ``"little"``, ``">"`` for ``"big"``."""
+    try:
+        return STRUCT_PREFIX[endian]
+    except KeyError:
+        raise ValueError(f"endian must be one of {ENDIANS}, not {endian!r}") from None
+
+
+def _typecode(size: int, signed: bool) -> str:
+    for code in ("bhilq" if signed else "BHILQ"):
+        if array(code).itemsize == size:
+            return code
+    raise ValueError(f"no array type of {size} bytes")  # pragma: no cover
+
+
+def _column(data: bytes, item_size: int, leaf: Leaf, endian: str) -> array:
+    """Field ``leaf`` of every item of ``data`` (items of ``item_size``
+    bytes back to back), as an array in machine order."""
+    code = _typecode(leaf.size, leaf.signed)
+    if leaf.offset % leaf.size == 0 and item_size % leaf.size == 0:
+        # The field is a strided run of machine words: one C-level copy.
+        words = memoryview(data).cast(code)
+        out = array(code, words[leaf.offset // leaf.size::item_size // leaf.size].tobytes())
+        if endian != _NATIVE and leaf.size > 1:
+            out.byteswap()
+        return out
+    fmt = f"{struct_prefix(endian)}{leaf.offset}x{leaf.code}{item_size - leaf.offset - leaf.size}x"
+    return array(code, [v for (v,) in struct.iter_unpack(fmt, data)])
+
+
+class ItemTable:
+    """Fixed-size items (locations, or live-outs) of every record of a
+    stackmap, back to back, in record order.
+
+    ``data`` holds the encoded items (``item_size`` bytes each, the blob's
+    byte order); record ``i`` owns rows ``starts[i]`` to ``starts[i + 1]``,
+    and its item ``j`` is at blob offset ``run_offsets[i] + item_size * j``.
+    """
+
+    def __init__(self, name: str, fixed: Fixed, names: Sequence[str], data: bytes, counts: array,
+                 run_offsets: array, endian: str):
+        self.name = name  #: "locations" or "live_outs"
+        self.fixed = fixed
+        self.names = tuple(names)  #: the model's field names, in order
+        self.data = data
+        self.item_size = fixed.size
+        self.counts = counts  #: items per record
+        self.starts = array("Q", [0])  #: first row of each record, then the total
+        self.starts.extend(accumulate(counts))
+        self.run_offsets = run_offsets  #: blob offset of each record's first item
+        self.endian = endian
+        self._columns: dict[str, array] = {}
+
+    def __len__(self) -> int:
+        return len(self.data) // self.item_size
+
+    def rows(self, record: int) -> range:
+        return range(self.starts[record], self.starts[record + 1])
+
+    def column(self, name: str) -> array:
+        """Field ``name`` of every item, as raw values (a location kind as
+        its number: ``LocationKind`` is an ``IntEnum``)."""
+        col = self._columns.get(name)
+        if col is None:
+            col = self._columns[name] = _column(self.data, self.item_size, self.fixed.leaf(name), self.endian)
+        return col
+
+    def item_bytes(self, row: int) -> bytes:
+        return self.data[row * self.item_size:(row + 1) * self.item_size]
+
+    def record_bytes(self, record: int) -> bytes:
+        """The encoded items of one record."""
+        return self.data[self.starts[record] * self.item_size:self.starts[record + 1] * self.item_size]
+
+    def offset(self, record: int, item: int) -> int:
+        return self.run_offsets[record] + self.item_size * item
+
+
+_SEGMENT = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
+
+
+class StackMapView:
+    """Columns and offsets of one blob (see the module doc).  Offsets are
+    from the blob's first byte; ``start`` is where the blob begins in the
+    buffer it was parsed from (0 when it was encoded here)."""
+
+    def __init__(self, stackmap: StackMap, index: BlobIndex, blob_start: int):
+        lay = index.layout
+        self.stackmap = stackmap
+        self.endian = index.endian
+        self.plan: Plan = lay.plan
+        self.start = blob_start
+        self.end = index.end
+        self.buf = index.buf
+        base = blob_start
+        buf = index.buf
+        element = index.array.element
+        self.record_element = element
+        self.record_count = index.count
+        self.record_offsets = array("Q", (o - base for o in index.offsets)) if base else array("Q", index.offsets)
+        ends = array("Q", index.offsets[1:])
+        ends.append(index.end)
+        self.record_ends = array("Q", (o - base for o in ends)) if base else ends
+        # Walk the record's parts once per part, for all records at a time.
+        pos = list(index.offsets)
+        counts_of: dict[str, array] = {}
+        self._part_offsets: list[tuple[Any, list[int]]] = []
+        tables: dict[str, ItemTable] = {}
+        k = 0
+        for part in element.parts:
+            if isinstance(part, Fixed):
+                self._part_offsets.append((part, array("Q", [p - base for p in pos])))
+                if part is element.parts[0]:
+                    self._head = part
+                    self._head_data = b"".join(map(buf.__getitem__, map(slice, pos, map(part.size.__add__, pos))))
+                pos = [p + part.size for p in pos]
+            elif isinstance(part, Array):
+                counts = index.counts[k]
+                counts_of[part.name] = counts
+                size = part.element.fixed.size
+                ends_ = [p + size * n for p, n in zip(pos, counts)]
+                data = b"".join(map(buf.__getitem__, map(slice, pos, ends_)))
+                fixed = part.element.fixed
+                tables[part.name] = ItemTable(part.name, fixed, part.element.names, data, counts,
+                                              array("Q", [p - base for p in pos]), self.endian)
+                self._part_offsets.append((part, array("Q", [p - base for p in pos])))
+                pos = ends_
+                k += 1
+            elif isinstance(part, Pad):
+                self._part_offsets.append((part, array("Q", [p - base for p in pos])))
+                a = part.alignment
+                # Alignment is from the blob's start (blobs start 8-aligned).
+                pos = [p + (-(p - base) % a) for p in pos]
+        self.tables = tables
+        self.locations: ItemTable = tables["locations"]
+        self.live_outs: ItemTable = tables["live_outs"]
+        self._record_columns: dict[str, array] = {}
+        self._function_of: array | None = None
+
+    # -- records -----------------------------------------------------------
+    def record_column(self, name: str) -> array:
+        """A field of the records' own head (``patchpoint_id``,
+        ``instruction_offset``) for every record."""
+        col = self._record_columns.get(name)
+        if col is None:
+            col = self._record_columns[name] = _column(self._head_data, self._head.size, self._head.leaf(name),
+                                                       self.endian)
+        return col
+
+    @property
+    def function_of(self) -> array:
+        """Index of the function each record belongs to (from the record
+        counts, in order); -1 for records beyond the counts' sum."""
+        if self._function_of is None:
+            out = array("q")
+            n = self.record_count
+            for fi, fn in enumerate(self.stackmap.functions):
+                take = min(fn.record_count, n - len(out))
+                if take <= 0:
+                    break
+                out.extend(repeat(fi, take))
+            out.extend(repeat(-1, n - len(out)))
+            self._function_of = out
+        return self._function_of
+
+    def record_bytes(self, i: int) -> bytes:
+        """Record ``i`` as encoded."""
+        return self.buf[self.start + self.record_offsets[i]:self.start + self.record_ends[i]]
+
+    # -- offsets -----------------------------------------------------------
+    def offset_of(self, path: str) -> int:
+        """Blob offset of the field (or block: its first byte) at ``path``,
+        e.g. ``records[3].locations[2].size``, ``functions[1]``,
+        ``num_constants``.  A list's path gives its first element's offset
+        (its count's when it is empty)."""
+        segments = [(m.group(1), m.group(2)) for m in _SEGMENT.finditer(path)]
+        plan = self.plan
+        if not segments or segments[0][0] is None:
+            raise KeyError(path)
+        name = segments[0][0]
+        for leaf in plan.header.leaves:
+            if leaf.name == name:
+                return leaf.offset
+        pos = plan.header.size
+        for arr in plan.arrays:
+            if arr.name != name:
+                count = len(getattr(self.stackmap, arr.name)) if arr.element.fixed is not None else self.record_count
+                if arr.element.fixed is not None:
+                    pos += count * arr.element.fixed.size
+                continue
+            if len(segments) == 1 or segments[1][1] is None:
+                if arr.element.fixed is None:
+                    return self.record_offsets[0] if self.record_count else pos
+                return pos
+            i = int(segments[1][1])
+            if arr.element.fixed is not None:
+                pos += i * arr.element.fixed.size
+                if len(segments) > 2 and segments[2][0]:
+                    pos += arr.element.fixed.leaf(segments[2][0]).offset
+                return pos
+            return self._record_field(i, segments[2:], path)
+        raise KeyError(path)
+
+    def _record_field(self, i: int, segments, path: str) -> int:
+        if not segments:
+            return self.record_offsets[i]
+        name = segments[0][0]
+        for part, offsets in self._part_offsets:
+            if isinstance(part, Fixed):
+                for leaf in part.leaves:
+                    if leaf.name == name:
+                        return offsets[i] + leaf.offset
+            elif isinstance(part, Pad):
+                if part.name == name:
+                    return offsets[i]
+            elif part.name == name:
+                table = self.tables[name]
+                if len(segments) == 1 or segments[1][1] is None:
+                    return table.run_offsets[i]
+                off = table.offset(i, int(segments[1][1]))
+                if len(segments) > 2 and segments[2][0]:
+                    off += table.fixed.leaf(segments[2][0]).offset
+                return off
+        raise KeyError(path)
+
+
+def indexed(stackmap: StackMap, endian: str) -> tuple[BlobIndex, int] | None:
+    """The parsed bytes behind ``stackmap`` and where its blob starts, when
+    its records are still exactly those bytes and lie where the functions
+    and constants before them end; else None."""
+    records = stackmap.records
+    if not isinstance(records, RecordList):
+        return None
+    index = records.blob_index
+    if index is None or index.endian != endian or not records.unchanged():
+        return None
+    plan = layout(endian).plan
+    before = plan.header.size
+    for arr in plan.arrays:
+        if arr.element.fixed is None:
+            break
+        before += len(getattr(stackmap, arr.name)) * arr.element.fixed.size
+    blob_start = index.start - before
+    if blob_start < 0 or blob_start % 8:
+        return None
+    return index, blob_start
+
+
+def view(stackmap: StackMap, *, endian: str = "little") -> StackMapView:
+    """The columnar view of ``stackmap`` (see the module doc).  Raises the
+    errors of ``build`` for a stackmap that cannot be encoded."""
+    struct_prefix(endian)
+    found = indexed(stackmap, endian)
+    if found is None:
+        from .api import build
+        from .fast.parser import parse_blob
+
+        blob = build(stackmap, endian=endian)
+        parsed, _ = parse_blob(blob, 0, endian)
+        index = parsed.records.blob_index
+        return StackMapView(stackmap, index, 0)
+    index, blob_start = found
+    return StackMapView(stackmap, index, blob_start)
