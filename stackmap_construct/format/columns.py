@@ -239,9 +239,10 @@ class StackMapView:
                     pos += count * arr.element.fixed.size
                 continue
             if len(segments) == 1 or segments[1][1] is None:
-                if arr.element.fixed is None:
-                    return self.record_offsets[0] if self.record_count else pos
-                return pos
+                empty = not (self.record_count if arr.element.fixed is None else len(getattr(self.stackmap, arr.name)))
+                if empty:  # no first element: the list's count
+                    return plan.header.leaf(arr.count_field).offset
+                return self.record_offsets[0] if arr.element.fixed is None else pos
             i = int(segments[1][1])
             if arr.element.fixed is not None:
                 pos += i * arr.element.fixed.size

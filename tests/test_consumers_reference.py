@@ -1,0 +1,107 @@
+"""Every consumer's fast output equals a plain reference rendering:
+straightforward code over the construct-parsed model (tests/reference/),
+on the whole fixture corpus, on generated maps and on every single-byte
+corruption of several blobs."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from reference import plain_diff, plain_validate
+from stackmap_construct import StackMapError, parse
+from stackmap_construct.containers import read_container
+from stackmap_construct.diff import diff_stackmaps
+from stackmap_construct.format.api import backend
+from stackmap_construct.generate import generate_blob
+from stackmap_construct.render.json import render_json, render_json_plain
+from stackmap_construct.render.readobj import render_readobj, render_readobj_plain
+from stackmap_construct.validate import validate
+
+CORPUS = sorted(pathlib.Path(__file__).parent.glob("data/*/*.o"))
+ARCH = {"x86_64-linux-gnu": "x86_64", "aarch64-linux-gnu": "aarch64", "powerpc64-unknown-linux-gnu": "ppc64",
+        "powerpc64le-unknown-linux-gnu": "ppc64", "s390x-linux-gnu": "s390x"}
+
+
+def _corpus():
+    for obj in CORPUS:
+        section = read_container(obj.read_bytes()).sections[0]
+        yield f"{obj.parent.name}/{obj.stem}", section.data, section.endian, ARCH.get(obj.parent.name)
+
+
+def _generated():
+    for seed in range(16):
+        for endian in ("little", "big"):
+            blob = generate_blob(seed, endian=endian, functions=(0, 3), records=(0, 7), constants=(0, 4))
+            yield f"gen{seed}-{endian}", blob, endian, "x86_64" if seed % 2 else "aarch64"
+
+
+BLOBS = list(_corpus()) + list(_generated())
+
+
+def _both(data: bytes, endian: str):
+    """(fast parse, construct parse) of a blob, or None when it is broken."""
+    try:
+        fast = parse(data, endian=endian)
+    except StackMapError as e:
+        with backend("construct"), pytest.raises(StackMapError) as info:
+            parse(data, endian=endian)
+        assert (type(info.value), info.value.path, info.value.offset) == (type(e), e.path, e.offset)
+        return None
+    with backend("construct"):
+        plain = parse(data, endian=endian)
+    return fast, plain
+
+
+def _same(fast, plain, endian: str, arch: str | None) -> None:
+    for linked in (False, True):
+        got = validate(fast, arch=arch, linked=linked, endian=endian)
+        want = plain_validate.validate(plain, arch=arch, linked=linked, endian=endian)
+        assert [(f.code, f.message, f.path, f.offset) for f in got] == \
+            [(f.code, f.message, f.path, f.offset) for f in want]
+    assert render_readobj(fast) == render_readobj_plain(plain)
+    assert render_json([(fast, endian, None)]) == render_json_plain([(plain, endian, None)])
+    assert diff_stackmaps(fast, plain, arch_a=arch, arch_b=arch) == []
+    assert diff_stackmaps(fast, fast) == plain_diff.diff_stackmaps(plain, plain) == []
+
+
+@pytest.mark.parametrize("name,data,endian,arch", BLOBS, ids=[b[0] for b in BLOBS])
+def test_consumers_equal_the_reference(name, data, endian, arch):
+    pair = _both(data, endian)
+    assert pair is not None
+    _same(*pair, endian, arch)
+
+
+def test_diff_of_different_maps_equals_the_reference():
+    blobs = [b for b in _generated() if b[2] == "little"]
+    for (_, a, _, arch), (_, b, _, _) in zip(blobs, blobs[1:] + blobs[:1]):
+        with backend("construct"):
+            pa, pb = parse(a), parse(b)
+        assert diff_stackmaps(parse(a), parse(b), arch_a=arch, arch_b=arch) == \
+            plain_diff.diff_stackmaps(pa, pb, arch_a=arch, arch_b=arch)
+
+
+CORRUPTED = [BLOBS[i] for i, b in enumerate(BLOBS) if b[0].startswith("gen") and len(b[1]) < 400][:4]
+CORRUPTED += [b for b in BLOBS if b[0] in ("x86_64-linux-gnu/patchpoint_anyregcc", "s390x-linux-gnu/stackmap_constants")]
+
+
+@pytest.mark.parametrize("name,data,endian,arch", CORRUPTED, ids=[b[0] for b in CORRUPTED])
+def test_every_single_byte_corruption(name, data, endian, arch):
+    parsed = 0
+    for pos in range(len(data)):
+        for flip in (0x01, 0x80):
+            broken = bytearray(data)
+            broken[pos] ^= flip
+            pair = _both(bytes(broken), endian)
+            if pair is None:
+                continue
+            parsed += 1
+            fast, plain = pair
+            _same(fast, plain, endian, arch)
+            other = parse(data, endian=endian)
+            with backend("construct"):
+                plain_other = parse(data, endian=endian)
+            assert diff_stackmaps(fast, other, arch_a=arch, arch_b=arch) == \
+                plain_diff.diff_stackmaps(plain, plain_other, arch_a=arch, arch_b=arch)
+    assert parsed > len(data) // 2  # most value bytes are not structure
