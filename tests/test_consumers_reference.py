@@ -10,7 +10,9 @@ import pathlib
 import pytest
 
 from reference import plain_diff, plain_validate
-from stackmap_construct import StackMapError, parse
+from stackmap_construct import StackMapError, parse, parse_spans, view
+from stackmap_construct.format.walk import walk, walk_view
+from stackmap_construct.render.explain import HEADER, render_explain, render_explain_view
 from stackmap_construct.containers import read_container
 from stackmap_construct.diff import diff_stackmaps
 from stackmap_construct.format.api import backend
@@ -105,3 +107,35 @@ def test_every_single_byte_corruption(name, data, endian, arch):
             assert diff_stackmaps(fast, other, arch_a=arch, arch_b=arch) == \
                 plain_diff.diff_stackmaps(plain, plain_other, arch_a=arch, arch_b=arch)
     assert parsed > len(data) // 2  # most value bytes are not structure
+
+
+def _explain_plain(data: bytes, endian: str, arch, docs=True, start=None, end=None) -> str:
+    return "".join(line + "\n" for line in render_explain(walk(data, endian=endian), start=start, end=end,
+                                                         arch=arch, docs=docs))
+
+
+@pytest.mark.parametrize("name,data,endian,arch", BLOBS, ids=[b[0] for b in BLOBS])
+def test_explain_from_the_view_equals_the_walk_of_the_definition(name, data, endian, arch):
+    spans = parse_spans(data, endian=endian)
+    for docs in (True, False):
+        got = HEADER + "\n" + "".join("".join(render_explain_view(view(s.stackmap, endian=endian), arch=arch,
+                                                                  docs=docs, prefix=f"#{k}" if k else ""))
+                                      for k, s in enumerate(spans))
+        assert got == _explain_plain(data, endian, arch, docs)
+    # --range: only the blocks near the range are walked, same lines.
+    for start, end in [(0, 1), (3, 30), (len(data) // 2, len(data) // 2 + 3), (len(data) - 2, len(data)),
+                       (40, 41), (0, len(data))]:
+        events = [e for k, s in enumerate(spans)
+                  for e in walk_view(view(s.stackmap, endian=endian), start=start, end=end,
+                                     prefix=f"#{k}" if k else "")]
+        got = "".join(line + "\n" for line in render_explain(events, start=start, end=end, arch=arch))
+        assert got == _explain_plain(data, endian, arch, True, start, end)
+
+
+def test_explain_of_two_concatenated_blobs_names_the_second():
+    a, b = generate_blob(1, records=2), generate_blob(2, records=3)
+    spans = parse_spans(a + b)
+    got = "".join("".join(render_explain_view(view(s.stackmap), prefix=f"#{k}" if k else ""))
+                  for k, s in enumerate(spans))
+    assert got == _explain_plain(a + b, "little", None)[len(HEADER) + 1:]
+    assert "#1.records[2].patchpoint_id" in got
