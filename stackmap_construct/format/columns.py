@@ -206,9 +206,8 @@ class StackMapView:
             n = self.record_count
             for fi, fn in enumerate(self.stackmap.functions):
                 take = min(fn.record_count, n - len(out))
-                if take <= 0:
-                    break
-                out.extend(repeat(fi, take))
+                if take > 0:
+                    out.extend(repeat(fi, take))
             out.extend(repeat(-1, n - len(out)))
             self._function_of = out
         return self._function_of
