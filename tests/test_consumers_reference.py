@@ -9,7 +9,9 @@ import pathlib
 
 import pytest
 
-from reference import plain_diff, plain_validate
+from reference import plain_diff, plain_text, plain_validate
+from stackmap_construct.render.text import render_text
+from stackmap_construct.symbols import FunctionTarget
 from stackmap_construct import StackMapError, parse, parse_spans, view
 from stackmap_construct.format.walk import walk, walk_view
 from stackmap_construct.render.explain import HEADER, render_explain, render_explain_view
@@ -63,6 +65,11 @@ def _same(fast, plain, endian: str, arch: str | None) -> None:
         assert [(f.code, f.message, f.path, f.offset) for f in got] == \
             [(f.code, f.message, f.path, f.offset) for f in want]
     assert render_readobj(fast) == render_readobj_plain(plain)
+    assert render_text(fast, arch=arch, endian=endian) == plain_text.render_text(plain, arch=arch)
+    targets = [FunctionTarget(f"f{i}" if i % 2 else None, 0x1000 * i if i % 3 else None)
+               for i in range(len(plain.functions))]
+    assert render_text(fast, arch=arch, endian=endian, targets=targets, title="t") == \
+        plain_text.render_text(plain, arch=arch, targets=targets, title="t")
     assert render_json([(fast, endian, None)]) == render_json_plain([(plain, endian, None)])
     assert diff_stackmaps(fast, plain, arch_a=arch, arch_b=arch) == []
     assert diff_stackmaps(fast, fast) == plain_diff.diff_stackmaps(plain, plain) == []

@@ -6,7 +6,7 @@ from itertools import chain
 
 from ..render.json import iter_render_json
 from ..render.readobj import iter_render_readobj
-from ..render.text import render_text
+from ..render.text import iter_render_text
 from .common import add_input_options, load
 from .output import write_output
 
@@ -36,9 +36,9 @@ def run(args, read) -> int:
             head += f", {container.arch}"
         endians = sorted({s.endian for s in container.sections})
         head += f", {'/'.join(endians)}-endian, {len(blobs)} stackmap{'s' if len(blobs) != 1 else ''}\n"
-        text = head + "".join(
-            render_text(b.stackmap, arch=container.arch, title=f"stackmap #{i} ({b.section.name})", targets=b.targets)
-            for i, b in enumerate(blobs)
-        )
+        text = chain([head], chain.from_iterable(
+            iter_render_text(b.stackmap, arch=container.arch, title=f"stackmap #{i} ({b.section.name})",
+                             targets=b.targets, endian=b.section.endian)
+            for i, b in enumerate(blobs)))
     write_output(args.output, text)
     return 0
