@@ -146,3 +146,68 @@ def test_explain_of_two_concatenated_blobs_names_the_second():
                   for k, s in enumerate(spans))
     assert got == _explain_plain(a + b, "little", None)[len(HEADER) + 1:]
     assert "#1.records[2].patchpoint_id" in got
+
+
+@pytest.mark.parametrize("name,data,endian,arch", BLOBS, ids=[b[0] for b in BLOBS])
+def test_build_of_the_plain_data_form_equals_the_definition(name, data, endian, arch):
+    from stackmap_construct import build, to_dict
+
+    pair = _both(data, endian)
+    doc = to_dict(pair[1])
+    assert build(doc, endian=endian) == data
+    with backend("construct"):
+        assert build(doc, endian=endian) == data
+
+
+def _mutations(doc):
+    import copy
+
+    def at(d, path):
+        for p in path:
+            d = d[p]
+        return d
+
+    for path, key, value in [(("records", 0), "patchpoint_id", True), (("records", 0), "instruction_offset", 2**32),
+                             (("records", 0, "locations", 0), "kind", "Nope"),
+                             (("records", 0, "locations", 0), "kind", 9),
+                             (("records", 0, "locations", 0), "size", 1.5),
+                             (("records", 0, "locations", 0), "extra", 1),
+                             (("records", 0, "live_outs"), None, None), (("records", 0), "locations", {}),
+                             (("records", 0, "locations", 0), "offset_or_small_constant", -2**31 - 1),
+                             (("functions", 0), "address", "0"), (("records", 0), "address", 7)]:
+        d = copy.deepcopy(doc)
+        try:
+            target = at(d, path)
+        except (IndexError, KeyError):
+            continue
+        if key is None:
+            target.append({"dwarf_regnum": 1})
+        else:
+            target[key] = value
+        yield d
+    d = copy.deepcopy(doc)
+    if d["records"] and d["records"][0]["locations"]:
+        del d["records"][0]["locations"][0]["size"]
+        yield d
+
+
+def test_build_of_bad_plain_data_raises_what_from_dict_and_construct_raise():
+    from stackmap_construct import build, to_dict
+
+    tried = 0
+    for _, data, endian, _ in BLOBS[::3]:
+        with backend("construct"):
+            doc = to_dict(parse(data, endian=endian))
+        for bad in _mutations(doc):
+            tried += 1
+            with backend("construct"):
+                try:
+                    want = build(bad, endian=endian)
+                except StackMapError as e:
+                    want = (type(e), e.message, e.path)
+            try:
+                got = build(bad, endian=endian)
+            except StackMapError as e:
+                got = (type(e), e.message, e.path)
+            assert got == want
+    assert tried > 50

@@ -36,7 +36,7 @@ def run(args, read) -> int:
         if endian not in ("little", "big"):
             raise BuildError(f"endian must be \"little\" or \"big\", got {endian!r}", path="endian")
         try:
-            blobs.append(build(from_dict(entry), endian=endian))
+            blobs.append(build(entry if isinstance(entry, dict) else from_dict(entry), endian=endian))
         except BuildError as e:
             if prefix:
                 e.add_parent(f"{prefix}[{i}]")

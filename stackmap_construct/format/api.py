@@ -185,6 +185,11 @@ def build(stackmap: StackMap | dict, *, endian: str = "little") -> bytes:
     ``build(parse(blob)) == blob`` for every valid blob.
     """
     if isinstance(stackmap, dict):
+        fast = _fast()
+        if fast is not None:
+            blob = fast.build_plain_data(stackmap, endian)
+            if blob is not None:
+                return blob
         stackmap = from_dict(stackmap)
     fast = _fast()
     if fast is not None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import struct
 from functools import lru_cache
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, islice
+from operator import attrgetter, itemgetter
 
 from .lazy import RecordList
 from .parser import layout
@@ -100,6 +100,7 @@ class ElementPacker:
         self.inner = inner
         self.inner_packers = [ElementPacker(a.element, endian) for a in inner]
         self.inner_getters = [attrgetter(a.name) for a in inner]
+        self.inner_getters_names = tuple(a.name for a in inner)
         namespace: dict = {"len": len, "zip": zip}
         arrays = ", ".join(f"L{k}, B{k}" for k in range(len(inner)))
         lines = [f"def pack(items, {arrays}, pos, ap):"]
@@ -247,3 +248,128 @@ def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endia
             pos = packer.pack_records([cache[i]], pos, ap)
         start = i + 1
     return pos
+
+
+# -- the plain-data (JSON) form, encoded without making model objects ----------
+
+def _ints(column: list) -> list:
+    if column and set(map(type, column)) != {int}:
+        raise _Fallback  # a bool, a float, a string...: from_dict says what is wrong
+    return column
+
+
+def _raw_values(leaf) -> dict:
+    """Adapter field (the location kind): name or number -> raw value."""
+    out: dict = {}
+    for raw, value in enumerate(leaf.decoded):
+        if value is not None:
+            out[value.name] = raw
+            out[int(value)] = raw
+    return out
+
+
+#: keys the plain-data form may carry besides the model's fields (dump's
+#: JSON: each function's symbol, each record's address, the byte order)
+EXTRA_KEYS = {"records": ("address",), "functions": ("symbol",)}
+
+
+def build_plain_data(doc, endian: str) -> bytes | None:
+    """The blob of a plain-data dict (``to_dict``'s form, or one entry of
+    dump's JSON), with no model object made; None when anything is unusual
+    (the caller then goes through ``from_dict``, which names the problem)."""
+    from ...model import StackMap, from_dict
+
+    try:
+        lay = layout(endian)
+        packs = packers(endian)
+    except Unsupported:
+        return None
+    plan = lay.plan
+    try:
+        if type(doc) is not dict:
+            return None
+        records_array = next(a for a in plan.arrays if a.element.fixed is None)
+        records = doc.get(records_array.name)
+        if type(records) is not list or set(map(type, records)) - {dict}:
+            return None
+        # The fixed-size arrays (functions, constants) are few: from_dict
+        # makes them (and raises its own errors for them, in its order).
+        head = from_dict({**doc, records_array.name: []})
+        if type(head) is not StackMap:
+            return None
+        blob = build(head, endian)
+        if blob is None:
+            return None
+        out = bytearray(blob)
+        count = plan.header.leaf(records_array.count_field)
+        struct.pack_into(plan.header.struct.format[0] + count.code, out, count.offset, len(records))
+        packer = packs[records_array.name]
+        element = records_array.element
+        names = element.names
+        extra = EXTRA_KEYS.get(records_array.name, ())
+        _exact_keys(records, names, extra)
+        args = []
+        for inner, inner_packer in zip(packer.inner, packer.inner_packers):
+            lists = list(map(itemgetter(inner.name), records))
+            if set(map(type, lists)) - {list}:
+                return None
+            flat = list(chain.from_iterable(lists))
+            if set(map(type, flat)) - {dict}:
+                return None
+            inner_names = inner_packer.names
+            _exact_keys(flat, inner_names, ())
+            columns = []
+            for name in inner_names:
+                column = list(map(itemgetter(name), flat))
+                leaf = inner.element.fixed.leaf(name)
+                if leaf.decoded is not None:
+                    raws = _raw_values(leaf)
+                    if set(map(type, column)) - {str, int}:
+                        return None
+                    column = list(map(raws.__getitem__, column))
+                columns.append(_ints(column))
+            args += [lists, _pack_columns(inner_packer, columns)]
+        heads = [n for n in names if n not in packer.inner_getters_names]
+        Head = _head_type(tuple(heads))
+        columns = [_ints(list(map(itemgetter(n), records))) for n in heads]
+        items = list(map(Head._make, zip(*columns))) if heads else [Head() for _ in records]
+        packer.pack(items, *args, len(out), out.extend)
+        return bytes(out)
+    except (_Fallback, KeyError, struct.error, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _exact_keys(dicts: list, names, extra) -> None:
+    """Every dict has the model's keys (itemgetter raises KeyError when
+    not) and nothing but them, or them plus the known extras."""
+    if not dicts:
+        return
+    lengths = set(map(len, dicts))
+    n = len(names)
+    if lengths == {n}:
+        return
+    if extra and lengths <= set(range(n, n + len(extra) + 1)):
+        allowed = set(names) | set(extra)
+        if all(d.keys() <= allowed for d in dicts if len(d) != n):
+            return
+    raise _Fallback
+
+
+@lru_cache(maxsize=None)
+def _head_type(names: tuple[str, ...]):
+    from collections import namedtuple
+
+    return namedtuple("RecordHead", names)
+
+
+def _pack_columns(packer: "ElementPacker", columns: list[list]) -> bytes:
+    fmt = packer.item_struct.format
+    n = len(columns[0]) if columns else 0
+    values = chain.from_iterable(zip(*columns))
+    out = []
+    for i in range(0, n - n % _CHUNK, _CHUNK):
+        out.append(packer._chunk.pack(*islice(values, _CHUNK * len(columns))))
+    rest = n % _CHUNK
+    if rest:
+        out.append(struct.pack(fmt[0] + fmt[1:] * rest, *values))
+    return b"".join(out)

@@ -50,6 +50,16 @@ class RecordList(MutableSequence):
         been changed); empty after a structural change (see :attr:`index`)."""
         return dict(self._cache) if self._items is None else {}
 
+    def plain_data(self) -> list[dict] | None:
+        """The plain-data form of the records, made from the bytes in bulk
+        (see :func:`~stackmap_construct.model.to_dict`); None when records
+        were changed since parsing."""
+        if self._items is not None or not self.unchanged():
+            return None
+        from ..columns import records_plain_data
+
+        return records_plain_data(self._blob)
+
     # -- reading -----------------------------------------------------------
     def __len__(self) -> int:
         return len(self._items) if self._items is not None else self._blob.count
