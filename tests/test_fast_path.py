@@ -43,7 +43,7 @@ from stackmap_construct.format.v3 import stackmap_format
 from stackmap_construct.render import fast as fast_render
 from stackmap_construct.render.json import render_json, render_json_plain
 from stackmap_construct.render.readobj import render_readobj, render_readobj_plain
-from stackmap_construct.strategies import stackmaps
+from stackmap_construct.generate.strategies import stackmaps
 from stackmap_construct.symbols import FunctionTarget
 from test_format_bytes import EVEN, ODD
 
