@@ -100,6 +100,7 @@ class ItemTable:
         self.run_offsets = run_offsets  #: blob offset of each record's first item
         self.endian = endian
         self._columns: dict[str, array] = {}
+        self.cls: type | None = None  #: the model class of one item
 
     def __len__(self) -> int:
         return len(self.data) // self.item_size
@@ -173,6 +174,7 @@ class StackMapView:
                 fixed = part.element.fixed
                 tables[part.name] = ItemTable(part.name, fixed, part.element.names, data, counts,
                                               array("Q", [p - base for p in pos]), self.endian)
+                tables[part.name].cls = part.element.cls
                 self._part_offsets.append((part, array("Q", [p - base for p in pos])))
                 pos = ends_
                 k += 1
@@ -345,3 +347,30 @@ def records_plain_data(index: BlobIndex) -> list[dict]:
     cols = [v.record_column(n) if n not in lists else lists[n] for n in element.names]
     del head
     return list(map(_dict_maker(element.names, {}), *cols))
+
+
+def view_of(stackmap: StackMap, endian: str | None = None) -> StackMapView:
+    """:func:`view`, in the byte order the stackmap was parsed in when
+    ``endian`` is None (little for one made of objects)."""
+    if endian is None:
+        records = stackmap.records
+        index = records.blob_index if isinstance(records, RecordList) else None
+        endian = index.endian if index is not None else "little"
+    return view(stackmap, endian=endian)
+
+
+def item_values(table: ItemTable):
+    """``f(item bytes) -> a model object`` of one table's item (a Location,
+    a LiveOut), decoded as the definition says (the kind as LocationKind)."""
+    cls = table.cls
+    fixed = table.fixed
+    order = {leaf.name: k for k, leaf in enumerate(fixed.leaves)}
+    picks = [order[n] for n in table.names]
+    decoders = [fixed.leaf(n).decoded for n in table.names]
+    unpack = fixed.struct.unpack
+
+    def make(raw: bytes):
+        values = unpack(raw)
+        return cls(*[values[k] if d is None else d[values[k]] for k, d in zip(picks, decoders)])
+
+    return make
