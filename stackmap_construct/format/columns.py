@@ -88,7 +88,7 @@ class ItemTable:
     """
 
     def __init__(self, name: str, fixed: Fixed, names: Sequence[str], data: bytes, counts: array,
-                 run_offsets: array, endian: str):
+                 run_offsets: array | None, endian: str):
         self.name = name  #: "locations" or "live_outs"
         self.fixed = fixed
         self.names = tuple(names)  #: the model's field names, in order
@@ -97,7 +97,8 @@ class ItemTable:
         self.counts = counts  #: items per record
         self.starts = array("Q", [0])  #: first row of each record, then the total
         self.starts.extend(accumulate(counts))
-        self.run_offsets = run_offsets  #: blob offset of each record's first item
+        self._run_offsets = run_offsets
+        self.view: "StackMapView | None" = None
         self.endian = endian
         self._columns: dict[str, array] = {}
         self.cls: type | None = None  #: the model class of one item
@@ -122,6 +123,13 @@ class ItemTable:
     def record_bytes(self, record: int) -> bytes:
         """The encoded items of one record."""
         return self.data[self.starts[record] * self.item_size:self.starts[record + 1] * self.item_size]
+
+    @property
+    def run_offsets(self) -> array:
+        """Blob offset of each record's first item (worked out on first use)."""
+        if self._run_offsets is None:
+            self.view._part_offsets  # fills it
+        return self._run_offsets
 
     def offset(self, record: int, item: int) -> int:
         return self.run_offsets[record] + self.item_size * item
@@ -152,42 +160,56 @@ class StackMapView:
         ends = array("Q", index.offsets[1:])
         ends.append(index.end)
         self.record_ends = array("Q", (o - base for o in ends)) if base else ends
-        # Walk the record's parts once per part, for all records at a time.
-        pos = list(index.offsets)
-        counts_of: dict[str, array] = {}
-        self._part_offsets: list[tuple[Any, list[int]]] = []
+        # The items were cut out by the parser; the offsets of every part
+        # of every record are worked out when first asked (offset_of).
+        self._index = index
+        self._part_offsets_cache: list | None = None
         tables: dict[str, ItemTable] = {}
         k = 0
         for part in element.parts:
-            if isinstance(part, Fixed):
-                self._part_offsets.append((part, array("Q", [p - base for p in pos])))
-                if part is element.parts[0]:
-                    self._head = part
-                    self._head_data = b"".join(map(buf.__getitem__, map(slice, pos, map(part.size.__add__, pos))))
-                pos = [p + part.size for p in pos]
-            elif isinstance(part, Array):
-                counts = index.counts[k]
-                counts_of[part.name] = counts
-                size = part.element.fixed.size
-                ends_ = [p + size * n for p, n in zip(pos, counts)]
-                data = b"".join(map(buf.__getitem__, map(slice, pos, ends_)))
-                fixed = part.element.fixed
-                tables[part.name] = ItemTable(part.name, fixed, part.element.names, data, counts,
-                                              array("Q", [p - base for p in pos]), self.endian)
-                tables[part.name].cls = part.element.cls
-                self._part_offsets.append((part, array("Q", [p - base for p in pos])))
-                pos = ends_
+            if isinstance(part, Array):
+                table = ItemTable(part.name, part.element.fixed, part.element.names, index.items[k],
+                                  index.counts[k], None, self.endian)
+                table.cls = part.element.cls
+                table.view = self
+                tables[part.name] = table
                 k += 1
-            elif isinstance(part, Pad):
-                self._part_offsets.append((part, array("Q", [p - base for p in pos])))
-                a = part.alignment
-                # Alignment is from the blob's start (blobs start 8-aligned).
-                pos = [p + (-(p - base) % a) for p in pos]
+        head = element.parts[0]
+        self._head = head
+        starts = index.offsets
+        self._head_data = b"".join(map(buf.__getitem__, map(slice, starts, map(head.size.__add__, starts))))
         self.tables = tables
         self.locations: ItemTable = tables["locations"]
         self.live_outs: ItemTable = tables["live_outs"]
         self._record_columns: dict[str, array] = {}
         self._function_of: array | None = None
+
+    @property
+    def _part_offsets(self) -> list:
+        """(part, blob offset of that part in every record), walking the
+        record's parts once each for all records at a time."""
+        if self._part_offsets_cache is None:
+            base = self.start
+            pos = list(self._index.offsets)
+            out = []
+            for part in self.record_element.parts:
+                if isinstance(part, Fixed):
+                    out.append((part, array("Q", [p - base for p in pos])))
+                    pos = [p + part.size for p in pos]
+                elif isinstance(part, Array):
+                    table = self.tables[part.name]
+                    offsets = array("Q", [p - base for p in pos])
+                    out.append((part, offsets))
+                    table._run_offsets = offsets
+                    size = table.item_size
+                    pos = [p + size * n for p, n in zip(pos, table.counts)]
+                elif isinstance(part, Pad):
+                    out.append((part, array("Q", [p - base for p in pos])))
+                    a = part.alignment
+                    # Alignment is from the blob's start (blobs start 8-aligned).
+                    pos = [p + (-(p - base) % a) for p in pos]
+            self._part_offsets_cache = out
+        return self._part_offsets_cache
 
     # -- records -----------------------------------------------------------
     def record_column(self, name: str) -> array:

@@ -77,16 +77,18 @@ class BlobIndex:
 
     ``offsets[i]`` is the byte offset of record ``i`` in ``buf``;
     ``counts[k][i]`` its number of items of inner array ``k`` (locations,
-    live-outs); ``joined[k][p]`` the items of inner array ``k`` of
+    live-outs); ``items[k]`` the encoded items of inner array ``k`` of
+    every record, back to back (what the columnar view reads).  While
+    parsing, ``joined[k][p]`` held the items of inner array ``k`` of
     records ``p * SCAN_CHUNK`` to ``(p + 1) * SCAN_CHUNK``, each record's
     run followed by one terminator item (parts, not one buffer: a 50 MB
     blob's 40 MB of locations are never copied once more).
     """
 
-    __slots__ = ("buf", "endian", "layout", "array", "scanner", "offsets", "counts", "joined",
+    __slots__ = ("buf", "endian", "layout", "array", "scanner", "offsets", "counts", "items",
                  "start", "end", "count", "_items", "_starts")
 
-    def __init__(self, buf: bytes, endian: str, lay: Layout, array: Array, offsets, counts, joined,
+    def __init__(self, buf: bytes, endian: str, lay: Layout, array: Array, offsets, counts, items,
                  start: int, end: int):
         self.buf = buf
         self.endian = endian
@@ -95,7 +97,7 @@ class BlobIndex:
         self.scanner = lay.scanners[array.name]
         self.offsets = offsets
         self.counts = counts
-        self.joined = joined
+        self.items = items  #: per inner array, its items of every record (bytes)
         self.start = start  #: byte offset of the first record
         self.end = end  #: byte offset just after the last record
         self.count = len(offsets)
@@ -191,7 +193,7 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
     scanner = lay.scanners[array.name]
     words = native_words(buf, endian)
     try:
-        offsets, counts, joined, end = _scan_in_chunks(scanner, buf, words, pos, count)
+        offsets, counts, joined, clean, end = _scan_in_chunks(scanner, buf, words, pos, count)
         bad = end > len(buf)
     except (IndexError, _Bad):
         bad = True
@@ -208,7 +210,8 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
     record = _first_bad_item(lay, array, joined, counts, SCAN_CHUNK)
     if record is not None:
         raise FastMiss(record, offsets[record], pos)
-    return BlobIndex(buf, endian, lay, array, offsets, counts, joined, pos, end)
+    del joined
+    return BlobIndex(buf, endian, lay, array, offsets, counts, clean, pos, end)
 
 
 class _Bad(Exception):
@@ -226,6 +229,7 @@ def _scan_in_chunks(scanner: RecordScanner, buf: bytes, words, pos: int, count: 
     offsets = array("Q")
     counts = [array("L") for _ in scanner.arrays]
     parts: list[list[bytes]] = [[] for _ in scanner.arrays]
+    clean: list[list[bytes]] = [[] for _ in scanner.arrays]
     for start in range(0, count, SCAN_CHUNK):
         chunk_offsets, chunk_counts, slices, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
         if bad:
@@ -234,9 +238,10 @@ def _scan_in_chunks(scanner: RecordScanner, buf: bytes, words, pos: int, count: 
         for k, term in enumerate(scanner.terms):
             counts[k].extend(chunk_counts[k])
             runs = slices[k]
+            clean[k].append(b"".join(runs))
             runs.append(b"")  # a terminator after the last run too
             parts[k].append(term.join(runs))
-    return offsets, counts, parts, o << 2
+    return offsets, counts, parts, [b"".join(c) for c in clean], o << 2
 
 
 def _join(scanner: RecordScanner, slices) -> list[list[bytes]]:
