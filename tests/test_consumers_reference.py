@@ -211,3 +211,38 @@ def test_build_of_bad_plain_data_raises_what_from_dict_and_construct_raise():
                 got = (type(e), e.message, e.path)
             assert got == want
     assert tried > 50
+
+
+@pytest.mark.parametrize("window", [7, 1 << 20])
+def test_streamed_build_of_dumps_json_equals_the_whole_read(window, monkeypatch):
+    import io
+    import json
+
+    from stackmap_construct import build
+    from stackmap_construct.format import jsonstream
+    from stackmap_construct.render.json import render_json
+
+    monkeypatch.setattr(jsonstream, "_READ", window)
+    monkeypatch.setattr(jsonstream, "BATCH", 3)
+    endian_of = lambda entry: entry.get("endian") or "little"  # noqa: E731
+    for name, data, endian, _ in BLOBS[::2]:
+        sm = parse(data, endian=endian)
+        text = render_json([(sm, endian, None), (sm, endian, None)])
+        want = [build(e, endian=e["endian"]) for e in json.loads(text)["stackmaps"]]
+        assert want == [data, data]
+        assert jsonstream.build_stream(io.StringIO(text), endian_of) == want, name
+        one = json.dumps(json.loads(text)["stackmaps"][0])
+        assert jsonstream.build_stream(io.StringIO(one), endian_of) == [data]
+
+
+@pytest.mark.parametrize("text", ['{"stackmaps": [{"records": [], "records": []}]}', '{"stackmaps": 3}', "[]",
+                                  '{"version": 3, "functions": [], "constants": [], "records": [{"patchpoint_id": true,'
+                                  ' "instruction_offset": 0, "locations": [], "live_outs": []}]}',
+                                  '{"version": 3, "functions": [], "constants": [], "records": [', ""])
+def test_streamed_build_leaves_the_unusual_to_the_whole_read(text):
+    import io
+
+    from stackmap_construct.format import jsonstream
+
+    with pytest.raises(jsonstream.Unstreamable):
+        jsonstream.build_stream(io.StringIO(text), lambda entry: "little")
