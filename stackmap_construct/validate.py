@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from .format.api import view
 from .format.columns import StackMapView
 from .model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
-from .registers import FRAME_REGISTERS, register_name
+from .registers import frame_registers, register_name
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def _locations(stackmap: StackMap, v: StackMapView, arch) -> Iterable[_Raw]:
                            f"location size {size} is not a power of two (no register or slot has that width)",
                            path, offset)
     # Direct/Indirect not based on the stack or frame pointer.
-    frame_regs = FRAME_REGISTERS.get(arch or "")
+    frame_regs = frame_registers(arch)
     if frame_regs:
         based = (int(LocationKind.Direct), int(LocationKind.Indirect))
         regnums = table.column("dwarf_regnum")

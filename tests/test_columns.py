@@ -14,13 +14,15 @@ from stackmap_construct.format.api import backend
 from stackmap_construct.format.walk import walk
 from stackmap_construct.generate import generate_blob
 
-CORPUS = sorted(pathlib.Path(__file__).parent.glob("data/*/*.o"))
+CORPUS = sorted([*pathlib.Path(__file__).parent.glob("data/*/*.o"),
+                 *pathlib.Path(__file__).parent.glob("data/llvm22/*/*.o")])
 
 
 def _blobs():
     for obj in CORPUS:
         section = read_container(obj.read_bytes()).sections[0]
-        yield f"{obj.parent.name}/{obj.stem}", section.data, section.endian
+        version = "llvm22/" if obj.parent.parent.name == "llvm22" else ""
+        yield f"{version}{obj.parent.name}/{obj.stem}", section.data, section.endian
     for seed in range(12):
         for endian in ("little", "big"):
             yield (f"gen{seed}-{endian}",

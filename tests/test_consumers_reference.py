@@ -23,15 +23,17 @@ from stackmap_construct.render.json import render_json, render_json_plain
 from stackmap_construct.render.readobj import render_readobj, render_readobj_plain
 from stackmap_construct.validate import validate
 
-CORPUS = sorted(pathlib.Path(__file__).parent.glob("data/*/*.o"))
+CORPUS = sorted([*pathlib.Path(__file__).parent.glob("data/*/*.o"),
+                 *pathlib.Path(__file__).parent.glob("data/llvm22/*/*.o")])
 ARCH = {"x86_64-linux-gnu": "x86_64", "aarch64-linux-gnu": "aarch64", "powerpc64-unknown-linux-gnu": "ppc64",
-        "powerpc64le-unknown-linux-gnu": "ppc64", "s390x-linux-gnu": "s390x"}
+        "powerpc64le-unknown-linux-gnu": "ppc64", "s390x-linux-gnu": "s390x", "riscv64-linux-gnu": "riscv64"}
 
 
 def _corpus():
     for obj in CORPUS:
         section = read_container(obj.read_bytes()).sections[0]
-        yield f"{obj.parent.name}/{obj.stem}", section.data, section.endian, ARCH.get(obj.parent.name)
+        version = "llvm22/" if obj.parent.parent.name == "llvm22" else ""
+        yield f"{version}{obj.parent.name}/{obj.stem}", section.data, section.endian, ARCH.get(obj.parent.name)
 
 
 def _generated():

@@ -9,6 +9,7 @@ from ..errors import StackMapError
 from ..format import parse_spans, view
 from ..format.walk import walk, walk_view
 from ..render.explain import HEADER, render_explain, render_explain_view
+from .arch import add_arch_option
 from .common import add_input_options
 from .output import write_output
 
@@ -34,6 +35,7 @@ def add_parser(sub) -> None:
                    help="only fields overlapping bytes A (inclusive) to B (exclusive) of the section; 0x-hex allowed")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="leave out each field's doc line")
     add_input_options(p)
+    add_arch_option(p, "register names")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 
@@ -76,7 +78,7 @@ def run(args, read) -> int:
             yield (f"section {section.name}{where}, {len(section.data)} bytes, {section.endian}-endian;"
                    " offsets below are from the section start\n")
             try:
-                yield from _section_lines(section, start, end, container.arch, args.docs)
+                yield from _section_lines(section, start, end, args.arch or container.arch, args.docs)
             except StackMapError as e:
                 # Everything up to the broken field is shown, then the error.
                 yield f"error: {e.describe()}\n"

@@ -1,8 +1,10 @@
 """The ``dump --format json`` document: ``{"stackmaps": [...]}``, one entry
 per blob, each the plain-data form of :func:`stackmap_construct.to_dict`
-plus ``"endian"``, a ``"symbol"`` on each function (null when unknown) and
-an ``"address"`` on each record (its function's address plus the instruction
-offset; null when the function's address is not known, as in objects).
+plus ``"endian"``, a ``"symbol"`` and an ``"entry"`` on each function (its
+name, and the address of its code: the relocated address, or on ppc64 ELFv1
+the code entry of the function descriptor that ``"address"`` holds; null
+when unknown, as in objects) and an ``"address"`` on each record (its
+function's entry plus the instruction offset; null when that is unknown).
 
 :func:`iter_render_json` gives the same text in pieces, over the columnar
 view of each stackmap: each distinct location's and live-out's JSON text is
@@ -26,6 +28,7 @@ def stackmap_entry(stackmap: StackMap, endian: str, targets: Sequence[FunctionTa
     targets = list(targets or [])
     for i, fn in enumerate(entry["functions"]):
         fn["symbol"] = targets[i].symbol if i < len(targets) else None
+        fn["entry"] = targets[i].address if i < len(targets) else None
     index = 0
     for fi, (_, records) in enumerate(stackmap.records_by_function()):
         base = targets[fi].address if fi < len(targets) else None
@@ -88,6 +91,7 @@ def _entry(stackmap: StackMap, endian: str, targets: list) -> Iterator[str]:
     head = plain(StackMap(stackmap.version, stackmap.functions, stackmap.constants, []))
     for k, fn in enumerate(head["functions"]):
         fn["symbol"] = targets[k].symbol if k < len(targets) else None
+        fn["entry"] = targets[k].address if k < len(targets) else None
     yield (i2 + "{\n" + i3 + f'"version": {_dumps(head["version"], 3)},\n'
            + i3 + f'"functions": {_dumps(head["functions"], 3)},\n'
            + i3 + f'"constants": {_dumps(head["constants"], 3)},\n' + i3 + '"records": ')

@@ -16,7 +16,7 @@ from stackmap_construct.format import build
 from stackmap_construct.format.v3 import HEADER_SIZE
 from stackmap_construct.format.walk import walk
 from stackmap_construct.model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
-from stackmap_construct.registers import FRAME_REGISTERS, register_name
+from stackmap_construct.registers import frame_registers, register_name
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, st
                    "function address is 0 in a linked image and no relocation supplies it",
                    f"functions[{i}].address")
 
-    frame_regs = FRAME_REGISTERS.get(arch or "")
+    frame_regs = frame_registers(arch)
     seen: Counter = Counter()
     # The function of each record, from the record counts; walked group by
     # group, since a corrupt count can be far larger than the records.
