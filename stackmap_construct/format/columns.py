@@ -39,21 +39,10 @@ from ..model import StackMap
 from .fast.lazy import RecordList
 from .fast.parser import BlobIndex, layout
 from .fast.plan import Array, Fixed, Leaf, Pad, Plan
-from .v3 import ENDIANS
+from ..endian import struct_prefix
 
 _NATIVE = sys.byteorder
 
-#: one "little"/"big" <-> struct prefix conversion for the whole package
-STRUCT_PREFIX = {"little": "<", "big": ">"}
-ENDIAN_OF_PREFIX = {"<": "little", ">": "big"}
-
-
-def struct_prefix(endian: str) -> str:
-    """``"<"`` for ``"little"``, ``">"`` for ``"big"``."""
-    try:
-        return STRUCT_PREFIX[endian]
-    except KeyError:
-        raise ValueError(f"endian must be one of {ENDIANS}, not {endian!r}") from None
 
 
 def _typecode(size: int, signed: bool) -> str:

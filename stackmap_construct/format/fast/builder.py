@@ -12,6 +12,8 @@ padding bytes zero).
 
 from __future__ import annotations
 
+from ...endian import struct_prefix
+
 import struct
 from functools import lru_cache
 from itertools import chain, islice
@@ -164,7 +166,7 @@ def packers(endian: str):
     lay = layout(endian)
     out = {}
     for array in lay.plan.arrays:
-        out[array.name] = ElementPacker(array.element, "<" if endian == "little" else ">")
+        out[array.name] = ElementPacker(array.element, struct_prefix(endian))
     return out
 
 

@@ -18,6 +18,8 @@ the construct path gives.
 
 from __future__ import annotations
 
+from ...endian import struct_prefix
+
 import io
 from array import array
 from functools import lru_cache
@@ -54,7 +56,7 @@ class Layout:
     def __init__(self, endian: str):
         self.endian = endian
         self.plan: Plan = plan(endian)
-        e = "<" if endian == "little" else ">"
+        e = struct_prefix(endian)
         self.fixed_items: dict[str, FixedItems] = {}
         self.scanners: dict[str, RecordScanner] = {}
         for array in self.plan.arrays:

@@ -20,6 +20,8 @@ then uses the construct path alone.
 
 from __future__ import annotations
 
+from ...endian import struct_prefix
+
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
@@ -243,7 +245,7 @@ def _parts(block: Struct, endian: str) -> tuple[Part, ...]:
 @lru_cache(maxsize=None)
 def plan(endian: str) -> Plan:
     """The derived layout of :func:`stackmap_format` in ``endian`` order."""
-    top = _element(stackmap_format(endian), "<" if endian == "little" else ">")
+    top = _element(stackmap_format(endian), struct_prefix(endian))
     header, *arrays = top.parts
     if not isinstance(header, Fixed) or not all(isinstance(a, Array) for a in arrays):
         raise Unsupported("a blob is expected to be a fixed header followed by arrays")
