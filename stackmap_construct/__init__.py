@@ -15,6 +15,7 @@ from .errors import (
     ReservedFieldError,
     SemanticsError,
     StackMapError,
+    StatepointError,
     TrailingDataError,
     TruncatedError,
     UnsupportedVersionError,
@@ -38,5 +39,5 @@ __all__ = [
     "parse", "parse_all", "parse_spans", "view", "build", "stackmap_format", "to_dict", "from_dict",
     "StackMap", "Function", "Record", "Location", "LiveOut", "LocationKind", "DYNAMIC_STACK_SIZE",
     "StackMapError", "TruncatedError", "UnsupportedVersionError", "ReservedFieldError",
-    "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError", "GenerateError",
+    "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError", "GenerateError", "StatepointError",
 ]

@@ -19,8 +19,10 @@ from typing import Iterable, Sequence
 
 from .format.api import view
 from .format.columns import StackMapView
+from .format.v3 import HEADER_SIZE
 from .model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from .registers import frame_registers, register_name
+from .statepoints import checks as statepoint_checks
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ CODES = {
     "unusual-location-size": "warning",
     "duplicate-record": "warning",
 }
+#: Statepoint checks, made when asked (``validate(..., statepoints=...)``).
+CODES.update(statepoint_checks.CODES)
 
 
 def validate(
@@ -56,6 +60,8 @@ def validate(
     linked: bool = False,
     resolved_functions: Sequence[bool] | None = None,
     endian: str = "little",
+    statepoints: str | object | None = None,
+    pointer_size: int = 8,
 ) -> list[Finding]:
     """Check ``stackmap``; return the findings in blob order.
 
@@ -63,12 +69,25 @@ def validate(
     checks.  ``linked``: the blob comes from a linked image, where a function
     address of 0 is wrong unless a dynamic relocation supplies it; pass
     ``resolved_functions[i]`` True for the functions whose address a
-    relocation supplies (shared objects).
+    relocation supplies (shared objects).  ``statepoints`` ("auto", "all",
+    ids such as "101,0xABCDEF00" or a set of ints) adds the statepoint
+    checks of :mod:`stackmap_construct.statepoints.checks` for those records.
     """
     v = view(stackmap, endian=endian)
-    findings = [Finding(CODES[code], code, message, path, v.offset_of(path) if offset is None else offset)
-                for code, message, path, offset in _check(stackmap, v, arch, linked, resolved_functions)]
+    raw = list(_check(stackmap, v, arch, linked, resolved_functions))
+    if statepoints is not None:
+        raw.extend((code, message, path, None) for code, message, path in
+                   statepoint_checks.check(stackmap, statepoints, pointer_size=pointer_size))  # type: ignore[arg-type]
+    findings = [Finding(CODES[code], code, message, path, _offset(v, path) if offset is None else offset)
+                for code, message, path, offset in raw]
     return sorted(findings, key=lambda f: (f.offset is None, f.offset))
+
+
+def _offset(v: StackMapView, path: str) -> int:
+    try:
+        return v.offset_of(path)
+    except (KeyError, IndexError):
+        return HEADER_SIZE  # a path the blob has no field for
 
 
 _Raw = tuple[str, str, str, "int | None"]  # code, message, path, offset (None: from the path)
