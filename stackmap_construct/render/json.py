@@ -108,18 +108,30 @@ def _entry(stackmap: StackMap, endian: str, targets: list) -> Iterator[str]:
 def _records(stackmap: StackMap, v, targets: list, item_values, struct) -> Iterator[str]:
     from ..model import LiveOut, Location, LocationKind
 
+    def item_template(names: Sequence[str], strings: Sequence[str]) -> str:
+        """The text ``json.dumps`` gives an item at its depth, as a
+        %-template over its field values in ``names`` order (strings quoted:
+        the kind names are plain identifiers, the rest integers)."""
+        text = " " * (6 * INDENT) + _dumps({n: f"@@{n}@@" for n in names}, 6)
+        for n in names:
+            text = text.replace(f'"@@{n}@@"', '"%s"' if n in strings else "%d")
+        return text
+
     def loc_text(raw: bytes) -> str:
         loc: Location = loc_values(raw)
-        return " " * (6 * INDENT) + _dumps({"kind": LocationKind(loc.kind).name, "size": loc.size,
-                                             "dwarf_regnum": loc.dwarf_regnum,
-                                             "offset_or_small_constant": loc.offset_or_small_constant}, 6)
+        return loc_template % (LocationKind(loc.kind).name, loc.size, loc.dwarf_regnum, loc.offset_or_small_constant)
 
     def live_text(raw: bytes) -> str:
         lo: LiveOut = live_values(raw)
-        return " " * (6 * INDENT) + _dumps({"dwarf_regnum": lo.dwarf_regnum, "size": lo.size}, 6)
+        return live_template % (lo.dwarf_regnum, lo.size)
 
     locs, lives = v.locations, v.live_outs
     loc_values, live_values = item_values(locs), item_values(lives)
+    # The model's field order (to_dict's): kind, size, dwarf_regnum, offset.
+    assert locs.names == ("kind", "size", "dwarf_regnum", "offset_or_small_constant"), locs.names
+    assert lives.names == ("dwarf_regnum", "size"), lives.names
+    loc_template = item_template(locs.names, ("kind",))
+    live_template = item_template(lives.names, ())
     loc_texts, live_texts = _Texts(loc_text), _Texts(live_text)
     # Each record's address: its function's, plus the instruction offset.
     bases = [None] * v.record_count
