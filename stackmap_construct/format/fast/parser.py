@@ -195,10 +195,14 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
     scanner = lay.scanners[array.name]
     words = native_words(buf, endian)
     try:
-        offsets, counts, joined, clean, end = _scan_in_chunks(scanner, buf, words, pos, count)
+        offsets, counts, clean, end = _scan_in_chunks(lay, array, scanner, buf, words, pos, count)
         bad = end > len(buf)
     except (IndexError, _Bad):
         bad = True
+    except _BadItem as e:
+        # No bad field in the loop up to here: the first record with a bad
+        # item is the first record at fault.
+        raise FastMiss(e.record, e.offset, pos) from None
     if bad:
         # The loop saw a bad reserved field or pad, or ran off the buffer:
         # find the record, but a bad item in an earlier record comes first.
@@ -209,10 +213,6 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
         earlier = _first_bad_item(lay, array, _join(scanner, slices), counts, max(culprit, 1))
         record = culprit if earlier is None else earlier
         raise FastMiss(record, _offset_of(scanner, buf, words, pos, record), pos)
-    record = _first_bad_item(lay, array, joined, counts, SCAN_CHUNK)
-    if record is not None:
-        raise FastMiss(record, offsets[record], pos)
-    del joined
     return BlobIndex(buf, endian, lay, array, offsets, counts, clean, pos, end)
 
 
@@ -226,24 +226,38 @@ class _Bad(Exception):
 SCAN_CHUNK = 8192
 
 
-def _scan_in_chunks(scanner: RecordScanner, buf: bytes, words, pos: int, count: int):
+class _BadItem(Exception):
+    def __init__(self, record: int, offset: int):
+        super().__init__(record)
+        self.record, self.offset = record, offset
+
+
+def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: bytes, words, pos: int, count: int):
+    """Walk the records a chunk at a time; each chunk's items are checked
+    at once (joined with terminators, a copy dropped right after) and kept
+    back to back."""
     o = pos >> 2
     offsets = array("Q")
     counts = [array("L") for _ in scanner.arrays]
-    parts: list[list[bytes]] = [[] for _ in scanner.arrays]
     clean: list[list[bytes]] = [[] for _ in scanner.arrays]
+    checkers = [lay.fixed_items[f"{array_.name}.{inner.name}"] for inner in scanner.arrays]
     for start in range(0, count, SCAN_CHUNK):
         chunk_offsets, chunk_counts, slices, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
         if bad:
             raise _Bad
         offsets.extend(chunk_offsets)
+        first = None
         for k, term in enumerate(scanner.terms):
             counts[k].extend(chunk_counts[k])
             runs = slices[k]
             clean[k].append(b"".join(runs))
             runs.append(b"")  # a terminator after the last run too
-            parts[k].append(term.join(runs))
-    return offsets, counts, parts, [b"".join(c) for c in clean], o << 2
+            record = checkers[k].first_bad(term.join(runs), chunk_counts[k])
+            if record is not None and (first is None or record < first):
+                first = record
+        if first is not None:
+            raise _BadItem(start + first, offsets[start + first])
+    return offsets, counts, [b"".join(c) for c in clean], o << 2
 
 
 def _join(scanner: RecordScanner, slices) -> list[list[bytes]]:
