@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..docgen import DocGenError, generate, stale
 from .output import write_output
 
 
@@ -34,6 +33,8 @@ def run_in_process(argv: list[str]) -> tuple[int, str, str]:
 
 
 def run(args, read) -> int:
+    from ..docgen import DocGenError, generate, stale  # only this command needs it
+
     root = Path(args.root)
     try:
         outputs = generate(root, run_in_process)
