@@ -20,7 +20,7 @@ from .errors import (
     TruncatedError,
     UnsupportedVersionError,
 )
-from .format import build, parse, parse_all, stackmap_format
+from .format import build, parse, parse_all, parse_spans, stackmap_format, view
 from .model import (
     DYNAMIC_STACK_SIZE,
     Function,
@@ -36,7 +36,7 @@ from .model import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "parse", "parse_all", "build", "stackmap_format", "to_dict", "from_dict",
+    "parse", "parse_all", "parse_spans", "view", "build", "stackmap_format", "to_dict", "from_dict",
     "StackMap", "Function", "Record", "Location", "LiveOut", "LocationKind", "DYNAMIC_STACK_SIZE",
     "StackMapError", "TruncatedError", "UnsupportedVersionError", "ReservedFieldError",
     "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError", "GenerateError", "StatepointError",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..containers import Container, Section
 from ..errors import StackMapError
-from ..format import build, parse_all
+from ..format import parse_spans
 from ..model import StackMap
 from ..symbols import FunctionTarget, resolve_functions
 from .inputs import explain_failure, open_container, warn_empty
@@ -21,7 +21,7 @@ class Blob:
     stackmap: StackMap
     section: Section
     targets: list[FunctionTarget]
-
+    start: int = 0  #: where the blob begins in the section
     @property
     def symbols(self) -> list[str | None]:
         return [t.symbol for t in self.targets]
@@ -41,13 +41,11 @@ def load(data: bytes, args) -> tuple[Container, list[Blob]]:
         if not section.data:
             warn_empty(section, args.path)
         try:
-            stackmaps = parse_all(section.data, endian=section.endian)
+            spans = parse_spans(section.data, endian=section.endian)
         except StackMapError as e:
             explain_failure(e, container, section, args)
             raise
-        offset = 0
-        for i, sm in enumerate(stackmaps):
-            if i:  # blobs follow each other; each is as long as its encoding
-                offset += len(build(stackmaps[i - 1], endian=section.endian))
-            blobs.append(Blob(sm, section, resolve_functions(container, section, sm, offset)))
+        for span in spans:
+            blobs.append(Blob(span.stackmap, section, resolve_functions(container, section, span.stackmap, span.start),
+                              span.start))
     return container, blobs

@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..docgen import DocGenError, generate, stale
 from .output import write_output
 
 
@@ -20,10 +19,25 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def run_in_process(argv: list[str]) -> tuple[int, str, str]:
+    """A command line run in this process: (status, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from .main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
 def run(args, read) -> int:
+    from ..docgen import DocGenError, generate, stale  # only this command needs it
+
     root = Path(args.root)
     try:
-        outputs = generate(root)
+        outputs = generate(root, run_in_process)
     except DocGenError as e:
         print(f"stackmap-construct: error: doc: {e}", file=sys.stderr)
         return 1

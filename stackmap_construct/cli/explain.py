@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import Iterator
 
 from ..errors import StackMapError
-from ..format.walk import walk
-from ..render.explain import render_explain
+from ..format import parse_spans, view
+from ..format.walk import walk, walk_view
+from ..render.explain import HEADER, render_explain, render_explain_view
 from .arch import add_arch_option
 from .common import add_input_options
 from .inputs import explain_failure, open_container, warn_empty
@@ -51,35 +53,60 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run, explain_parser=p)
 
 
+def _section_lines(section, start: int | None, end: int | None, arch: str | None, docs: bool) -> Iterator[str]:
+    """The lines of a section: from the columnar view when every blob
+    parses (with a range, only the blocks near it), else the walk of the
+    definition, which shows every field up to the error, then raises it."""
+    try:
+        spans = parse_spans(section.data, endian=section.endian)
+    except StackMapError:
+        for line in render_explain(walk(section.data, endian=section.endian), start=start, end=end,
+                                   arch=arch, docs=docs):
+            yield line + "\n"
+        return
+    views = (view(span.stackmap, endian=section.endian) for span in spans)
+    if start is None and end is None:
+        yield HEADER + "\n"
+        for k, v in enumerate(views):
+            yield from render_explain_view(v, prefix=f"#{k}" if k else "", arch=arch, docs=docs)
+        return
+
+    def events():
+        for k, v in enumerate(views):
+            yield from walk_view(v, start=start, end=end, prefix=f"#{k}" if k else "")
+
+    for line in render_explain(events(), start=start, end=end, arch=arch, docs=docs):
+        yield line + "\n"
+
+
 def run(args, read) -> int:
     container = open_container(read(args.path), args)
     start, end = args.range or (None, None)
-    longest = max((len(s.data) for s in container.sections), default=0)
-    if start is not None and start >= longest:
-        args.explain_parser.error(f"--range starts at {start}, past the end of the section ({longest} bytes)")
-    lines: list[str] = []
-    failure: StackMapError | None = None
-    for section in container.sections:
-        where = f" at file offset 0x{section.file_offset:x}" if section.file_offset else ""
-        lines.append(f"section {section.name}{where}, {len(section.data)} bytes, {section.endian}-endian;"
-                     " offsets below are from the section start")
-        if not section.data:
-            warn_empty(section, args.path)
-            continue
-        try:
-            lines.extend(render_explain(walk(section.data, endian=section.endian), start=start, end=end,
-                                        arch=args.arch or container.arch, docs=args.docs))
-        except StackMapError as e:
-            explain_failure(e, container, section, args, raw_note=False)  # the section line says "raw"
-            # Everything up to the broken field is shown, then the error.
-            lines.append(f"error: {e.describe()}")
-            failure = failure or e
-    if failure is not None and args.output not in (None, "-"):
-        # An output file is written only for a complete explanation: the
-        # fields up to the error go to the terminal, never into a file that
-        # would look whole.
-        raise failure
-    write_output(args.output, "\n".join(lines) + "\n")
-    if failure is not None:
-        raise failure
+    failures: list[StackMapError] = []
+
+    def lines() -> Iterator[str]:
+        # Streamed: a 50 MB section explains into gigabytes of text.
+        for section in container.sections:
+            where = f" at file offset 0x{section.file_offset:x}" if section.file_offset else ""
+            yield (f"section {section.name}{where}, {len(section.data)} bytes, {section.endian}-endian;"
+                   " offsets below are from the section start\n")
+            if not section.data:
+                warn_empty(section, args.path)
+                continue
+            try:
+                yield from _section_lines(section, start, end, args.arch or container.arch, args.docs)
+            except StackMapError as e:
+                explain_failure(e, container, section, args, raw_note=False)  # the section line says "raw"
+                # Everything up to the broken field is shown, then the error.
+                yield f"error: {e.describe()}\n"
+                failures.append(e)
+        if failures and args.output not in (None, "-"):
+            # An output file is written only for a complete explanation
+            # (raising here discards it): the fields up to the error go to
+            # the terminal, never into a file that would look whole.
+            raise failures[0]
+
+    write_output(args.output, lines())
+    if failures:
+        raise failures[0]
     return 0

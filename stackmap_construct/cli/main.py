@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import io
 import os
 import sys
 
@@ -60,14 +59,6 @@ def _subject(args) -> str:
     return getattr(args, "path", None) or args.command
 
 
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass  # not a real file descriptor (tests redirect stdout)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -76,10 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: {_subject(args)}: {e.describe()}", file=sys.stderr)
         return 1
     except BrokenPipeError:
-        # The reader went away (`| head`): end quietly.  Python would report
-        # the failed flush of stdout at exit; point stdout at /dev/null.
-        _silence_stdout()
-        return 0
+        # The reader went away (``| head``): stop quietly, as cat does; the
+        # interpreter's own flush at exit must not complain either.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
     except OSError as e:
         name = e.filename if e.filename is not None else _subject(args)
         print(f"{PROG}: error: {name}: {e.strerror or e}", file=sys.stderr)

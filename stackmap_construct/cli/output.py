@@ -31,6 +31,47 @@ from typing import IO, Iterable, Union
 Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
 
 
+class _Progress:
+    """After about two seconds, a line on stderr saying how much was
+    written, updated every second; only when stderr is a terminal, and
+    wiped at the end, so that nothing extra is printed otherwise."""
+
+    DELAY = 2.0
+
+    def __init__(self, pieces: Iterable[str | bytes], stream=None):
+        self.pieces = pieces
+        self.stream = stream if stream is not None else sys.stderr
+        self.shown = False
+
+    def __iter__(self):
+        import time
+
+        tty = self.stream.isatty() if hasattr(self.stream, "isatty") else False
+        if not tty:
+            yield from self.pieces
+            return
+        start = time.monotonic()
+        next_at = start + self.DELAY
+        written = 0
+        try:
+            for piece in self.pieces:
+                written += len(piece)
+                yield piece
+                now = time.monotonic()
+                if now >= next_at:
+                    self.stream.write(f"\r{PROGRESS_PREFIX}{written / 1e6:,.0f} MB written, {now - start:.0f} s")
+                    self.stream.flush()
+                    self.shown = True
+                    next_at = now + 1.0
+        finally:
+            if self.shown:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+
+
+PROGRESS_PREFIX = "stackmap-construct: "
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -56,7 +97,10 @@ def _stdout(data: Pieces) -> None:
 
 def write_output(path: str | None, data: Pieces) -> None:
     """Write ``data`` (str, bytes, or an iterable of such pieces, written as
-    they come; str as UTF-8) to ``path`` as described above."""
+    they come; str as UTF-8) to ``path`` as described above; a long one
+    shows its progress on a terminal's stderr."""
+    if not isinstance(data, (str, bytes)):
+        data = _Progress(data)
     if path is None or path == "-":
         _stdout(data)
         return

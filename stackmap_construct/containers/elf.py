@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..endian import endian_of_flag, struct_prefix
+
 import io
 import struct
 import zlib
@@ -122,7 +124,7 @@ def _inflate(elf: _ELF, raw: bytes, what: str, file_size: int) -> bytes:
 
 
 def _read(elf: _ELF) -> Container:
-    endian = "little" if elf.little_endian else "big"
+    endian = endian_of_flag(elf.little_endian)
     fmt = f"ELF{elf.elfclass}"
     arch = _ARCH.get(elf["e_machine"], str(elf["e_machine"]))
     if arch == "riscv":  # one e_machine for both widths
@@ -168,7 +170,7 @@ def _code_entries(elf: _ELF) -> dict[int, int]:
         return {}
     data = _bytes(elf, opd)
     start = opd["sh_addr"]
-    fmt = (">" if not elf.little_endian else "<") + "Q"
+    fmt = struct_prefix(endian_of_flag(elf.little_endian)) + "Q"
     # Shared objects and PIEs: the loader writes the entry (base + addend of
     # an R_PPC64_RELATIVE); the field in the file holds 0.
     relative = {r.offset: r.addend for r in _dynamic_relocations(elf, start, opd["sh_size"])
@@ -243,7 +245,7 @@ class _Symbols:
 
     def __init__(self, elf: _ELF, table: SymbolTableSection):
         fmt, order = _SYM_FORMAT[elf.elfclass]
-        fmt = ("<" if elf.little_endian else ">") + fmt
+        fmt = struct_prefix(endian_of_flag(elf.little_endian)) + fmt
         data = _bytes(elf, table)
         size = struct.calcsize(fmt)
         data = data[:len(data) - len(data) % size]
@@ -286,7 +288,7 @@ def _relocations(elf: _ELF, rs: RelocationSection):
         for r in rs.iter_relocations():
             yield r["r_offset"], r["r_info_type"], r["r_info_sym"], r["r_addend"] if rela else None
         return
-    fmt = ("<" if elf.little_endian else ">") + _REL_FORMAT[elf.elfclass, rela]
+    fmt = struct_prefix(endian_of_flag(elf.little_endian)) + _REL_FORMAT[elf.elfclass, rela]
     size = struct.calcsize(fmt)
     data = _bytes(elf, rs)
     data = data[:len(data) - len(data) % size]

@@ -197,4 +197,4 @@ def test_a_closed_pipe_ends_quietly():
     proc.stdout.read(1)
     proc.stdout.close()
     _, err = proc.communicate(timeout=30)
-    assert err == b"" and proc.returncode == 0
+    assert err == b"" and proc.returncode == 1  # quiet; 1: the output was not all delivered

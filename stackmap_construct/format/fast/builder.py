@@ -12,10 +12,12 @@ padding bytes zero).
 
 from __future__ import annotations
 
+from ...endian import struct_prefix
+
 import struct
 from functools import lru_cache
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, islice
+from operator import attrgetter, itemgetter
 
 from .lazy import RecordList
 from .parser import layout
@@ -111,6 +113,7 @@ class ElementPacker:
         self.inner_getters = [attrgetter(a.name) for a in inner]
         self.scalars = [leaf.name for part in element.parts if isinstance(part, Fixed) for leaf in part.leaves
                         if leaf.name in element.names and leaf.adapter is None and leaf.expect is None]
+        self.inner_getters_names = tuple(a.name for a in inner)
         namespace: dict = {"len": len, "zip": zip}
         arrays = ", ".join(f"L{k}, B{k}" for k in range(len(inner)))
         lines = [f"def pack(items, {arrays}, pos, ap):"]
@@ -176,7 +179,7 @@ def packers(endian: str):
     lay = layout(endian)
     out = {}
     for array in lay.plan.arrays:
-        out[array.name] = ElementPacker(array.element, "<" if endian == "little" else ">")
+        out[array.name] = ElementPacker(array.element, struct_prefix(endian))
     return out
 
 
@@ -241,14 +244,15 @@ def _build(stackmap, lay, packs, endian: str) -> bytes:
 
 def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endian: str) -> int:
     ap = out.extend
-    if not isinstance(items, RecordList) or items._items is not None:
+    index = items.blob_index if isinstance(items, RecordList) else None
+    if index is None:
         return packer.pack_records(items if type(items) in (list, tuple) else list(items), pos, ap)
-    index = items._blob
     if index.start % 8 or pos % 8 or index.endian != endian:
         return packer.pack_records(list(items), pos, ap)
     # Copy the runs of records never made into objects; encode the ones
     # that were (they may have been changed).
-    made = sorted(items._cache)
+    cache = items.materialized()
+    made = sorted(cache)
     offsets, buf, end = index.offsets, index.buf, index.end
     start = 0
     for i in made + [index.count]:
@@ -257,6 +261,131 @@ def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endia
             ap(buf[offsets[start]:stop])
             pos += stop - offsets[start]
         if i < index.count:
-            pos = packer.pack_records([items._cache[i]], pos, ap)
+            pos = packer.pack_records([cache[i]], pos, ap)
         start = i + 1
     return pos
+
+
+# -- the plain-data (JSON) form, encoded without making model objects ----------
+
+def _ints(column: list) -> list:
+    if column and set(map(type, column)) != {int}:
+        raise _Fallback  # a bool, a float, a string...: from_dict says what is wrong
+    return column
+
+
+def _raw_values(leaf) -> dict:
+    """Adapter field (the location kind): name or number -> raw value."""
+    out: dict = {}
+    for raw, value in enumerate(leaf.decoded):
+        if value is not None:
+            out[value.name] = raw
+            out[int(value)] = raw
+    return out
+
+
+#: keys the plain-data form may carry besides the model's fields (dump's
+#: JSON: each function's symbol, each record's address, the byte order)
+EXTRA_KEYS = {"records": ("address",), "functions": ("symbol",)}
+
+
+def build_plain_data(doc, endian: str) -> bytes | None:
+    """The blob of a plain-data dict (``to_dict``'s form, or one entry of
+    dump's JSON), with no model object made; None when anything is unusual
+    (the caller then goes through ``from_dict``, which names the problem)."""
+    from ...model import StackMap, from_dict
+
+    try:
+        lay = layout(endian)
+        packs = packers(endian)
+    except Unsupported:
+        return None
+    plan = lay.plan
+    try:
+        if type(doc) is not dict:
+            return None
+        records_array = next(a for a in plan.arrays if a.element.fixed is None)
+        records = doc.get(records_array.name)
+        if type(records) is not list or set(map(type, records)) - {dict}:
+            return None
+        # The fixed-size arrays (functions, constants) are few: from_dict
+        # makes them (and raises its own errors for them, in its order).
+        head = from_dict({**doc, records_array.name: []})
+        if type(head) is not StackMap:
+            return None
+        blob = build(head, endian)
+        if blob is None:
+            return None
+        out = bytearray(blob)
+        count = plan.header.leaf(records_array.count_field)
+        struct.pack_into(plan.header.struct.format[0] + count.code, out, count.offset, len(records))
+        packer = packs[records_array.name]
+        element = records_array.element
+        names = element.names
+        extra = EXTRA_KEYS.get(records_array.name, ())
+        _exact_keys(records, names, extra)
+        args = []
+        for inner, inner_packer in zip(packer.inner, packer.inner_packers):
+            lists = list(map(itemgetter(inner.name), records))
+            if set(map(type, lists)) - {list}:
+                return None
+            flat = list(chain.from_iterable(lists))
+            if set(map(type, flat)) - {dict}:
+                return None
+            inner_names = inner_packer.names
+            _exact_keys(flat, inner_names, ())
+            columns = []
+            for name in inner_names:
+                column = list(map(itemgetter(name), flat))
+                leaf = inner.element.fixed.leaf(name)
+                if leaf.decoded is not None:
+                    raws = _raw_values(leaf)
+                    if set(map(type, column)) - {str, int}:
+                        return None
+                    column = list(map(raws.__getitem__, column))
+                columns.append(_ints(column))
+            args += [lists, _pack_columns(inner_packer, columns)]
+        heads = [n for n in names if n not in packer.inner_getters_names]
+        Head = _head_type(tuple(heads))
+        columns = [_ints(list(map(itemgetter(n), records))) for n in heads]
+        items = list(map(Head._make, zip(*columns))) if heads else [Head() for _ in records]
+        packer.pack(items, *args, len(out), out.extend)
+        return bytes(out)
+    except (_Fallback, KeyError, struct.error, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _exact_keys(dicts: list, names, extra) -> None:
+    """Every dict has the model's keys (itemgetter raises KeyError when
+    not) and nothing but them, or them plus the known extras."""
+    if not dicts:
+        return
+    lengths = set(map(len, dicts))
+    n = len(names)
+    if lengths == {n}:
+        return
+    if extra and lengths <= set(range(n, n + len(extra) + 1)):
+        allowed = set(names) | set(extra)
+        if all(d.keys() <= allowed for d in dicts if len(d) != n):
+            return
+    raise _Fallback
+
+
+@lru_cache(maxsize=None)
+def _head_type(names: tuple[str, ...]):
+    from collections import namedtuple
+
+    return namedtuple("RecordHead", names)
+
+
+def _pack_columns(packer: "ElementPacker", columns: list[list]) -> bytes:
+    fmt = packer.item_struct.format
+    n = len(columns[0]) if columns else 0
+    values = chain.from_iterable(zip(*columns))
+    out = []
+    for i in range(0, n - n % _CHUNK, _CHUNK):
+        out.append(packer._chunk.pack(*islice(values, _CHUNK * len(columns))))
+    rest = n % _CHUNK
+    if rest:
+        out.append(struct.pack(fmt[0] + fmt[1:] * rest, *values))
+    return b"".join(out)
