@@ -32,8 +32,10 @@ def run(args, read) -> int:
         try:
             with open(args.path, encoding="utf-8") as f:
                 blobs = build_stream(f, _endian_of(args))
-        except (Unstreamable, UnicodeDecodeError):
-            pass  # read whole below: the exact error, or what streaming does not take
+        except (Unstreamable, UnicodeDecodeError, ValueError, RecursionError):
+            # Read whole below: the exact error (also for an integer literal
+            # too long or nesting too deep), or what streaming does not take.
+            pass
         else:
             write_output(args.output, b"".join(blobs))
             return 0

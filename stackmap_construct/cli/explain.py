@@ -82,6 +82,9 @@ def _section_lines(section, start: int | None, end: int | None, arch: str | None
 def run(args, read) -> int:
     container = open_container(read(args.path), args)
     start, end = args.range or (None, None)
+    longest = max((len(s.data) for s in container.sections), default=0)
+    if start is not None and start >= longest:
+        args.explain_parser.error(f"--range starts at {start}, past the end of the section ({longest} bytes)")
     failures: list[StackMapError] = []
 
     def lines() -> Iterator[str]:

@@ -203,14 +203,11 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
         bad = end > len(buf)
     except _Bad as miss:
         # Only the chunk that failed is searched again: the chunks before it
-        # passed the record checks (their items are checked below), so an
-        # error deep in a big blob costs about what a valid parse does.
+        # passed every check, so an error deep in a big blob costs about what
+        # a valid parse does.
         rel = scanner.first_bad(buf, words, miss.o, count - miss.done)
         if rel is None:  # pragma: no cover - both loops come from one source
             raise FastMiss()
-        earlier = _first_bad_item(lay, array, miss.parts, miss.counts, SCAN_CHUNK) if miss.done else None
-        if earlier is not None:
-            raise FastMiss(earlier, miss.offsets[earlier], pos)
         chunk_offsets, chunk_counts, slices, culprit_o, _ = scanner.scan(buf, words, miss.o, rel)
         inner = _first_bad_item(lay, array, _join(scanner, slices), chunk_counts, max(rel, 1))
         if inner is not None:
@@ -237,12 +234,12 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
 
 class _Bad(Exception):
     """A chunk of records failed the record checks (or ran off the buffer):
-    ``done`` records before it, at word ``o``, passed; what the scan of
-    those found is kept."""
+    the ``done`` records before it, from word ``o`` on, passed them, and
+    their items too (each chunk's items are checked as it is cut)."""
 
-    def __init__(self, done: int, o: int, offsets, counts, parts):
+    def __init__(self, done: int, o: int):
         super().__init__(done)
-        self.done, self.o, self.offsets, self.counts, self.parts = done, o, offsets, counts, parts
+        self.done, self.o = done, o
 
 
 #: records walked per call of the generated loop: their cut-out items are
@@ -273,7 +270,7 @@ def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: byt
         except IndexError:
             bad = True
         if bad or o << 2 > len(buf):  # a check failed, or the chunk ran past the data
-            raise _Bad(start, chunk_start, offsets, counts, parts)
+            raise _Bad(start, chunk_start)
         offsets.extend(chunk_offsets)
         first = None
         for k, term in enumerate(scanner.terms):
