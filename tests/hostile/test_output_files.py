@@ -188,10 +188,16 @@ def test_a_failure_while_writing_leaves_no_partial_file(tmp_path):
     assert os.listdir(tmp_path) == ["out.txt"]
 
 
-def test_a_closed_pipe_ends_quietly():
-    # dump of a large json, read by a reader that stops after one line
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    # dump of a large JSON (far more than a pipe holds), read by a reader
+    # that stops after one byte
+    from stackmap_construct import build
+    from stackmap_construct.generate.seeded import generate
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(build(generate(1, functions=4, records=4000)))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "stackmap_construct", "dump", SAMPLE, "--format", "json"],
+        [sys.executable, "-m", "stackmap_construct", "dump", str(big), "--format", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     proc.stdout.read(1)
