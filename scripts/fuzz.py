@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from stackmap_construct.cli.main import main  # noqa: E402
+from stackmap_construct.cli.main import main as cli_main  # noqa: E402
 from stackmap_construct.generate.fuzz import FuzzFailure, check_input, fuzz_input, warm_up  # noqa: E402
 from stackmap_construct.generate.rng import Rng  # noqa: E402
 
@@ -63,14 +63,14 @@ def containers(args) -> int:
     with tempfile.TemporaryDirectory(prefix="stackmap-fuzz-") as tmp:
         scratch = os.path.join(tmp, "input.bin")
         for s in seeds:  # one-time costs (imports, compiled parsers) first
-            check_container(s, scratch, memory_limit=None)
+            check_container(s, scratch, cli_main, memory_limit=None)
         while time.monotonic() - start < args.seconds and (args.inputs is None or tried < args.inputs):
             k = rng.below(len(seeds))
             data = mutate_container(rng, seeds[k], layouts[k])
             tried += 1
             stats[names[k]]["inputs"] += 1
             try:
-                outcome, peak = check_container(data, scratch)
+                outcome, peak = check_container(data, scratch, cli_main)
                 stats[names[k]][outcome] += 1
                 if peak > peaks[names[k]][0]:
                     peaks[names[k]] = (peak, len(data))
@@ -109,12 +109,12 @@ def main() -> int:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="stackmap-fuzz-") as tmp:
         scratch = os.path.join(tmp, "input.bin")
-        warm_up(scratch, main)
+        warm_up(scratch, cli_main)
         while time.monotonic() - start < args.seconds and (args.inputs is None or tried < args.inputs):
             data = fuzz_input(rng)
             tried += 1
             try:
-                outcomes[check_input(data, scratch, command_line=None if args.no_cli else main)] += 1
+                outcomes[check_input(data, scratch, command_line=None if args.no_cli else cli_main)] += 1
             except FuzzFailure as e:
                 failures += 1
                 os.makedirs(args.failures, exist_ok=True)

@@ -22,14 +22,14 @@ import io
 import signal
 import tracemalloc
 from dataclasses import dataclass
+from typing import Callable
 
-from ..cli.main import main
 from .fuzz import MEMORY_BASE, MEMORY_PER_BYTE, TIME_LIMIT, FuzzFailure, _OutOfTime, _TimeLimit
+from .rng import Rng
 
 #: Wall-clock seconds an input may take, whatever the machine's load (the
 #: hang check proper counts CPU seconds: a starved process is not hung).
 WALL_LIMIT = 120.0
-from .rng import Rng
 
 #: (offset, width in bytes, byte order "<" or ">")
 Slot = tuple[int, int, str]
@@ -330,9 +330,11 @@ def _console() -> tuple[io.TextIOWrapper, io.BytesIO]:
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True), raw
 
 
-def check_container(data: bytes, scratch_path: str, *, time_limit: float = TIME_LIMIT,
-                    memory_limit: int | None = -1, _again: bool = True) -> tuple[str, int]:
-    """Run the commands on a file holding ``data``; return (outcome, peak
+def check_container(data: bytes, scratch_path: str, main: Callable[[list[str]], int], *,
+                    time_limit: float = TIME_LIMIT, memory_limit: int | None = -1,
+                    _again: bool = True) -> tuple[str, int]:
+    """Run the commands (``main``: the command line's entry point; the
+    library never imports the CLI) on a file holding ``data``; return (outcome, peak
     traced bytes), outcome "ok" when every command succeeded, else the
     first error's message class ("error").  Raises
     :class:`ContainerFuzzFailure` naming the broken contract."""
@@ -372,7 +374,8 @@ def check_container(data: bytes, scratch_path: str, *, time_limit: float = TIME_
     if limit is not None and peak - base > limit and _again:
         # A one-time cost (a module imported, a parser compiled on first
         # use of a path) is not the input's: it does not recur.
-        return check_container(data, scratch_path, time_limit=time_limit, memory_limit=memory_limit, _again=False)
+        return check_container(data, scratch_path, main, time_limit=time_limit, memory_limit=memory_limit,
+                               _again=False)
     if limit is not None and peak - base > limit:
         raise ContainerFuzzFailure("memory", f"peak memory {peak - base} bytes exceeds {limit}", data)
     return outcome, peak - base

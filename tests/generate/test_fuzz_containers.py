@@ -14,6 +14,7 @@ import pytest
 from stackmap_construct.generate.fuzz_containers import (
     ContainerFuzzFailure, check_container, container_kind, fields, mutate_container,
 )
+from stackmap_construct.cli.main import main
 from stackmap_construct.generate.rng import Rng
 
 SEEDS = pathlib.Path(__file__).parent.parent / "data" / "hostile" / "seeds"
@@ -28,7 +29,7 @@ def test_the_seeds_cover_every_container_kind():
 @pytest.mark.parametrize("name", NAMES)
 def test_each_seed_reads_cleanly_and_maps_its_tables(name, tmp_path):
     data = (SEEDS / name).read_bytes()
-    assert check_container(data, str(tmp_path / "x"), memory_limit=None)[0] == "ok"
+    assert check_container(data, str(tmp_path / "x"), main, memory_limit=None)[0] == "ok"
     layout = fields(data)
     # header fields plus at least one table's entries
     assert len(layout.slots) > 40 and layout.regions
@@ -40,12 +41,12 @@ def test_bounded_container_fuzz(name, tmp_path):
     layout = fields(seed)
     rng = Rng(sum(name.encode()))
     scratch = str(tmp_path / "input")
-    check_container(seed, scratch, memory_limit=None)  # one-time costs first
+    check_container(seed, scratch, main, memory_limit=None)  # one-time costs first
     failures = []
     for _ in range(15):
         data = mutate_container(rng, seed, layout)
         try:
-            check_container(data, scratch)
+            check_container(data, scratch, main)
         except ContainerFuzzFailure as e:
             failures.append(str(e))
     assert failures == []
