@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..containers import Container, Section, read_container
-from ..errors import StackMapError
-from ..format import build, parse_all
+from ..containers import Container, Section
+from ..loader import load as load_file
 from ..model import StackMap
-from ..symbols import FunctionTarget, resolve_functions
+from ..symbols import FunctionTarget
 
 
 @dataclass
@@ -34,18 +33,7 @@ def add_input_options(p) -> None:
 
 def load(data: bytes, args) -> tuple[Container, list[Blob]]:
     """The container of ``data`` and every stackmap blob in it, in order."""
-    container = read_container(data, raw=args.raw, endian=args.endian)
-    blobs = []
-    for section in container.sections:
-        try:
-            stackmaps = parse_all(section.data, endian=section.endian)
-        except StackMapError as e:
-            if container.format == "raw" and not args.raw:
-                e.message += " (not an object file, so it was read as a raw stackmap blob)"
-            raise
-        offset = 0
-        for i, sm in enumerate(stackmaps):
-            if i:  # blobs follow each other; each is as long as its encoding
-                offset += len(build(stackmaps[i - 1], endian=section.endian))
-            blobs.append(Blob(sm, section, resolve_functions(container, section, sm, offset)))
-    return container, blobs
+    loaded = load_file(data, raw=args.raw, endian=args.endian)
+    blobs = [Blob(sm, section, targets)
+             for sm, section, targets in zip(loaded.stackmaps, loaded.sections, loaded.targets)]
+    return loaded.container, blobs
