@@ -15,6 +15,7 @@ from typing import Sequence
 
 from .model import LocationKind, Record, StackMap
 from .render.text import describe_location
+from .wording import count
 
 
 def _function_keys(sm: StackMap, names: Sequence[str | None] | None) -> list[str]:
@@ -87,7 +88,7 @@ def diff_stackmaps(
         if x.instruction_offset != y.instruction_offset:
             out.append(f"{label}: instruction offset {x.instruction_offset} -> {y.instruction_offset}")
         if len(x.locations) != len(y.locations):
-            out.append(f"{label}: {len(x.locations)} locations -> {len(y.locations)}")
+            out.append(f"{label}: {count(len(x.locations), 'location')} -> {len(y.locations)}")
         for i, (lx, ly) in enumerate(zip(x.locations, y.locations)):
             if _loc(a, lx) != _loc(b, ly):
                 out.append(f"{label}: location {i}: {describe_location(a, lx, arch_a)}, size {lx.size}"

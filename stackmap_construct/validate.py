@@ -17,6 +17,7 @@ from .format.v3 import HEADER_SIZE
 from .format.walk import walk
 from .model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from .registers import FRAME_REGISTERS, register_name
+from .wording import there_are
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, st
     total = sum(f.record_count for f in stackmap.functions)
     if total != len(stackmap.records):
         yield ("record-count-sum",
-               f"the functions' record counts sum to {total} but there are {len(stackmap.records)} records",
+               f"the functions' record counts sum to {total} but {there_are(len(stackmap.records), 'record')}",
                "functions")
     for i, fn in enumerate(stackmap.functions):
         if fn.stack_size == DYNAMIC_STACK_SIZE:
@@ -124,7 +125,7 @@ def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, st
             path = f"records[{ri}].locations[{li}]"
             if loc.kind == LocationKind.ConstantIndex and not 0 <= loc.offset_or_small_constant < len(stackmap.constants):
                 yield ("constant-index-range",
-                       f"ConstantIndex {loc.offset_or_small_constant} but there are {len(stackmap.constants)} constants",
+                       f"ConstantIndex {loc.offset_or_small_constant} but {there_are(len(stackmap.constants), 'constant')}",
                        f"{path}.offset_or_small_constant")
             if loc.size == 0:
                 yield ("zero-location-size", "location size is 0", f"{path}.size")

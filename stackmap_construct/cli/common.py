@@ -25,9 +25,12 @@ class Blob:
         return [t.symbol for t in self.targets]
 
 
-def add_input_options(p) -> None:
-    """--raw and --endian, for commands that read an object file or a blob."""
-    p.add_argument("--raw", action="store_true", help="read PATH as a bare stackmap blob, not an object file")
+def add_input_options(p, subject: str = "PATH", *, several: bool = False) -> None:
+    """--raw and --endian, for commands that read an object file or a blob
+    (``subject``: the inputs' metavars, as the help names them; ``several``
+    when it names more than one)."""
+    what = "bare stackmap blobs, not object files" if several else "a bare stackmap blob, not an object file"
+    p.add_argument("--raw", action="store_true", help=f"read {subject} as {what}")
     p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default little)")
 
 

@@ -13,7 +13,7 @@ from .output import write_output
 
 def add_parser(sub) -> None:
     p = sub.add_parser("dump", help="print the stackmaps of an object file or raw blob")
-    p.add_argument("path", metavar="PATH", help="ELF object/executable/shared object, or a raw blob ('-' for stdin)")
+    p.add_argument("path", metavar="PATH", help="an object file, executable or library (ELF, Mach-O, COFF or PE), or a raw stackmap blob ('-' for stdin)")
     p.add_argument("--format", choices=["text", "llvm-readobj", "json"], default="text",
                    help="text (default, with register names), llvm-readobj (byte-identical to llvm-readobj --stackmap), json")
     add_input_options(p)

@@ -9,6 +9,7 @@ from typing import Sequence
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from ..registers import register_name
 from ..symbols import FunctionTarget
+from ..wording import count
 
 
 def _reg(arch: str | None, regnum: int) -> str:
@@ -44,7 +45,7 @@ def _stack_size(n: int) -> str:
 def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap",
                 targets: Sequence[FunctionTarget] | None = None) -> str:
     nf, nc, nr = len(stackmap.functions), len(stackmap.constants), len(stackmap.records)
-    out = [f"{title}: version {stackmap.version}, {nf} functions, {nc} constants, {nr} records"]
+    out = [f"{title}: version {stackmap.version}, {count(nf, 'function')}, {count(nc, 'constant')}, {count(nr, 'record')}"]
     if stackmap.constants:
         out.append("  constants:")
         out.extend(f"    #{i}: {c} (0x{c:x})" for i, c in enumerate(stackmap.constants))
@@ -61,7 +62,7 @@ def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "st
                 address += f" (relocated: 0x{base:x})"
             out.append(
                 f"  function #{fi}{name}: address {address}, stack size {_stack_size(fn.stack_size)}, "
-                f"{fn.record_count} records"
+                f"{count(fn.record_count, 'record')}"
             )
         for r in records:
             at = f" = 0x{base + r.instruction_offset:x}" if base is not None else ""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .. import wording
 from ..errors import SemanticsError
 from ..model import Function, Location, LocationKind, Record, StackMap
 from .layout import WASMER_VMCTX_LAYOUT, ModuleInfo, VmctxLayout, machine_value_for
@@ -105,7 +106,7 @@ def populate_msm(
         raise _fail(
             "unordered-local-functions",
             f"{what} belongs to local function {entry.local_function_id} but the map holds "
-            f"{count} local functions (expected {entry.local_function_id} or {entry.local_function_id + 1})",
+            f"{wording.count(count, 'local function')} (expected {entry.local_function_id} or {entry.local_function_id + 1})",
             record_path,
         )
     fsm = msm.last_function()
@@ -114,7 +115,7 @@ def populate_msm(
         raise _fail(
             "location-count",
             f"{what} has {len(entry.value_semantics)} value semantics but its record has "
-            f"{len(map_record.locations)} locations",
+            f"{wording.count(len(map_record.locations), 'location')}",
             record_path,
         )
 
@@ -270,7 +271,7 @@ def _place(
                 raise _fail(
                     "constant-index",
                     f"{what}: location {i} refers to constant #{index} but the stackmap has "
-                    f"{len(stackmap.constants)} constants",
+                    f"{wording.count(len(stackmap.constants), 'constant')}",
                     where,
                 )
             value = stackmap.constants[index]
