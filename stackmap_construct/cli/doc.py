@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..docgen import DocGenError, generate, stale
 from .output import write_output
 
 
@@ -21,6 +20,9 @@ def add_parser(sub) -> None:
 
 
 def run(args, read) -> int:
+    # Imported here: every command's parser is built at start-up.
+    from ..docgen import DocGenError, generate, stale
+
     root = Path(args.root)
     try:
         outputs = generate(root)

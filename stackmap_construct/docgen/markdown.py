@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from .layout import Block, DocGenError, Field, describe
+from .svg import diagram_path
 
 #: The sample whose ``explain`` output is the worked example.
 SAMPLE = "examples/sample.o"
@@ -79,8 +80,13 @@ def _cell(text: str) -> str:
 
 
 def render_table(block: Block) -> str:
+    """The block's diagram (docs/diagrams/, relative to docs/format.md), then
+    its table."""
+    diagram = diagram_path(block).removeprefix("docs/")
     rows = [
         f'<a id="{anchor(block)}"></a>',
+        "",
+        f"![Byte layout of {block.name}]({diagram})",
         "",
         "| Offset | Field | Type | Size (bytes) | Constraint | Description |",
         "|---:|---|---|---|---|---|",
