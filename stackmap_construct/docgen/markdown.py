@@ -38,12 +38,12 @@ def anchor(block: Block) -> str:
 
 def constraint(f: Field) -> str:
     if f.role == "expect":
-        label = {"reserved field": "reserved, ", "padding": "padding, "}.get(f.expect_what, "")
+        label = {"reserved field": "reserved, ", "padding": "padding, "}.get(f.expect_what or "", "")
         return f"{label}must be {f.expect_value} (else `{f.expect_error}`); written as {f.expect_value}"
     if f.role == "count":
         return f"number of items of `{f.counts}`; rebuilt from its length on build"
     if f.role == "kind":
-        names = ", ".join(f"{n} {member.name}" for n, member in f.enum_values.items())
+        names = ", ".join(f"{n} {member.name}" for n, member in (f.enum_values or {}).items())
         return f"one of {names}; any other value is `{f.error}`"
     if f.role == "array":
         return f"`{f.count_field}` items, in order"
@@ -60,17 +60,17 @@ def type_cell(f: Field) -> str:
         if f.element is not None:
             inner = f"[`{f.element.name}`](#{anchor(f.element)})"
         else:
-            inner = f"`{f.int_type.name}`"
+            inner = f"`{f.int_of.name}`"
         text = f"{inner}[`{f.count_field}`]"
         if f.int_type is not None and f.int_type.endian_dependent:
             text += ", target-endian"
         return text
     if f.role == "pad":
         return "zero bytes"
-    text = f"`{f.int_type.name}`"
+    text = f"`{f.int_of.name}`"
     if f.role == "kind":
         text += " enum"
-    if f.int_type.endian_dependent:
+    if f.int_of.endian_dependent:
         text += ", target-endian"
     return text
 
@@ -126,7 +126,7 @@ def render_overview(top: Block) -> str:
     def flush():
         if run:
             names = f"`{run[0].name}` … `{run[-1].name}`" if len(run) > 1 else f"`{run[0].name}`"
-            rows.append(f"| {run[0].offset_text} | header: {names} | [`{top.name}`](#{anchor(top)}) | {sum(f.size for f in run)} |")
+            rows.append(f"| {run[0].offset_text} | header: {names} | [`{top.name}`](#{anchor(top)}) | {sum(f.size or 0 for f in run)} |")
             run.clear()
 
     for f in top.fields:

@@ -139,7 +139,7 @@ def machine_value_for(
     if isinstance(semantic, V.ImportedFuncPointer):
         return deref((layout.imported_funcs, imp.size * semantic.index + imp.func, 0))
     if isinstance(semantic, V.ImportedFuncCtx):
-        path = (layout.imported_funcs, imp.size * semantic.index + imp.func_ctx)
+        path: tuple[int, ...] = (layout.imported_funcs, imp.size * semantic.index + imp.func_ctx)
         if layout.func_ctx_vmctx is not None:
             path += (layout.func_ctx_vmctx,)
         return deref(path + (0,))

@@ -182,11 +182,11 @@ def populate_msm(
     fsm.diffs.append(
         MachineStateDiff(
             last=None,
-            stack_push=stack_values,
+            stack_push=tuple(stack_values),
             stack_pop=0,
-            reg_diff=regs,
+            reg_diff=tuple(regs),
             prev_frame_diff=prev_frame_diff,
-            wasm_stack_push=wasm_stack,
+            wasm_stack_push=tuple(wasm_stack),
             wasm_stack_pop=0,
             wasm_inst_offset=entry.opcode_offset,
         )
