@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import Iterable
 
 from ..render.json import iter_render_json
 from ..render.readobj import iter_render_readobj
@@ -23,6 +24,7 @@ def add_parser(sub) -> None:
 
 def run(args, read) -> int:
     container, blobs = load(read(args.path), args)
+    text: str | Iterable[bytes]
     if args.format == "llvm-readobj":
         # In pieces, as rendered: a 50 MB stackmap prints 160 MB of text.
         text = chain.from_iterable(iter_render_readobj(b.stackmap, encoded=True) for b in blobs)

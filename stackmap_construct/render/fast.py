@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import struct
 import sys
+from functools import partial
 from itertools import chain, count, repeat
 from operator import attrgetter
 from typing import Callable, Iterable, Iterator
@@ -249,7 +250,7 @@ class _Renderer:
     def values(self, r0: int, r1: int, heads: Iterator[tuple]) -> Iterable:
         return chain.from_iterable(heads)
 
-    def order(self, own: list[str], locations: list[str], live_outs: list[str]):
+    def order(self, own: list[bytes], locations: list[bytes], live_outs: list[bytes]) -> Iterable[tuple[bytes, ...]]:
         """The pieces of every record, in text order."""
         raise NotImplementedError
 
@@ -297,7 +298,7 @@ class _Renderer:
         index = self.index
         n = index.count
         counts = index.counts
-        marks = [_Marks(lambda c, k=k: self.marks(k, c), self.streams[k].mark_bytes) for k in range(2)]
+        marks = [_Marks(partial(self.marks, k), self.streams[k].mark_bytes) for k in range(2)]
         lines = [_Lines(self._line_maker(k)) for k in range(2)]
         template = self.record_template().encode()
         buf, offsets = index.buf, index.offsets
@@ -380,7 +381,7 @@ def readobj_chunks(stackmap: StackMap) -> Iterator[bytes] | None:
     return _readobj(stackmap, renderer)
 
 
-def _readobj(stackmap: StackMap, renderer: _Readobj) -> Iterator[str]:
+def _readobj(stackmap: StackMap, renderer: _Readobj) -> Iterator[bytes]:
     out = [f"LLVM StackMap Version: {stackmap.version}\n", f"Num Functions: {len(stackmap.functions)}\n"]
     fn = "  Function address: %d, stack size: %d, callsite record count: %d\n"
     values = _function_values(stackmap)
@@ -416,9 +417,9 @@ class _Json(_Renderer):
     head_fields = ("patchpoint_id", "instruction_offset")
     separator = ",\n"
 
-    def __init__(self, stackmap: StackMap, index, addresses: list[str] | None):
+    def __init__(self, stackmap: StackMap, index, addresses: list[bytes] | None):
         super().__init__(stackmap, index)
-        self.addresses = addresses  # per record: its address as JSON text, or None: all null
+        self.addresses = addresses  # per record: its address as JSON text (bytes), or None: all null
 
     def max_mark(self, k, counts):
         return 4
@@ -460,7 +461,7 @@ class _Json(_Renderer):
         return zip(it, locations, live_outs, it)
 
 
-def _record_addresses(stackmap: StackMap, n: int, targets) -> list[str] | None:
+def _record_addresses(stackmap: StackMap, n: int, targets) -> list[bytes] | None:
     """Each record's address as JSON text (its function's address plus its
     offset), as :func:`stackmap_construct.render.json.stackmap_entry`
     computes it; None when every one is null."""
@@ -515,26 +516,23 @@ def json_chunks(blobs) -> Iterator[bytes] | None:
     return _json(plans)
 
 
-def _json(plans) -> Iterator[bytes]:
-    sentinels = {}
+def _json(plans: list[tuple[StackMap, str, list[str | None], "_Json"]]) -> Iterator[bytes]:
+    sentinels: dict[tuple[int, str], str] = {}
     doc_entries = []
     for b, (stackmap, endian, symbols, renderer) in enumerate(plans):
-        entry = {}
-        for name, value in (("version", stackmap.version), ("functions", stackmap.functions),
-                            ("constants", stackmap.constants), ("records", stackmap.records)):
-            if name != "version" and len(value):
-                value = sentinels.setdefault((b, name), f"\0stackmap-construct:{b}:{name}\0")
-            elif name != "version":
-                value = []
-            entry[name] = value
+        entry: dict[str, object] = {"version": stackmap.version}
+        for name, items in (("functions", stackmap.functions), ("constants", stackmap.constants),
+                            ("records", stackmap.records)):
+            entry[name] = sentinels.setdefault((b, name), f"\0stackmap-construct:{b}:{name}\0") if len(items) else []
         entry["endian"] = endian
         doc_entries.append(entry)
     skeleton = json.dumps({"stackmaps": doc_entries}, indent=2) + "\n"
     # Cut the skeleton at the (JSON-encoded, quoted) sentinels.
-    pieces = [skeleton]
+    pieces: list[str | tuple[int, str]] = [skeleton]
     for (b, name), sentinel in sentinels.items():
         encoded = json.dumps(sentinel)
         last = pieces.pop()
+        assert isinstance(last, str)  # the text after the previous sentinel
         before, after = last.split(encoded)
         pieces += [before, (b, name), after]
     for piece in pieces:

@@ -11,7 +11,7 @@ byte for byte the text of :func:`render_json_plain`."""
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Literal, Sequence, overload
 
 from ..model import StackMap, to_dict
 from ..symbols import FunctionTarget
@@ -36,16 +36,22 @@ def render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | 
     return "".join(iter_render_json(blobs))
 
 
-def iter_render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]], *,
-                     encoded: bool = False) -> Iterator[str] | Iterator[bytes]:
+Blobs = Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]
+
+
+@overload
+def iter_render_json(blobs: Blobs, *, encoded: Literal[False] = False) -> Iterator[str]: ...
+@overload
+def iter_render_json(blobs: Blobs, *, encoded: Literal[True]) -> Iterator[bytes]: ...
+def iter_render_json(blobs: Blobs, *, encoded: bool = False) -> Iterator[str] | Iterator[bytes]:
     """The document in pieces: str, or UTF-8 bytes with ``encoded``."""
     from .fast import json_chunks
 
-    blobs = list(blobs)
-    chunks = json_chunks(blobs)
+    listed = list(blobs)
+    chunks = json_chunks(listed)
     if chunks is None:
-        text = render_json_plain(blobs)
-        return iter([text.encode() if encoded else text])
+        text = render_json_plain(listed)
+        return iter([text.encode()]) if encoded else iter([text])
     return chunks if encoded else (chunk.decode() for chunk in chunks)
 
 

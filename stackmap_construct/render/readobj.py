@@ -13,15 +13,19 @@ parsed by the fast path it renders straight from the parsed bytes
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Literal, overload
 
-from ..model import LocationKind, StackMap
+from ..model import LiveOut, Location, LocationKind, StackMap
 
 
 def render_readobj(stackmap: StackMap) -> str:
     return "".join(iter_render_readobj(stackmap))
 
 
+@overload
+def iter_render_readobj(stackmap: StackMap, *, encoded: Literal[False] = False) -> Iterator[str]: ...
+@overload
+def iter_render_readobj(stackmap: StackMap, *, encoded: Literal[True]) -> Iterator[bytes]: ...
 def iter_render_readobj(stackmap: StackMap, *, encoded: bool = False) -> Iterator[str] | Iterator[bytes]:
     """The text in pieces: str, or UTF-8 bytes with ``encoded``."""
     from .fast import readobj_chunks
@@ -29,7 +33,7 @@ def iter_render_readobj(stackmap: StackMap, *, encoded: bool = False) -> Iterato
     chunks = readobj_chunks(stackmap)
     if chunks is None:
         text = render_readobj_plain(stackmap)
-        return iter([text.encode() if encoded else text])
+        return iter([text.encode()]) if encoded else iter([text])
     return chunks if encoded else (chunk.decode() for chunk in chunks)
 
 
@@ -57,29 +61,30 @@ def head_lines(stackmap: StackMap) -> str:
     return "\n".join(out) + "\n"
 
 
-def record_head(patchpoint_id, instruction_offset, num_locations: int) -> str:
+# The line makers also take template slots (str) for the fast renderer.
+def record_head(patchpoint_id: int | str, instruction_offset: int | str, num_locations: int | str) -> str:
     return (f"  Record ID: {patchpoint_id}, instruction offset: {instruction_offset}\n"
             f"    {num_locations} locations:\n")
 
 
-def location_line(stackmap: StackMap, i: int, loc) -> str:
+def location_line(stackmap: StackMap, i: int | str, loc: Location) -> str:
     """The line of the ``i``-th (from 1) location of a record."""
     return f"      #{i}: {_location(stackmap, loc)}, size: {loc.size}\n"
 
 
-def live_out_item(lo) -> str:
+def live_out_item(lo: LiveOut) -> str:
     return f"R#{lo.dwarf_regnum} ({lo.size}-bytes) "
 
 
-def live_outs_line(live_outs) -> str:
+def live_outs_line(live_outs: list[LiveOut]) -> str:
     return live_outs_head(len(live_outs)) + "".join(live_out_item(lo) for lo in live_outs) + "]\n"
 
 
-def live_outs_head(count: int) -> str:
+def live_outs_head(count: int | str) -> str:
     return f"    {count} live-outs: [ "
 
 
-def _location(stackmap: StackMap, loc) -> str:
+def _location(stackmap: StackMap, loc: Location) -> str:
     kind, reg, off = loc.kind, loc.dwarf_regnum, loc.offset_or_small_constant
     if kind == LocationKind.Register:
         return f"Register R#{reg}"
@@ -92,5 +97,5 @@ def _location(stackmap: StackMap, loc) -> str:
     # ConstantIndex: llvm-readobj reads the constant without a bounds check;
     # we print what exists and say so when the index is out of range.
     index = off & 0xFFFFFFFF  # llvm-readobj reads the index as unsigned
-    value = stackmap.constants[index] if index < len(stackmap.constants) else "out of range"
+    value: int | str = stackmap.constants[index] if index < len(stackmap.constants) else "out of range"
     return f"ConstantIndex #{index} ({value})"
