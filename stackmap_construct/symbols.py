@@ -10,7 +10,7 @@ symbols with the parsed stackmap; it reads no bytes of its own.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .containers.base import Container, Relocation, Section
 from .format.v3 import FUNCTION_SIZE, HEADER_SIZE
@@ -25,7 +25,13 @@ class FunctionTarget:
     """What a function record points at."""
 
     symbol: str | None  #: the function's name (platform prefix removed), None when unknown
-    address: int | None  #: its address when the container fixes one (linked images)
+    #: the address of its code when the container fixes one (linked images):
+    #: the records' call sites are this plus their instruction offsets
+    address: int | None
+    #: ppc64 ELFv1: the address of the function descriptor (in ``.opd``) that
+    #: the stackmap's function record holds; ``address`` is then the code
+    #: entry read from that descriptor.  None elsewhere.
+    descriptor: int | None = None
 
 
 class _SymbolIndex:
@@ -73,7 +79,11 @@ def resolve_functions(container: Container, section: Section, stackmap: StackMap
     out = []
     for i, fn in enumerate(stackmap.functions):
         field = blob_offset + HEADER_SIZE + FUNCTION_SIZE * i
-        out.append(_resolve(container, index, relocs.get(field), fn.address))
+        target = _resolve(container, index, relocs.get(field), fn.address)
+        entry = container.code_entries.get(target.address) if target.address is not None else None
+        if entry is not None:
+            target = replace(target, address=entry, descriptor=target.address)
+        out.append(target)
     return out
 
 

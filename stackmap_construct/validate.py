@@ -16,7 +16,7 @@ from .format import build
 from .format.v3 import HEADER_SIZE
 from .format.walk import walk
 from .model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
-from .registers import FRAME_REGISTERS, register_name
+from .registers import frame_registers, register_name
 from .wording import there_are
 
 
@@ -106,7 +106,7 @@ def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, st
                    "function address is 0 in a linked image and no relocation supplies it",
                    f"functions[{i}].address")
 
-    frame_regs = FRAME_REGISTERS.get(arch or "")
+    frame_regs = frame_registers(arch)
     seen: Counter = Counter()
     # The function of each record, from the record counts; walked group by
     # group, since a corrupt count can be far larger than the records.

@@ -6,7 +6,7 @@ import pytest
 TESTS = pathlib.Path(__file__).parent
 sys.path.insert(0, str(TESTS))
 
-from llvm_tools import require  # noqa: E402
+from llvm_tools import LLVM_VERSIONS, Llvm, require  # noqa: E402
 
 
 @pytest.fixture
@@ -17,6 +17,12 @@ def llc() -> str:
 @pytest.fixture
 def llvm_readobj() -> str:
     return require("llvm-readobj")
+
+
+@pytest.fixture(params=LLVM_VERSIONS, ids=[f"llvm{v}" for v in LLVM_VERSIONS])
+def llvm(request) -> Llvm:
+    """Each LLVM of LLVM_VERSIONS in turn (missing: skip, or fail under CI=true)."""
+    return Llvm(request.param)
 
 
 # -- the two implementations of parse / parse_all / build ---------------------

@@ -70,7 +70,7 @@ def test_json_format_has_plain_data_form_and_endian(tmp_path, capsys):
     assert [sm["endian"] for sm in doc["stackmaps"]] == ["little", "little"]
     first = doc["stackmaps"][0]
     assert set(first) == {"version", "functions", "constants", "records", "endian"}
-    assert first["functions"] == [{"address": 4096, "stack_size": 16, "record_count": 1, "symbol": None}]
+    assert first["functions"] == [{"address": 4096, "stack_size": 16, "record_count": 1, "symbol": None, "entry": 4096}]
     assert first["constants"] == [0x010000000000002A]
     assert first["records"][0] == {
         "patchpoint_id": 7,

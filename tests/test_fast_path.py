@@ -49,7 +49,7 @@ from test_format_bytes import EVEN, ODD
 
 DATA = pathlib.Path(__file__).parent / "data"
 ENDIAN = {"powerpc64-unknown-linux-gnu": "big", "s390x-linux-gnu": "big"}
-FIXTURES = sorted(DATA.glob("*/*.o"))
+FIXTURES = sorted(DATA.glob("*/*.o")) + sorted(DATA.glob("llvm22/*/*.o"))  # LLVM 14 and 22
 IDS = [f"{p.parent.name}/{p.stem}" for p in FIXTURES]
 
 

@@ -1,5 +1,6 @@
-"""The fixture corpus made by LLVM 14 (tests/data/regenerate.sh): objects
-from llc for several targets, and llvm-readobj's output for each as golden.
+"""The fixture corpus made by LLVM 14 and LLVM 22 (tests/data/regenerate.sh
+14|22): objects from llc for several targets, and that LLVM's llvm-readobj
+output for each as golden.
 
 # Every test here runs against both implementations (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("format_backend")
@@ -27,9 +28,15 @@ TARGETS = {
     "powerpc64-unknown-linux-gnu": ("ppc64", "big"),
     "powerpc64le-unknown-linux-gnu": ("ppc64", "little"),
     "s390x-linux-gnu": ("s390x", "big"),
+    "riscv64-linux-gnu": ("riscv64", "little"),
 }
-FIXTURES = sorted(p for t in TARGETS for p in (DATA / t).glob("*.o"))
-IDS = [f"{p.parent.name}/{p.stem}" for p in FIXTURES]
+#: Where each LLVM version's fixtures are, and the targets its llc supports.
+CORPORA = {
+    14: (DATA, [t for t in TARGETS if t != "riscv64-linux-gnu"]),
+    22: (DATA / "llvm22", list(TARGETS)),
+}
+FIXTURES = sorted(p for root, targets in CORPORA.values() for t in targets for p in (root / t).glob("*.o"))
+IDS = [str(p.relative_to(DATA).with_suffix("")) for p in FIXTURES]
 
 
 def golden(obj: pathlib.Path) -> str:
@@ -42,9 +49,11 @@ def the_section(obj: pathlib.Path):
     return container, container.sections[0]
 
 
-def test_corpus_covers_every_target():
-    for target in TARGETS:
-        assert len(list((DATA / target).glob("*.o"))) >= 5, target
+def test_corpus_covers_every_target_with_every_llvm():
+    for version, (root, targets) in CORPORA.items():
+        assert (root / "LLVM_VERSION").read_text().split()[-1].split(".")[0] == str(version)
+        for target in targets:
+            assert len(list((root / target).glob("*.o"))) >= 9, (version, target)
     for obj in FIXTURES:
         assert obj.with_suffix(".readobj.txt").exists(), obj
 

@@ -8,6 +8,7 @@ from typing import Iterable
 from ..render.json import iter_render_json
 from ..render.readobj import iter_render_readobj
 from ..render.text import render_text
+from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
 
@@ -18,6 +19,7 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=["text", "llvm-readobj", "json"], default="text",
                    help="text (default, with register names), llvm-readobj (byte-identical to llvm-readobj --stackmap), json")
     add_input_options(p)
+    add_arch_option(p, "the register names of --format text")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 
@@ -34,12 +36,13 @@ def run(args, read) -> int:
         head = f"{args.path}: {container.format}"
         if container.kind:
             head += f" {container.kind}"
-        if container.arch:
-            head += f", {container.arch}"
+        arch = args.arch or container.arch
+        if arch:
+            head += f", {arch}"
         endians = sorted({s.endian for s in container.sections})
         head += f", {'/'.join(endians)}-endian, {len(blobs)} stackmap{'s' if len(blobs) != 1 else ''}\n"
         text = head + "".join(
-            render_text(b.stackmap, arch=container.arch, title=f"stackmap #{i} ({b.section.name})", targets=b.targets)
+            render_text(b.stackmap, arch=arch, title=f"stackmap #{i} ({b.section.name})", targets=b.targets)
             for i, b in enumerate(blobs)
         )
     write_output(args.output, text)

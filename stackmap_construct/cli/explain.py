@@ -6,6 +6,7 @@ from ..containers import read_container
 from ..errors import StackMapError
 from ..format.walk import walk
 from ..render.explain import render_explain
+from .arch import add_arch_option
 from .common import add_input_options
 from .output import write_output
 
@@ -31,6 +32,7 @@ def add_parser(sub) -> None:
                    help="only fields overlapping bytes A (inclusive) to B (exclusive) of the section; 0x-hex allowed")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="leave out each field's doc line")
     add_input_options(p)
+    add_arch_option(p, "register names")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 
@@ -46,7 +48,7 @@ def run(args, read) -> int:
                      " offsets below are from the section start")
         try:
             lines.extend(render_explain(walk(section.data, endian=section.endian), start=start, end=end,
-                                        arch=container.arch, docs=args.docs))
+                                        arch=args.arch or container.arch, docs=args.docs))
         except StackMapError as e:
             # Everything up to the broken field is shown, then the error.
             lines.append(f"error: {e.describe()}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..errors import StackMapError
 from ..validate import validate
+from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
 
@@ -14,7 +15,7 @@ def add_parser(sub) -> None:
     p.add_argument("path", metavar="PATH", help="an object file (ELF, Mach-O, COFF or PE) or a raw stackmap blob ('-' for stdin)")
     add_input_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    p.add_argument("--arch", help="architecture for register checks of a raw blob (x86_64, aarch64, ppc64, s390x)")
+    add_arch_option(p, "the frame-register checks")
     p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 

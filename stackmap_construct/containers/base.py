@@ -62,6 +62,11 @@ class Container:
     #: a prefix the platform adds to C-level names ("_" on Mach-O), removed
     #: when reporting a function's name
     symbol_prefix: str = ""
+    #: function descriptors of a linked image (ppc64 ELFv1 ``.opd``): the
+    #: descriptor's address -> the code entry it holds (its first doubleword).
+    #: A function symbol's value, and so a stackmap's function address, is
+    #: the descriptor there, not the code.
+    code_entries: dict[int, int] = field(default_factory=dict)
 
     @property
     def linked(self) -> bool:

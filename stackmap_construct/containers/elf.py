@@ -43,6 +43,8 @@ def _read(elf: ELFFile) -> Container:
     endian = "little" if elf.little_endian else "big"
     fmt = f"ELF{elf.elfclass}"
     arch = _ARCH.get(elf["e_machine"], str(elf["e_machine"]))
+    if arch == "riscv":  # one e_machine for both widths
+        arch += str(elf.elfclass)
     kind = _KIND.get(elf["e_type"], str(elf["e_type"]))
     if kind == "shared object" and _is_pie(elf):
         kind = "PIE executable"
@@ -65,7 +67,35 @@ def _read(elf: ELFFile) -> Container:
             relocs = _dynamic_relocations(elf, start, size)
             address = start
         sections.append(Section(s.name, s.data(), endian, s["sh_offset"], address, tuple(relocs)))
-    return Container(format=fmt, arch=arch, sections=sections, kind=kind, symbols=tuple(_functions(elf)))
+    entries = _code_entries(elf) if kind != "relocatable" else {}
+    return Container(format=fmt, arch=arch, sections=sections, kind=kind, symbols=tuple(_functions(elf)),
+                     code_entries=entries)
+
+
+_DESCRIPTOR = 24  # ppc64 ELFv1 function descriptor: code entry, TOC base, environment (u64 each)
+
+
+def _code_entries(elf: ELFFile) -> dict[int, int]:
+    """ppc64 ELFv1 images: each ``.opd`` descriptor's address -> its code
+    entry.  (ELFv2, ppc64le's ABI, has no descriptors and no ``.opd``.)"""
+    if elf["e_machine"] != "EM_PPC64" or elf.elfclass != 64:
+        return {}
+    opd = elf.get_section_by_name(".opd")
+    if opd is None or opd["sh_type"] != "SHT_PROGBITS":
+        return {}
+    data = opd.data()
+    start = opd["sh_addr"]
+    fmt = (">" if not elf.little_endian else "<") + "Q"
+    # Shared objects and PIEs: the loader writes the entry (base + addend of
+    # an R_PPC64_RELATIVE); the field in the file holds 0.
+    relative = {r.offset: r.addend for r in _dynamic_relocations(elf, start, opd["sh_size"])
+                if r.type.endswith("RELATIVE") and r.symbol is None and r.addend is not None}
+    entries = {}
+    for at in range(0, len(data) - _DESCRIPTOR + 1, _DESCRIPTOR):
+        entry = relative.get(at) or struct.unpack_from(fmt, data, at)[0]
+        if entry:  # 0: not known here
+            entries[start + at] = entry
+    return entries
 
 
 def _is_pie(elf: ELFFile) -> bool:

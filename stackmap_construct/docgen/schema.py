@@ -62,8 +62,16 @@ DUMP_KEYS: dict[tuple[str, str], dict[str, Any]] = {
         "null when unknown. Not part of the section; `build` ignores it.",
         "type": ["string", "null"],
     },
+    ("Function", "entry"): {
+        "description": "Written by `dump --format json`: the address of the function's code, null when the "
+        "container does not fix it (object files). The relocated address in linked images (shared objects hold 0 "
+        "in `address`); on ppc64 ELFv1 `address` is the function descriptor in .opd and this is the code entry "
+        "it holds. Records' addresses are this plus their instruction_offset. Not part of the section; "
+        "`build` ignores it.",
+        "anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}],
+    },
     ("Record", "address"): {
-        "description": "Written by `dump --format json`: the call site's address (the function's address plus "
+        "description": "Written by `dump --format json`: the call site's address (the function's entry plus "
         "instruction_offset), null when the function's address is not known (as in object files). "
         "Not part of the section; `build` ignores it.",
         "anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}],

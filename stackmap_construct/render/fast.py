@@ -506,13 +506,14 @@ def json_chunks(blobs) -> Iterator[bytes] | None:
             return None
         targets = list(targets or [])
         symbols = [targets[i].symbol if i < len(targets) else None for i in range(len(stackmap.functions))]
-        if set(map(type, symbols)) - {str, type(None)}:
+        entries = [targets[i].address if i < len(targets) else None for i in range(len(stackmap.functions))]
+        if set(map(type, symbols)) - {str, type(None)} or set(map(type, entries)) - {int, type(None)}:
             return None
         try:
             renderer = _Json(stackmap, index, _record_addresses(stackmap, index.count, targets))
         except NoFastPath:
             return None
-        plans.append((stackmap, endian, symbols, renderer))
+        plans.append((stackmap, endian, (symbols, entries), renderer))
     return _json(plans)
 
 
@@ -542,7 +543,7 @@ def _json(plans: list[tuple[StackMap, str, list[str | None], "_Json"]]) -> Itera
         b, name = piece
         stackmap, endian, symbols, renderer = plans[b]
         if name == "functions":
-            yield _json_functions(stackmap, symbols).encode()
+            yield _json_functions(stackmap, *symbols).encode()
         elif name == "constants":
             yield _json_list([f"{_indent(4)}%d" % c for c in stackmap.constants]).encode()
         else:
@@ -551,10 +552,11 @@ def _json(plans: list[tuple[StackMap, str, list[str | None], "_Json"]]) -> Itera
             yield f"\n{_indent(3)}]".encode()
 
 
-def _json_functions(stackmap: StackMap, symbols: list) -> str:
+def _json_functions(stackmap: StackMap, symbols: list, entries: list) -> str:
     i = _indent(5)
     template = (f'{_indent(4)}{{\n{i}"address": %d,\n{i}"stack_size": %d,\n{i}"record_count": %d,\n'
-                f'{i}"symbol": %s\n{_indent(4)}}}')
+                f'{i}"symbol": %s,\n{i}"entry": %s\n{_indent(4)}}}')
     values = _function_values(stackmap)
-    items = [template % (*values[3 * k:3 * k + 3], json.dumps(symbols[k])) for k in range(len(symbols))]
+    items = [template % (*values[3 * k:3 * k + 3], json.dumps(symbols[k]), json.dumps(entries[k]))
+             for k in range(len(symbols))]
     return _json_list(items)

@@ -1,8 +1,10 @@
 """The ``dump --format json`` document: ``{"stackmaps": [...]}``, one entry
 per blob, each the plain-data form of :func:`stackmap_construct.to_dict`
-plus ``"endian"``, a ``"symbol"`` on each function (null when unknown) and
-an ``"address"`` on each record (its function's address plus the instruction
-offset; null when the function's address is not known, as in objects).
+plus ``"endian"``, a ``"symbol"`` and an ``"entry"`` on each function (its
+name, and the address of its code: the relocated address, or on ppc64 ELFv1
+the code entry of the function descriptor that ``"address"`` holds; null
+when unknown, as in objects) and an ``"address"`` on each record (its
+function's entry plus the instruction offset; null when that is unknown).
 
 :func:`iter_render_json` gives the same text in pieces; for stackmaps parsed
 by the fast path it renders straight from the parsed bytes (:mod:`.fast`),
@@ -23,6 +25,7 @@ def stackmap_entry(stackmap: StackMap, endian: str, targets: Sequence[FunctionTa
     targets = list(targets or [])
     for i, fn in enumerate(entry["functions"]):
         fn["symbol"] = targets[i].symbol if i < len(targets) else None
+        fn["entry"] = targets[i].address if i < len(targets) else None
     index = 0
     for fi, (_, records) in enumerate(stackmap.records_by_function()):
         base = targets[fi].address if fi < len(targets) else None

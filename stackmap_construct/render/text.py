@@ -58,7 +58,12 @@ def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "st
         else:
             name = f" {target.symbol}" if target and target.symbol else ""
             address = f"0x{fn.address:x}"
-            if base is not None and base != fn.address:
+            if target is not None and target.descriptor is not None:
+                # ppc64 ELFv1; in shared objects the field holds 0 and the
+                # descriptor comes from a dynamic relocation
+                where = "" if target.descriptor == fn.address else f" 0x{target.descriptor:x}"
+                address += f" (function descriptor{where}; code entry 0x{base:x})"
+            elif base is not None and base != fn.address:
                 address += f" (relocated: 0x{base:x})"
             out.append(
                 f"  function #{fi}{name}: address {address}, stack size {_stack_size(fn.stack_size)}, "

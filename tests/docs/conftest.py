@@ -15,7 +15,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
 #: Every LLVM-made object of the repository: the fixture corpus and the examples.
-CORPUS = sorted(ROOT.glob("tests/data/*/*.o")) + sorted(ROOT.glob("examples/*.o"))
+CORPUS = sorted(ROOT.glob("tests/data/*/*.o")) + sorted(ROOT.glob("tests/data/llvm22/*/*.o")) + sorted(ROOT.glob("examples/*.o"))
 CORPUS_IDS = [str(p.relative_to(ROOT)) for p in CORPUS]
 KSY = ROOT / "schemas" / "llvm_stackmap.ksy"
 SCHEMA = ROOT / "schemas" / "stackmap.schema.json"
