@@ -499,7 +499,7 @@ def json_chunks(blobs) -> Iterator[bytes] | None:
     """The ``dump --format json`` document in pieces (UTF-8), or None when
     some stackmap must go through the plain renderer."""
     blobs = list(blobs)
-    plans = []
+    plans: list[_JsonPlan] = []
     for stackmap, endian, targets in blobs:
         index = source(stackmap)
         if index is None:
@@ -517,7 +517,11 @@ def json_chunks(blobs) -> Iterator[bytes] | None:
     return _json(plans)
 
 
-def _json(plans: list[tuple[StackMap, str, list[str | None], "_Json"]]) -> Iterator[bytes]:
+#: per blob: the stackmap, its byte order, each function's (symbol, entry), its renderer
+_JsonPlan = tuple[StackMap, str, tuple[list[str | None], list[int | None]], "_Json"]
+
+
+def _json(plans: list[_JsonPlan]) -> Iterator[bytes]:
     sentinels: dict[tuple[int, str], str] = {}
     doc_entries = []
     for b, (stackmap, endian, symbols, renderer) in enumerate(plans):
@@ -552,7 +556,7 @@ def _json(plans: list[tuple[StackMap, str, list[str | None], "_Json"]]) -> Itera
             yield f"\n{_indent(3)}]".encode()
 
 
-def _json_functions(stackmap: StackMap, symbols: list, entries: list) -> str:
+def _json_functions(stackmap: StackMap, symbols: list[str | None], entries: list[int | None]) -> str:
     i = _indent(5)
     template = (f'{_indent(4)}{{\n{i}"address": %d,\n{i}"stack_size": %d,\n{i}"record_count": %d,\n'
                 f'{i}"symbol": %s,\n{i}"entry": %s\n{_indent(4)}}}')
