@@ -66,10 +66,10 @@ def diff_stackmaps(
     for key in sorted(fb.keys() - fa.keys()):
         out.append(f"function {key}: only in B")
     for key in [k for k in keys_a if k in fb]:
-        x, y = fa[key], fb[key]
+        fx, fy = fa[key], fb[key]
         for attr in ("address", "stack_size", "record_count"):
-            if getattr(x, attr) != getattr(y, attr):
-                out.append(f"function {key}: {attr.replace('_', ' ')} {getattr(x, attr)} -> {getattr(y, attr)}")
+            if getattr(fx, attr) != getattr(fy, attr):
+                out.append(f"function {key}: {attr.replace('_', ' ')} {getattr(fx, attr)} -> {getattr(fy, attr)}")
 
     ca, cb = Counter(a.constants), Counter(b.constants)
     for c in sorted((ca - cb).elements()):

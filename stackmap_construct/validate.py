@@ -111,8 +111,8 @@ def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, st
     # The function of each record, from the record counts; walked group by
     # group, since a corrupt count can be far larger than the records.
     function_of: list[int | None] = []
-    for fi, (fn, records) in enumerate(stackmap.records_by_function()):
-        function_of.extend([fi if fn is not None else None] * len(records))
+    for fi, (group_fn, records) in enumerate(stackmap.records_by_function()):
+        function_of.extend([fi if group_fn is not None else None] * len(records))
     for ri, rec in enumerate(stackmap.records):
         key = (function_of[ri], rec.instruction_offset, rec.patchpoint_id)
         seen[key] += 1

@@ -19,7 +19,7 @@ def _value(event: FieldEvent, arch: str | None, names_register: bool) -> str:
         return f"{v} ({name})"
     if event.role == "padding":
         return f"{len(event.raw)} zero bytes" if event.value is None else str(v)
-    if isinstance(v, enum.Enum):
+    if isinstance(v, enum.IntEnum):
         return f"{v.name} ({int(v)})"
     if isinstance(v, int) and abs(v) > 9:
         return f"{v} (0x{v & 0xFFFFFFFFFFFFFFFF:x})" if v >= 0 else str(v)

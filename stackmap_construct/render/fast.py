@@ -481,7 +481,9 @@ def _record_addresses(stackmap: StackMap, n: int, targets) -> list[bytes] | None
         if base is None or end <= s:
             continue
         if offsets_struct is None:
-            index = stackmap.records._blob
+            records = stackmap.records
+            assert isinstance(records, RecordList)  # source() found the fast parser's index
+            index = records._blob
             part0 = index.array.element.parts[0]
             unpack = part0.fields_struct(("instruction_offset",)).unpack_from
             offs = [unpack(index.buf, o)[0] for o in index.offsets]
