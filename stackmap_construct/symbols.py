@@ -32,15 +32,23 @@ class FunctionTarget:
     #: the stackmap's function record holds; ``address`` is then the code
     #: entry read from that descriptor.  None elsewhere.
     descriptor: int | None = None
+    #: In a relocatable object, where the relocation points: the section's
+    #: name and the offset in it (symbol value + addend); None elsewhere or
+    #: when the target is not defined in the object.
+    section: str | None = None
+    offset: int | None = None
 
 
 class _SymbolIndex:
     def __init__(self, container: Container):
         self.prefix = container.symbol_prefix
         self.by_section: dict[tuple[str | None, int], str] = {}
+        self.defined: dict[str, tuple[str, int]] = {}  # name -> (section, value), objects
         spans = []
         for s in container.symbols:
             self.by_section.setdefault((s.section, s.value), s.name)
+            if s.section is not None:
+                self.defined.setdefault(s.name, (s.section, s.value))
             spans.append((s.value, s.size, s.name))
         spans.sort()
         self.starts = [v for v, _, _ in spans]
@@ -102,8 +110,10 @@ def _resolve(container: Container, index: _SymbolIndex, reloc: Relocation | None
         return FunctionTarget(index.at_address(addend), addend)
     if reloc.section_symbol:
         # Internal function: section symbol + offset of the function in it.
-        name = index.in_section(reloc.symbol, addend) if not linked else index.at_address(addend)
-        return FunctionTarget(name or _with_addend(reloc.symbol, addend), addend if linked else None)
+        if linked:
+            return FunctionTarget(index.at_address(addend) or _with_addend(reloc.symbol, addend), addend)
+        name = index.in_section(reloc.symbol, addend)
+        return FunctionTarget(name or _with_addend(reloc.symbol, addend), None, section=reloc.symbol, offset=addend)
     name = index.clean(reloc.symbol)
     if linked:
         # A symbolic dynamic relocation: the address is the symbol's, when
@@ -111,5 +121,8 @@ def _resolve(container: Container, index: _SymbolIndex, reloc: Relocation | None
         defined = next((s for s in container.symbols if s.name == reloc.symbol and s.value), None)
         address = defined.value + addend if defined else (value or None)
         return FunctionTarget(_with_addend(name, addend), address)
-    return FunctionTarget(_with_addend(name, addend), None)
+    place = index.defined.get(reloc.symbol) if reloc.symbol is not None else None
+    if place is None:
+        return FunctionTarget(_with_addend(name, addend), None)
+    return FunctionTarget(_with_addend(name, addend), None, section=place[0], offset=place[1] + addend)
 

@@ -12,7 +12,7 @@ it never reads bytes or files.  See ``docs/semantics.md``.
 """
 
 from ..errors import SemanticsError
-from .command import run_semantics
+from .command import place_functions, run_semantics
 from .driver import build_module_state_map
 from .jsonform import (
     function_state_map_from_json,
@@ -33,7 +33,7 @@ from .jsonform import (
     value_semantic_to_json,
 )
 from .layout import WASMER_VMCTX_LAYOUT, ImportedFuncLayout, ModuleInfo, VmctxLayout, machine_value_for
-from .populate import populate_msm
+from .populate import MAX_FRAME_HALVES, populate_msm
 from .registers import GPR, REGISTER_SLOTS, XMM, X64Register, new_machine_state, seed_register
 from .types import (
     FunctionStateMap,
@@ -62,7 +62,7 @@ __all__ = [
     # layout
     "VmctxLayout", "ImportedFuncLayout", "WASMER_VMCTX_LAYOUT", "ModuleInfo", "machine_value_for",
     # mapping
-    "populate_msm", "build_module_state_map", "run_semantics", "SemanticsError",
+    "populate_msm", "MAX_FRAME_HALVES", "build_module_state_map", "run_semantics", "place_functions", "SemanticsError",
     # JSON
     "value_semantic_to_json", "value_semantic_from_json", "stackmap_entry_to_json",
     "stackmap_entry_from_json", "registry_to_json", "registry_from_json", "machine_value_to_json",

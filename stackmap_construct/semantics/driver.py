@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 from ..errors import SemanticsError
 from ..model import Function, Record, StackMap
-from .layout import WASMER_VMCTX_LAYOUT, ModuleInfo, VmctxLayout
+from .layout import USIZE_MAX, WASMER_VMCTX_LAYOUT, ModuleInfo, VmctxLayout
 from .populate import populate_msm
 from .types import ModuleStateMap, StackmapRegistry
 
@@ -16,8 +16,9 @@ __all__ = ["build_module_state_map"]
 
 
 def _usize(value: object, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise SemanticsError(f"{name} must be a non-negative integer, got {value!r}", rule="argument")
+    """An argument the original holds in a ``usize``: 0 .. 2**64 - 1."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= USIZE_MAX:
+        raise SemanticsError(f"{name} must be an integer in [0, 2**64 - 1], got {value!r}", rule="argument")
     return value
 
 
@@ -47,13 +48,40 @@ def build_module_state_map(
     absent; the size record is the one at the address of the entry's local
     function (absent: error); then :func:`populate_msm`.  Finally every
     local function address must lie in ``[code_addr, code_addr + code_size)``.
-    The size records' record counts are not used.
+    The size records' record counts are not used.  A null local function
+    address is refused first (``null-function-address``), and
+    ``code_addr + code_size`` past ``usize::MAX`` is refused when the range
+    check computes it (``code-range-overflow``).
     """
+    return _build(stackmap, registry, module_info, code_addr, code_size, local_function_addresses, layout, True)
+
+
+def _build(
+    stackmap: Optional[StackMap],
+    registry: StackmapRegistry,
+    module_info: ModuleInfo,
+    code_addr: int,
+    code_size: int,
+    local_function_addresses: Sequence[int],
+    layout: VmctxLayout,
+    refuse_null: bool,
+) -> Optional[ModuleStateMap]:
+    """The driver.  ``refuse_null=False`` when the addresses are offsets of
+    an object's text laid out from 0, each found in the file (the original's
+    null test means "symbol not found", which cannot happen then)."""
     if stackmap is None:
         return None
     _usize(code_addr, "code_addr")
     _usize(code_size, "code_size")
     addresses = [_usize(a, f"local function address {i}") for i, a in enumerate(local_function_addresses)]
+    for i, address in enumerate(addresses):
+        # `assert!(!ptr.is_null())` on each local function's symbol, first.
+        if address == 0 and refuse_null:
+            raise SemanticsError(
+                f"local function {i} has a null address (the original asserts that each local "
+                f"function's symbol resolves to a non-null pointer)",
+                rule="null-function-address",
+            )
 
     msm = ModuleStateMap(local_functions={}, total_size=code_size)
 
@@ -119,6 +147,14 @@ def build_module_state_map(
         )
 
     for i, address in enumerate(addresses):
+        # `x >= code_ptr && x < code_ptr + code_len`: the sum (which panics
+        # on overflow) is only computed when the first test holds.
+        if address >= code_addr and code_addr + code_size > USIZE_MAX:
+            raise SemanticsError(
+                f"code address {code_addr:#x} + code size {code_size:#x} overflows usize "
+                f"(checking local function {i} at {address:#x})",
+                rule="code-range-overflow",
+            )
         if not code_addr <= address < code_addr + code_size:
             raise SemanticsError(
                 f"local function {i} at {address:#x} is outside the code "

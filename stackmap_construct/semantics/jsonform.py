@@ -19,6 +19,7 @@ the path of the offending value.
 
 from __future__ import annotations
 
+import gc
 from typing import Any, Callable, Optional
 
 from ..errors import SemanticsError
@@ -217,14 +218,97 @@ def registry_to_json(registry: StackmapRegistry) -> dict:
 
 
 def registry_from_json(value: Any) -> StackmapRegistry:
-    """From ``{"entries": [...]}`` or from the bare list of entries."""
+    """From ``{"entries": [...]}`` or from the bare list of entries.
+
+    One pass, with every check of :func:`stackmap_entry_from_json`: the
+    common shapes are recognised inline (equal value semantics decoded once
+    and shared); anything else goes to :func:`stackmap_entry_from_json`,
+    which gives the exact error.
+    """
     if isinstance(value, dict):
         entries = _object(value, "", ("entries",))["entries"]
     else:
         entries = value
-    return StackmapRegistry(
-        tuple(stackmap_entry_from_json(e, f"entries[{i}]") for i, e in enumerate(_list(entries, "entries")))
-    )
+    return StackmapRegistry(_entries_from_json(_list(entries, "entries")))
+
+
+_KINDS = {k.value: k for k in StackmapEntryKind}
+_UNIT_SEMANTICS = {name: v for name, v in ValueSemantic._variants.items() if not isinstance(v, type)}
+_INDEX_SEMANTICS = {name: v for name, v in ValueSemantic._variants.items() if isinstance(v, type)}
+
+
+def _entries_from_json(items: list) -> tuple:
+    """The entries of a registry; the fast path of :func:`registry_from_json`.
+
+    Cyclic garbage collection is paused meanwhile: a registry is hundreds of
+    thousands of small acyclic objects, and the collector's passes over them
+    cost more than the decoding.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _decode_entries(items)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _decode_entries(items: list) -> tuple:
+    units = _UNIT_SEMANTICS
+    indexed = _INDEX_SEMANTICS
+    kinds = _KINDS
+    new = object.__new__
+    set_attr = object.__setattr__
+    entry_cls = StackmapEntry
+    # variant name -> {index: the decoded variant}; equal semantics are shared.
+    decoded: dict = {name: {} for name in indexed}
+    out: list[StackmapEntry] = []
+    append = out.append
+    for i, e in enumerate(items):
+        try:
+            # Seven keys, each looked up below: exactly the entry's keys.
+            if type(e) is not dict or len(e) != 7:
+                raise _Slow
+            kind = kinds[e["kind"]]
+            fid, opcode, n_locals, n_stack, is_start = (
+                e["local_function_id"], e["opcode_offset"], e["local_count"], e["stack_count"], e["is_start"])
+            # Four ints in [0, 2**64): their OR is too (a negative one makes it negative).
+            if not (type(fid) is type(opcode) is type(n_locals) is type(n_stack) is int
+                    and type(is_start) is bool and (fid | opcode | n_locals | n_stack) >> 64 == 0):
+                raise _Slow
+            value_semantics = e["value_semantics"]
+            if type(value_semantics) is not list:
+                raise _Slow
+            semantics: list = []
+            for v in value_semantics:
+                if type(v) is str:
+                    semantics.append(units[v])
+                    continue
+                name, = v  # a dict of one key (anything else raises)
+                index = v[name]
+                if type(index) is not int:
+                    raise _Slow
+                cache = decoded[name]
+                got = cache.get(index)
+                if got is None:
+                    if not 0 <= index <= U64_MAX:
+                        raise _Slow
+                    got = cache[index] = indexed[name](index)
+                semantics.append(got)
+        except (_Slow, KeyError, TypeError, ValueError):
+            append(stackmap_entry_from_json(e, f"entries[{i}]"))
+            continue
+        # A frozen dataclass, filled in directly: its fields were checked above.
+        entry = new(entry_cls)
+        set_attr(entry, "__dict__", {
+            "kind": kind, "local_function_id": fid, "opcode_offset": opcode, "value_semantics": tuple(semantics),
+            "local_count": n_locals, "stack_count": n_stack, "is_start": is_start})
+        append(entry)
+    return tuple(out)
+
+
+class _Slow(Exception):
+    """Not the common shape: decode the entry the careful way."""
 
 
 # --------------------------------------------------------------------------

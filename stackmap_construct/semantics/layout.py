@@ -16,9 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..errors import SemanticsError
 from .types import LocalOrImport, MachineValue, ValueSemantic
 
 __all__ = ["ImportedFuncLayout", "VmctxLayout", "ModuleInfo", "WASMER_VMCTX_LAYOUT", "machine_value_for"]
+
+#: ``usize::MAX`` on x86-64: the original's arithmetic is on ``usize`` and,
+#: built with overflow checks, panics past it.
+USIZE_MAX = 2**64 - 1
+
+#: A wasm global or table index is a ``u32`` (``GlobalIndex::new(idx)`` is
+#: ``idx as u32``).
+_U32_MASK = 0xFFFF_FFFF
 
 
 @dataclass(frozen=True)
@@ -78,23 +87,38 @@ class ModuleInfo:
     imported_tables: int = 0
 
     def global_index(self, index: int) -> LocalOrImport:
+        """``GlobalIndex::new(index).local_or_import(info)``: the index is
+        first cut to a u32 (``index as u32``: 2**32 + 1 is global 1), as the
+        original does."""
         return _local_or_import(index, self.imported_globals)
 
     def table_index(self, index: int) -> LocalOrImport:
+        """``TableIndex::new(index).local_or_import(info)`` (index cut to a u32)."""
         return _local_or_import(index, self.imported_tables)
 
 
 def _local_or_import(index: int, imported: int) -> LocalOrImport:
+    index &= _U32_MASK  # `idx as u32`: wraps, as the original does
     if index < imported:
         return LocalOrImport.Import(index)
     return LocalOrImport.Local(index - imported)
 
 
-def _deref_global(layout: VmctxLayout, info: ModuleInfo, index: int, into_value: bool) -> tuple:
+def _checked(value: int, rule: str, what: str, path: str) -> int:
+    """``value`` if it fits a usize, else the original's overflow panic as
+    a SemanticsError."""
+    if value > USIZE_MAX:
+        raise SemanticsError(f"{what} = {value} overflows usize (2**64 - 1)", rule=rule, path=path)
+    return value
+
+
+def _deref_global(layout: VmctxLayout, info: ModuleInfo, index: int, into_value: bool, what: str, path: str) -> tuple:
     where = info.global_index(index)
     base = layout.imported_globals if isinstance(where, LocalOrImport.Import) else layout.globals
-    path = (base, where.index * layout.pointer_size, 0)
-    return path + (layout.local_global_data,) if into_value else path
+    offset = _checked(where.index * layout.pointer_size, "global-offset-overflow",
+                      f"{what}global entry offset {where.index} * {layout.pointer_size}", path)
+    deref = (base, offset, 0)
+    return deref + (layout.local_global_data,) if into_value else deref
 
 
 def _deref_table(layout: VmctxLayout, info: ModuleInfo, index: int, field_offset: int) -> tuple:
@@ -104,12 +128,27 @@ def _deref_table(layout: VmctxLayout, info: ModuleInfo, index: int, field_offset
 
 
 def machine_value_for(
-    semantic: ValueSemantic, info: ModuleInfo, layout: VmctxLayout = WASMER_VMCTX_LAYOUT
+    semantic: ValueSemantic,
+    info: ModuleInfo,
+    layout: VmctxLayout = WASMER_VMCTX_LAYOUT,
+    *,
+    what: str = "",
+    path: str = "",
 ) -> MachineValue:
     """The machine value a stackmap operand with this meaning holds (the
     seed's mapping, including its quirks: the table variants always use
-    table 0; ``PointerTo*`` stop at the address, the others load it)."""
+    table 0; ``PointerTo*`` stop at the address, the others load it; a
+    global index is cut to a u32).
+
+    An offset past ``usize::MAX`` (``16 * n`` for ``ImportedFuncPointer(n)``
+    / ``ImportedFuncCtx(n)``, ``4 * n`` for ``DynamicSigindice(n)``) is a
+    panic of the original: :class:`SemanticsError` with rule
+    ``imported-func-overflow`` / ``sigindice-overflow``.  ``what`` and
+    ``path`` only label that error.
+    """
     V, M = ValueSemantic, MachineValue
+    if what:
+        what += ": "
     deref = M.VmctxDeref
     imp = layout.imported_func
     if isinstance(semantic, V.WasmLocal):
@@ -129,20 +168,28 @@ def machine_value_for(
     if semantic == V.MemoryBound:
         return deref((layout.memory_bound, 0))
     if isinstance(semantic, V.PointerToGlobal):
-        return deref(_deref_global(layout, info, semantic.index, False))
+        return deref(_deref_global(layout, info, semantic.index, False, what, path))
     if isinstance(semantic, V.Global):
-        return deref(_deref_global(layout, info, semantic.index, True))
+        return deref(_deref_global(layout, info, semantic.index, True, what, path))
     if semantic == V.PointerToTableBase:
         return deref(_deref_table(layout, info, 0, layout.local_table_base))
     if semantic == V.PointerToTableBound:
         return deref(_deref_table(layout, info, 0, layout.local_table_count))
-    if isinstance(semantic, V.ImportedFuncPointer):
-        return deref((layout.imported_funcs, imp.size * semantic.index + imp.func, 0))
-    if isinstance(semantic, V.ImportedFuncCtx):
-        path: tuple[int, ...] = (layout.imported_funcs, imp.size * semantic.index + imp.func_ctx)
-        if layout.func_ctx_vmctx is not None:
-            path += (layout.func_ctx_vmctx,)
-        return deref(path + (0,))
+    if isinstance(semantic, (V.ImportedFuncPointer, V.ImportedFuncCtx)):
+        # ImportedFunc::size() * idx + offset, both steps checked.
+        field = imp.func if isinstance(semantic, V.ImportedFuncPointer) else imp.func_ctx
+        n = semantic.index
+        entry = _checked(imp.size * n, "imported-func-overflow",
+                         f"{what}{semantic.variant}({n}): ImportedFunc offset {imp.size} * {n}", path)
+        offset = _checked(entry + field, "imported-func-overflow",
+                          f"{what}{semantic.variant}({n}): ImportedFunc offset {entry} + {field}", path)
+        deref_path: tuple = (layout.imported_funcs, offset)
+        if isinstance(semantic, V.ImportedFuncCtx) and layout.func_ctx_vmctx is not None:
+            deref_path += (layout.func_ctx_vmctx,)
+        return deref(deref_path + (0,))
     if isinstance(semantic, V.DynamicSigindice):
-        return deref((layout.signatures, semantic.index * layout.sig_id_size, 0))
+        n = semantic.index
+        offset = _checked(n * layout.sig_id_size, "sigindice-overflow",
+                          f"{what}DynamicSigindice({n}): signature offset {n} * {layout.sig_id_size}", path)
+        return deref((layout.signatures, offset, 0))
     raise TypeError(f"not a ValueSemantic: {semantic!r}")

@@ -26,7 +26,7 @@ from typing import Optional
 from .. import wording
 from ..errors import SemanticsError
 from ..model import Function, Location, LocationKind, Record, StackMap
-from .layout import WASMER_VMCTX_LAYOUT, ModuleInfo, VmctxLayout, machine_value_for
+from .layout import USIZE_MAX, WASMER_VMCTX_LAYOUT, ModuleInfo, VmctxLayout, machine_value_for
 from .registers import DWARF_RBP, X64Register, new_machine_state, seed_register
 from .types import (
     FunctionStateMap,
@@ -41,9 +41,19 @@ from .types import (
     WasmAbstractValue,
 )
 
-__all__ = ["populate_msm"]
+__all__ = ["populate_msm", "MAX_FRAME_HALVES"]
 
 Undefined = MachineValue.Undefined
+
+#: The largest halves table (4-byte halves of the frame below the saved
+#: rbp, ``(stack_size - 8) / 4``) we build: 2**24 halves, a 64 MiB frame.
+#: The original allocates that table (32 bytes a half) for every entry and
+#: aborts out of memory on a huge frame; wasmer resumes frames on an 8 MiB
+#: stack, so a larger frame could never run there.  Past this the entry is
+#: refused (rule ``frame-too-large``) before anything is allocated.
+MAX_FRAME_HALVES = 2**24
+
+I32_MIN = -(2**31)
 
 
 def _fail(rule: str, message: str, path: str) -> SemanticsError:
@@ -86,6 +96,13 @@ def populate_msm(
             size_record_path,
         )
     target_offset = func_base_addr + map_record.instruction_offset
+    if target_offset > USIZE_MAX:
+        raise _fail(
+            "target-offset-overflow",
+            f"function base offset {func_base_addr:#x} + instruction offset {map_record.instruction_offset:#x} "
+            f"of {what} overflows usize",
+            record_path,
+        )
     if not entry.is_start:
         raise _fail("start-entry", f"{what} is not a start entry", record_path)
 
@@ -101,6 +118,13 @@ def populate_msm(
             )
         msm.local_functions[target_offset] = FunctionStateMap.new(
             new_machine_state(), entry.local_function_id, 0, []
+        )
+    elif entry.local_function_id >= USIZE_MAX:
+        # `self.local_function_id + 1` panics before it is compared.
+        raise _fail(
+            "local-function-id-overflow",
+            f"{what}: local function id {entry.local_function_id} + 1 overflows usize",
+            record_path,
         )
     elif entry.local_function_id < 0 or count != entry.local_function_id + 1:
         raise _fail(
@@ -129,8 +153,18 @@ def populate_msm(
             size_record_path,
         )
 
-    # The layout begins just below the saved rbp, in 4-byte halves.
-    halves = [Undefined] * ((stack_size - 8) // 4)
+    # The layout begins just below the saved rbp, in 4-byte halves.  Only
+    # the halves set are kept (half number - 1 -> value); the original's
+    # table is all Undefined elsewhere.
+    half_count = (stack_size - 8) // 4
+    if half_count > MAX_FRAME_HALVES:
+        raise _fail(
+            "frame-too-large",
+            f"stack size {stack_size} of the function of {what} needs a table of {half_count} 4-byte halves; "
+            f"at most {MAX_FRAME_HALVES} (a {MAX_FRAME_HALVES * 4 + 8}-byte frame) are built",
+            size_record_path,
+        )
+    halves: dict[int, MachineValue] = {}
     regs: list = []
     prev_frame_diff: dict = {}
     wasm_locals: list = []
@@ -155,8 +189,8 @@ def populate_msm(
                     where,
                 )
             wasm_stack.append(WasmAbstractValue.Runtime)
-        mv = machine_value_for(semantic, module_info, layout)
-        _place(loc, mv, i, what, where, stackmap, regs, halves, prev_frame_diff, wasm_stack)
+        mv = machine_value_for(semantic, module_info, layout, what=f"{what}: location {i}", path=where)
+        _place(loc, mv, i, what, where, stackmap, regs, halves, half_count, prev_frame_diff, wasm_stack)
 
     if len(wasm_stack) != entry.stack_count:
         raise _fail(
@@ -171,12 +205,14 @@ def populate_msm(
             record_path,
         )
 
-    # Pair the halves into 8-byte slots.
-    stack_values = []
-    for i in range(len(halves) // 2):
-        major = halves[2 * i + 1]  # address = 0 mod 8
-        minor = halves[2 * i]  # address = 4 mod 8
-        stack_values.append(major if minor == Undefined else MachineValue.TwoHalves(major, minor))
+    # Pair the halves into 8-byte slots: slot i is halves 2i+1 (major,
+    # address 0 mod 8) and 2i (minor, 4 mod 8); an odd last half is in no
+    # slot.  Untouched slots are Undefined.
+    stack_values = [Undefined] * (half_count // 2)
+    for i in {h // 2 for h in halves if h // 2 < len(stack_values)}:
+        major = halves.get(2 * i + 1, Undefined)
+        minor = halves.get(2 * i, Undefined)
+        stack_values[i] = major if minor == Undefined else MachineValue.TwoHalves(major, minor)
 
     diff_id = len(fsm.diffs)
     fsm.diffs.append(
@@ -213,6 +249,13 @@ def populate_msm(
                 end_record_path,
             )
         end_offset = func_base_addr + end_record.instruction_offset
+        if end_offset > USIZE_MAX:
+            raise _fail(
+                "end-offset-overflow",
+                f"function base offset {func_base_addr:#x} + end instruction offset "
+                f"{end_record.instruction_offset:#x} of {what} overflows usize",
+                end_record_path,
+            )
         if end_offset < target_offset:
             raise _fail(
                 "end-before-start",
@@ -221,14 +264,26 @@ def populate_msm(
             )
     else:
         end_offset = target_offset + 1
+        if end_offset > USIZE_MAX:
+            raise _fail(
+                "end-offset-overflow",
+                f"{what} has no end record and its target offset {target_offset:#x} + 1 overflows usize",
+                record_path,
+            )
 
     kind = entry.kind
     if kind is StackmapEntryKind.Loop:
         fsm.wasm_offset_to_target_offset[entry.opcode_offset] = SuspendOffset.Loop(target_offset)
         fsm.loop_offsets[target_offset] = OffsetInfo(end_offset, diff_id, target_offset)
     elif kind is StackmapEntryKind.Call:
-        fsm.wasm_offset_to_target_offset[entry.opcode_offset] = SuspendOffset.Call(target_offset)
         # The return address is just after the call instruction: one more.
+        if end_offset + 1 > USIZE_MAX:
+            raise _fail(
+                "call-end-overflow",
+                f"the end offset {end_offset:#x} of call {what} + 1 (its return address) overflows usize",
+                end_record_path if end is not None else record_path,
+            )
+        fsm.wasm_offset_to_target_offset[entry.opcode_offset] = SuspendOffset.Call(target_offset)
         fsm.call_offsets[target_offset] = OffsetInfo(end_offset + 1, diff_id, target_offset)
     elif kind is StackmapEntryKind.Trappable:
         fsm.wasm_offset_to_target_offset[entry.opcode_offset] = SuspendOffset.Trappable(target_offset)
@@ -246,7 +301,8 @@ def _place(
     where: str,
     stackmap: StackMap,
     regs: list,
-    halves: list,
+    halves: dict,
+    half_count: int,
     prev_frame_diff: dict,
     wasm_stack: list,
 ) -> None:
@@ -258,7 +314,7 @@ def _place(
             raise _fail(
                 "invalid-regnum",
                 f"{what}: location {i} is in DWARF register {loc.dwarf_regnum}, which has no "
-                f"register slot (GPRs 0-15 and XMM0-XMM7 = 17-24 only)",
+                f"register (GPRs 0-15, XMM0-XMM15 = 17-32)",
                 where,
             )
         regs.append((reg.to_index(), mv))
@@ -305,7 +361,7 @@ def _place(
                 )
             prev_frame_diff[(offset - 16) // 8] = mv
         else:
-            _set_half(halves, offset, mv, i, what, where, "Direct")
+            _set_half(halves, half_count, offset, mv, i, what, where, "Direct")
     elif kind == LocationKind.Indirect:
         offset = loc.offset_or_small_constant
         if offset >= 0:
@@ -315,7 +371,7 @@ def _place(
                 where,
             )
         _require_rbp(loc, i, what, where)
-        _set_half(halves, offset, mv, i, what, where, "Indirect")
+        _set_half(halves, half_count, offset, mv, i, what, where, "Indirect")
     else:
         raise _fail("location-kind", f"{what}: location {i} has unknown kind {kind!r}", where)
 
@@ -332,12 +388,21 @@ def _require_rbp(loc: Location, i: int, what: str, where: str) -> None:
         )
 
 
-def _set_half(halves: list, offset: int, mv: MachineValue, i: int, what: str, where: str, kind: str) -> None:
+def _set_half(
+    halves: dict, half_count: int, offset: int, mv: MachineValue, i: int, what: str, where: str, kind: str
+) -> None:
+    if offset == I32_MIN:
+        # `-loc.offset_or_small_constant` on an i32 panics.
+        raise _fail(
+            "stack-offset-overflow",
+            f"{what}: {kind} location {i} at rbp - 2147483648: negating i32::MIN overflows",
+            where,
+        )
     half = -offset // 4  # offset < 0; truncating division of a positive number
-    if not 0 < half <= len(halves):
+    if not 0 < half <= half_count:
         raise _fail(
             "stack-slot-range",
-            f"{what}: {kind} location {i} at rbp - {-offset} is outside the {len(halves) * 4}-byte "
+            f"{what}: {kind} location {i} at rbp - {-offset} is outside the {half_count * 4}-byte "
             f"frame below the saved rbp",
             where,
         )

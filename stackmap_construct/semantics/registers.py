@@ -9,11 +9,12 @@ Two numberings meet here:
   ``MachineState.register_values``): GPRs in encoding order RAX RCX RDX RBX
   RSP RBP RSI RDI R8..R15 -> 0..15, then XMMn -> 16 + n.
 
-Quirk of the original, kept: a machine state has 24 register slots
-(16 GPR + 8 XMM), so XMM8-XMM15 (indices 24-31) have no slot; wasmer's
-``from_dwarf_regnum`` accordingly maps only DWARF 17-24 (XMM0-XMM7), and
-``populate_msm`` rejects a Register location in XMM8-XMM15
-(:func:`seed_register`).
+Quirk of the original, kept: at the reference commit (confio/wasmer
+6035bd2d, ``lib/runtime-core/src/state.rs``) ``from_dwarf_regnum`` maps all
+of DWARF 17-32 to XMM0-XMM15, so a Register location in XMM8-XMM15 gives
+register index 24-31 in ``reg_diff``, while ``new_machine_state()`` still
+has only 24 register slots (16 GPR + 8 XMM): those indices have no slot in
+``register_values``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ __all__ = [
     "DWARF_RBP",
 ]
 
-#: Number of register slots in a machine state (16 GPR + 8 XMM).
+#: Number of register slots in a machine state (16 GPR + 8 XMM), although
+#: register indices go up to 31 (XMM15): the original's quirk.
 REGISTER_SLOTS = 16 + 8
 
 #: DWARF number of RBP, the frame register every stack location must use.
@@ -128,13 +130,12 @@ tuple_variant(X64Register, "XMM", ("reg", XMM))
 
 
 def seed_register(regnum: int) -> Optional[X64Register]:
-    """wasmer's own ``X64Register::from_dwarf_regnum``: like
-    :meth:`X64Register.from_dwarf_regnum` but None for XMM8-XMM15 (DWARF
-    25-32), which have no slot among the 24 register values."""
-    reg = X64Register.from_dwarf_regnum(regnum)
-    if reg is None or reg.to_index() >= REGISTER_SLOTS:
-        return None
-    return reg
+    """wasmer's own ``X64Register::from_dwarf_regnum`` at 6035bd2d, the one
+    ``populate_msm`` uses: DWARF 0-15 GPRs, 17-32 XMM0-XMM15 (the same table
+    as :meth:`X64Register.from_dwarf_regnum`; other wasmer commits stopped
+    at 24).  XMM8-XMM15 have indices 24-31, past the 24 register slots of a
+    machine state: the original's quirk, kept."""
+    return X64Register.from_dwarf_regnum(regnum)
 
 
 def new_machine_state() -> MachineState:

@@ -303,7 +303,7 @@ def test_rule_unordered_stack():
           [reg(0), reg(1), reg(2)])
 
 
-@pytest.mark.parametrize("regnum", [16, 25, 32, 33, 1000])
+@pytest.mark.parametrize("regnum", [16, 33, 1000, 65535])
 def test_rule_invalid_regnum(regnum):
     fails("invalid-regnum", "records[3].locations[1]", f"DWARF register {regnum}",
           entry(K.FunctionHeader, 0, 0, [V.Ctx, V.WasmStack(0)]), [reg(0), reg(regnum)])
@@ -358,7 +358,7 @@ def test_rule_prev_frame_alignment(offset):
     (indirect(-52), 56),
     (direct(-3), 56),    # 3 // 4 = 0: not > 0
     (indirect(-8), 8),   # no halves at all
-    (indirect(-(2**31)), 56),
+    (indirect(-(2**31 - 1)), 56),  # 2147483647 // 4 = 536870911 > 12; i32::MIN is stack-offset-overflow
 ])
 def test_rule_stack_slot_range(location, stack_size):
     fails("stack-slot-range", "records[3].locations[0]", "outside the",
