@@ -19,6 +19,7 @@ from .errors import (
     ReservedFieldError,
     SemanticsError,
     StackMapError,
+    StatepointError,
     TrailingDataError,
     TruncatedError,
     UnsupportedVersionError,
@@ -43,5 +44,5 @@ __all__ = [
     "load", "StackMapFile", "parse", "parse_all", "build", "stackmap_format", "to_dict", "from_dict",
     "StackMap", "Function", "Record", "Location", "LiveOut", "LocationKind", "DYNAMIC_STACK_SIZE",
     "StackMapError", "TruncatedError", "UnsupportedVersionError", "ReservedFieldError",
-    "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError", "GenerateError",
+    "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError", "GenerateError", "StatepointError",
 ]

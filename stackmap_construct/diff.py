@@ -15,6 +15,7 @@ from typing import Sequence
 
 from .model import LocationKind, Record, StackMap
 from .render.text import describe_location
+from .statepoints import compare_records, is_statepoint, selection
 from .wording import count
 
 
@@ -53,9 +54,15 @@ def diff_stackmaps(
     names_b: Sequence[str | None] | None = None,
     arch_a: str | None = None,
     arch_b: str | None = None,
+    statepoints: str | object | None = "auto",
 ) -> list[str]:
-    """Human-readable differences, one per line; [] when equivalent."""
+    """Human-readable differences, one per line; [] when equivalent.
+
+    Records that are statepoints on both sides (``statepoints``: "auto", the
+    default, "all", ids, or None for none) are compared by role: calling
+    convention, flags, deopt values, GC pointer pairs."""
     out: list[str] = []
+    sel = selection(statepoints) if statepoints is not None else None  # type: ignore[arg-type]
     both_named = bool(names_a and names_b and all(names_a) and all(names_b))
     keys_a = _function_keys(a, names_a if both_named else None)
     keys_b = _function_keys(b, names_b if both_named else None)
@@ -87,12 +94,15 @@ def diff_stackmaps(
         label = f"record {k[0]}/id {k[1]}{_nth(k)}"
         if x.instruction_offset != y.instruction_offset:
             out.append(f"{label}: instruction offset {x.instruction_offset} -> {y.instruction_offset}")
-        if len(x.locations) != len(y.locations):
-            out.append(f"{label}: {count(len(x.locations), 'location')} -> {len(y.locations)}")
-        for i, (lx, ly) in enumerate(zip(x.locations, y.locations)):
-            if _loc(a, lx) != _loc(b, ly):
-                out.append(f"{label}: location {i}: {describe_location(a, lx, arch_a)}, size {lx.size}"
-                           f" -> {describe_location(b, ly, arch_b)}, size {ly.size}")
+        if sel is not None and sel.candidate(x) and sel.candidate(y) and is_statepoint(x) and is_statepoint(y):
+            out.extend(f"{label}: {line}" for line in compare_records(a, x, b, y, arch_a=arch_a, arch_b=arch_b))
+        else:
+            if len(x.locations) != len(y.locations):
+                out.append(f"{label}: {count(len(x.locations), 'location')} -> {len(y.locations)}")
+            for i, (lx, ly) in enumerate(zip(x.locations, y.locations)):
+                if _loc(a, lx) != _loc(b, ly):
+                    out.append(f"{label}: location {i}: {describe_location(a, lx, arch_a)}, size {lx.size}"
+                               f" -> {describe_location(b, ly, arch_b)}, size {ly.size}")
         lives_x = [(lo.dwarf_regnum, lo.size) for lo in x.live_outs]
         lives_y = [(lo.dwarf_regnum, lo.size) for lo in y.live_outs]
         if lives_x != lives_y:

@@ -111,3 +111,15 @@ class GenerateError(StackMapError):
     """The generator cannot do what was asked: impossible options, a
     corruption that does not apply to the blob, a target llc cannot compile
     for, llc missing or failing."""
+
+
+class StatepointError(StackMapError):
+    """A record chosen as a statepoint (``ids="all"`` or by id) is not laid
+    out as one (LLVM ``Statepoints.rst``, "Stack Map Format"): fewer than
+    three leading Constants, a deopt count N past the end, or an odd number
+    of locations left for the (base, derived) pairs.  ``code`` is the
+    validate finding of the same problem (``statepoint-deopt-count``…)."""
+
+    def __init__(self, message: str, *, code: str = "", path: str = "", offset: int | None = None):
+        super().__init__(message, path=path, offset=offset)
+        self.code = code

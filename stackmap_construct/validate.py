@@ -17,6 +17,7 @@ from .format.v3 import HEADER_SIZE
 from .format.walk import walk
 from .model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from .registers import frame_registers, register_name
+from .statepoints import checks as statepoint_checks
 from .wording import there_are
 
 
@@ -44,6 +45,8 @@ CODES = {
     "unusual-location-size": "warning",
     "duplicate-record": "warning",
 }
+#: Statepoint checks, made when asked (``validate(..., statepoints=...)``).
+CODES.update(statepoint_checks.CODES)
 
 
 def _offsets(stackmap: StackMap, endian: str) -> dict[str, int]:
@@ -70,6 +73,8 @@ def validate(
     linked: bool = False,
     resolved_functions: Sequence[bool] | None = None,
     endian: str = "little",
+    statepoints: str | object | None = None,
+    pointer_size: int = 8,
 ) -> list[Finding]:
     """Check ``stackmap``; return the findings in blob order.
 
@@ -77,9 +82,13 @@ def validate(
     checks.  ``linked``: the blob comes from a linked image, where a function
     address of 0 is wrong unless a dynamic relocation supplies it; pass
     ``resolved_functions[i]`` True for the functions whose address a
-    relocation supplies (shared objects).
+    relocation supplies (shared objects).  ``statepoints`` ("auto", "all",
+    ids such as "101,0xABCDEF00" or a set of ints) adds the statepoint
+    checks of :mod:`stackmap_construct.statepoints.checks` for those records.
     """
     raw: list[tuple[str, str, str]] = list(_check(stackmap, arch, linked, resolved_functions))
+    if statepoints is not None:
+        raw.extend(statepoint_checks.check(stackmap, statepoints, pointer_size=pointer_size))  # type: ignore[arg-type]
     if not raw:
         return []
     offsets = _offsets(stackmap, endian)

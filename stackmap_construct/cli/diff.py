@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..diff import diff_stackmaps
+from ..statepoints import selection
 from .common import add_input_options, load
 from .output import write_output
 
@@ -12,8 +15,20 @@ def add_parser(sub) -> None:
     p.add_argument("path", metavar="A", help="the first file: an object file (ELF, Mach-O, COFF or PE) or a raw stackmap blob")
     p.add_argument("other", metavar="B", help="the second file, read the same way")
     add_input_options(p, subject="A and B", several=True)
+    p.add_argument("--statepoints", default="auto", type=_statepoints, metavar="auto|all|none|ID,...",
+                   help="records compared by statepoint role (deopt values, GC pointer pairs): auto (default: "
+                        "those laid out as a statepoint on both sides), all, none, or ids such as 101,0xABCDEF00")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
+
+
+def _statepoints(text: str):
+    if text == "none":
+        return None
+    try:
+        return selection(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def run(args, read) -> int:
@@ -26,7 +41,7 @@ def run(args, read) -> int:
     for i, (a, b) in enumerate(zip(blobs_a, blobs_b)):
         prefix = f"stackmap #{i}: " if max(len(blobs_a), len(blobs_b)) > 1 else ""
         for line in diff_stackmaps(a.stackmap, b.stackmap, names_a=a.symbols, names_b=b.symbols,
-                                   arch_a=ca.arch, arch_b=cb.arch):
+                                   arch_a=ca.arch, arch_b=cb.arch, statepoints=args.statepoints):
             lines.append(prefix + line)
     write_output(args.output, "".join(line + "\n" for line in lines))
     return 1 if lines else 0

@@ -8,6 +8,7 @@ from typing import Iterable
 from ..render.json import iter_render_json
 from ..render.readobj import iter_render_readobj
 from ..render.text import render_text
+from . import filters
 from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
@@ -20,6 +21,7 @@ def add_parser(sub) -> None:
                    help="text (default, with register names), llvm-readobj (byte-identical to llvm-readobj --stackmap), json")
     add_input_options(p)
     add_arch_option(p, "the register names of --format text")
+    filters.add_filter_options(p)
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 
@@ -27,6 +29,10 @@ def add_parser(sub) -> None:
 def run(args, read) -> int:
     container, blobs = load(read(args.path), args)
     text: str | Iterable[bytes]
+    numbered = list(enumerate(blobs))
+    if filters.active(args):  # only the matching records, each blob keeping its number
+        numbered = filters.apply(blobs, args, linked=container.linked)
+        blobs = [b for _, b in numbered]
     if args.format == "llvm-readobj":
         # In pieces, as rendered: a 50 MB stackmap prints 160 MB of text.
         text = chain.from_iterable(iter_render_readobj(b.stackmap, encoded=True) for b in blobs)
@@ -40,10 +46,11 @@ def run(args, read) -> int:
         if arch:
             head += f", {arch}"
         endians = sorted({s.endian for s in container.sections})
-        head += f", {'/'.join(endians)}-endian, {len(blobs)} stackmap{'s' if len(blobs) != 1 else ''}\n"
+        head += f", {'/'.join(endians)}-endian, {len(blobs)} stackmap{'s' if len(blobs) != 1 else ''}"
+        head += f" with records matching {filters.describe(args)}\n" if filters.active(args) else "\n"
         text = head + "".join(
             render_text(b.stackmap, arch=arch, title=f"stackmap #{i} ({b.section.name})", targets=b.targets)
-            for i, b in enumerate(blobs)
+            for i, b in numbered
         )
     write_output(args.output, text)
     return 0

@@ -4,6 +4,7 @@
     gen ... --format json -o OUT.json            the JSON form (``build`` reads it back)
     gen ... --container elf --triple T -o OUT.o   a minimal relocatable ELF holding the blob
     gen ... --corrupt KIND [--at N] -o BAD        a broken variant, and what a reader must report
+    gen --statepoints [--deopt A..B] [--gc-pairs A..B] ...  every record a statepoint
     gen --list                                    the corruption kinds
     gen --llvm --triple T ... [--keep-ir] -o OUT.o  LLVM IR compiled by llc: real LLVM output
 """
@@ -19,6 +20,7 @@ from ..generate import corrupt, corruption_kinds, generate
 from ..generate.recipe import ALL_KINDS
 from ..generate.llc import REGALLOCS, compile_ir, find_llc
 from ..generate.llvm_ir import INTRINSICS, MODERN_TRIPLES, TESTED_TRIPLES, plan_module, write_ir
+from ..generate.statepoint_recipe import generate_statepoints
 from ..render.json import render_json
 from .output import write_output
 
@@ -52,6 +54,12 @@ def add_parser(sub) -> None:
                    help="locations per record (with --llvm: operands per call site) (default 0..8)")
     p.add_argument("--live-outs", type=count_span, metavar="A..B", help="live-outs per record (default 0..4)")
     p.add_argument("--constants", type=count_span, metavar="A..B", help="constant pool size (default 0..4)")
+    p.add_argument("--statepoints", action="store_true",
+                   help="make every record a statepoint: Constants calling convention, flags, N; N deopt values; "
+                        "(base, derived) GC pointer pairs")
+    p.add_argument("--deopt", type=count_span, metavar="A..B", help="--statepoints: deopt values per record (default 0..4)")
+    p.add_argument("--gc-pairs", type=count_span, metavar="A..B",
+                   help="--statepoints: GC pointer pairs per record (default 0..3)")
     p.add_argument("--kinds", type=_names, metavar="K,K", help="location kinds to use: Register,Direct,Indirect,Constant,ConstantIndex (default all)")
     p.add_argument("--endian", choices=["little", "big"], help="byte order of the blob (default little; from --triple for objects)")
     p.add_argument("--format", choices=["blob", "json"], default="blob", help="blob (default) or the JSON form")
@@ -84,6 +92,8 @@ def run(args, read) -> int:
     if args.output is None:
         usage("-o/--output is required")
     if args.llvm:
+        if args.statepoints or args.deopt or args.gc_pairs:
+            usage("--statepoints, --deopt and --gc-pairs make seeded stackmaps; they do not apply to --llvm")
         for option in ("corrupt", "container", "endian", "live_outs", "constants"):
             if getattr(args, option):
                 usage(f"--{option.replace('_', '-')} does not apply to --llvm "
@@ -93,6 +103,13 @@ def run(args, read) -> int:
         return _llvm(args)
     if args.keep_ir or args.intrinsics or args.llc or args.regalloc:
         usage("--keep-ir, --intrinsics, --llc and --regalloc apply to --llvm only")
+    if args.statepoints:
+        for option in ("locations", "live_outs"):
+            if getattr(args, option) != p_default(args, option):
+                usage(f"--{option.replace('_', '-')} does not apply to --statepoints "
+                      "(use --deopt and --gc-pairs; a statepoint has no live-outs)")
+    elif args.deopt or args.gc_pairs:
+        usage("--deopt and --gc-pairs apply to --statepoints only")
     if args.at is not None and args.corrupt != "truncate":
         usage("--at applies to --corrupt truncate only")
 
@@ -108,10 +125,16 @@ def run(args, read) -> int:
         usage("--triple applies to --container elf and --llvm only")
 
     try:
-        stackmap = generate(
-            args.seed, functions=args.functions, records=args.records, constants=args.constants or (0, 4),
-            locations=args.locations, live_outs=args.live_outs or (0, 4), kinds=args.kinds or ALL_KINDS,
-        )
+        if args.statepoints:
+            stackmap = generate_statepoints(
+                args.seed, functions=args.functions, records=args.records, constants=args.constants or (0, 4),
+                deopt=args.deopt or (0, 4), pairs=args.gc_pairs or (0, 3), kinds=args.kinds or ALL_KINDS,
+            )
+        else:
+            stackmap = generate(
+                args.seed, functions=args.functions, records=args.records, constants=args.constants or (0, 4),
+                locations=args.locations, live_outs=args.live_outs or (0, 4), kinds=args.kinds or ALL_KINDS,
+            )
     except ValueError as e:
         usage(str(e))
     blob = build(stackmap, endian=endian)
@@ -159,6 +182,11 @@ def _llvm(args) -> int:
     print(f"gen: {args.output}: made by {llc.describe()} for {triple}",
           file=sys.stderr if args.output == "-" else sys.stdout)
     return 0
+
+
+def p_default(args, option: str):
+    """The default of ``option`` (to tell whether it was given)."""
+    return args.gen_parser.get_default(option)
 
 
 def _ir_path(output: str) -> str:

@@ -20,7 +20,7 @@ from ..errors import StackMapError
 PROG = "stackmap-construct"
 
 #: Modules of this package that each add one subcommand, in help order.
-COMMANDS = ["dump", "explain", "validate", "build", "diff", "semantics", "doc", "gen"]
+COMMANDS = ["dump", "explain", "validate", "build", "diff", "semantics", "statepoints", "doc", "gen"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -3,7 +3,10 @@ findings, one per line with path and offset; exit 1 when any error."""
 
 from __future__ import annotations
 
+import argparse
+
 from ..errors import StackMapError
+from ..statepoints import missing_ids, selection
 from ..validate import validate
 from .arch import add_arch_option
 from .common import add_input_options, load
@@ -16,8 +19,18 @@ def add_parser(sub) -> None:
     add_input_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     add_arch_option(p, "the frame-register checks")
+    p.add_argument("--statepoints", nargs="?", const="auto", type=_statepoints, metavar="auto|all|ID,...",
+                   help="check statepoint records too: auto (the default when given without a value: those laid "
+                        "out as one), all (every record must be one), or ids such as 101,0xABCDEF00")
     p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
+
+
+def _statepoints(text: str):
+    try:
+        return selection(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def run(args, read) -> int:
@@ -33,10 +46,17 @@ def run(args, read) -> int:
         prefix = f"stackmap #{i}: " if len(blobs) > 1 else ""
         resolved = [t.address is not None and t.address != 0 for t in b.targets]
         for f in validate(b.stackmap, arch=arch, linked=container.linked, resolved_functions=resolved,
-                          endian=b.section.endian):
+                          endian=b.section.endian, statepoints=args.statepoints,
+                          pointer_size=4 if container.format == "ELF32" else 8):
+            if f.code == "statepoint-missing-id" and len(blobs) > 1:
+                continue  # reported once for the whole file, below
             lines.append(prefix + f.describe())
             errors += f.severity == "error"
             warnings += f.severity == "warning"
+    if args.statepoints is not None and len(blobs) > 1:
+        for missing in missing_ids([b.stackmap for b in blobs], args.statepoints):
+            lines.append(f"error: statepoint-missing-id: no record of any stackmap has id {missing}")
+            errors += 1
     lines.append(f"{args.path}: {len(blobs)} stackmap(s), {errors} error(s), {warnings} warning(s)")
     write_output(args.output, "\n".join(lines) + "\n")
     return 1 if errors or (args.strict and warnings) else 0

@@ -47,12 +47,18 @@ class Corruption:
     finding: str | None  #: the validate() error code (semantic kinds; the blob parses)
     path: str  #: field path of the error or finding ("" for the blob as a whole)
     offset: int  #: byte offset of that field
+    #: statepoint kinds: the records to take as statepoints ("all" or an id)
+    #: for the finding to show (``validate --statepoints S``)
+    statepoints: str | None = None
 
     def expectation(self) -> str:
         """One line: what must be reported, and where."""
         where = f"{self.path or '(whole blob)'}, offset {self.offset} (0x{self.offset:x})"
         if self.error is not None:
             return f"parse must raise {self.error.__name__} at {where}"
+        if self.statepoints is not None:
+            return (f"parses; validate --statepoints {self.statepoints} must report error {self.finding} at {where},"
+                    f" and statepoints --ids {self.statepoints} must raise StatepointError there")
         return f"parses; validate must report error {self.finding} at {where}"
 
 
@@ -239,6 +245,9 @@ _register("record-count-sum", "validate: record-count-sum",
           "a function's record_count changed: the counts no longer sum to the records", _record_count_sum)
 _register("constant-index-range", "validate: constant-index-range",
           "a location made ConstantIndex with an index outside the constants", _constant_index_range)
+
+
+from . import statepoint_corrupt  # noqa: E402,F401  (registers the statepoint kinds)
 
 
 def corruption_kinds() -> list[CorruptionKind]:

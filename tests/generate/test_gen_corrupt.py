@@ -12,6 +12,8 @@ from stackmap_construct.cli.main import main
 from stackmap_construct.generate import GenerateError, corrupt, corruption_kinds, generate_blob
 from stackmap_construct.generate.corrupt import predict_truncation
 from stackmap_construct.generate.layout import BlobLayout
+from stackmap_construct.generate.statepoint_recipe import generate_statepoints
+from stackmap_construct.statepoints import StatepointError, decode
 from stackmap_construct.validate import validate
 
 ENDIANS = ["little", "big"]
@@ -53,6 +55,18 @@ HAND_EXPECTED = {
     "trailing-garbage": {("", 112)},
     "record-count-sum": {("functions", 16)},
 }
+# One statepoint by hand (Statepoints.rst): header 0-15, function 16-39,
+# record at 40 (num_locations at 54), six locations from 56: Constants cc 0,
+# flags 0, N = 1 (its value at 80 + 8 = 88), one deopt slot, one (base,
+# derived) pair; even, so no align pad.  136 bytes.
+SLOT, SLOT8 = Location(LocationKind.Indirect, 8, 7, 16), Location(LocationKind.Indirect, 8, 7, 8)
+HAND_STATEPOINT = StackMap(3, [Function(0x2000, 24, 1)], [], [Record(0xABCDEF00, 19, [
+    Location(LocationKind.Constant, 8, 0, 0), Location(LocationKind.Constant, 8, 0, 0),
+    Location(LocationKind.Constant, 8, 0, 1), SLOT, SLOT8, SLOT8])])
+HAND_STATEPOINT_EXPECTED = {
+    "statepoint-deopt-count": {("records[0].locations[2].offset_or_small_constant", 88)},
+    "statepoint-odd-remainder": {("records[0].num_locations", 54)},
+}
 # Truncation after N bytes -> (path, offset), by hand.  Two records need at
 # least 48 bytes from offset 48, so every cut before 96 stops there.
 HAND_TRUNCATIONS = {
@@ -73,8 +87,13 @@ def assert_reported_as_predicted(c, endian):
         assert (type(got), got.path, got.offset) == (c.error, c.path, c.offset), (c.kind, c.change, str(got))
     else:
         sm = parse(c.data, endian=endian)
-        errors = [(f.code, f.path, f.offset) for f in validate(sm, endian=endian) if f.severity == "error"]
+        errors = [(f.code, f.path, f.offset) for f in validate(sm, endian=endian, statepoints=c.statepoints)
+                  if f.severity == "error"]
         assert errors == [(c.finding, c.path, c.offset)], (c.kind, c.change)
+        if c.statepoints is not None:  # the statepoint consumer refuses the record at that field
+            with pytest.raises(StatepointError) as caught:
+                decode(sm, c.statepoints)
+            assert (caught.value.code, caught.value.path) == (c.finding, c.path)
 
 
 def test_the_hand_blob_is_laid_out_as_annotated():
@@ -105,7 +124,22 @@ def test_hand_blob_truncations(endian):
 
 
 def test_every_kind_is_covered_by_the_hand_blob_or_named_here():
-    assert set(KIND_NAMES) == set(HAND_EXPECTED) | {"truncate"}
+    assert set(KIND_NAMES) == set(HAND_EXPECTED) | set(HAND_STATEPOINT_EXPECTED) | {"truncate"}
+
+
+@pytest.mark.parametrize("endian", ENDIANS)
+@pytest.mark.parametrize("kind", sorted(HAND_STATEPOINT_EXPECTED))
+def test_hand_statepoint_corruptions(kind, endian):
+    blob = build(HAND_STATEPOINT, endian=endian)
+    assert len(blob) == 136
+    for seed in range(8):
+        c = corrupt(blob, kind, seed, endian=endian)
+        assert (c.path, c.offset) in HAND_STATEPOINT_EXPECTED[kind] and c.statepoints == "all"
+        assert_reported_as_predicted(c, endian)
+        # Taken as what it was not told to be, the record is simply no statepoint.
+        assert decode(parse(c.data, endian=endian), "auto") == []
+    with pytest.raises(GenerateError, match="no statepoint record"):
+        corrupt(build(HAND, endian=endian), kind, endian=endian)
 
 
 @pytest.mark.parametrize("endian", ENDIANS)
@@ -113,7 +147,11 @@ def test_every_kind_is_covered_by_the_hand_blob_or_named_here():
 def test_every_kind_on_generated_blobs_is_rejected_as_predicted(kind, endian):
     applied = 0
     for seed in range(25):
-        blob = generate_blob(seed, endian=endian, functions=(1, 3), records=(1, 6), constants=(0, 3))
+        options = dict(functions=(1, 3), records=(1, 6), constants=(0, 3))
+        if kind.startswith("statepoint-"):
+            blob = build(generate_statepoints(seed, **options), endian=endian)
+        else:
+            blob = generate_blob(seed, endian=endian, **options)
         try:
             c = corrupt(blob, kind, seed, endian=endian)
         except GenerateError:

@@ -1,0 +1,90 @@
+"""``--pc ADDR``, ``--function NAME``, ``--id N``: the records a command
+shows, found through :class:`~stackmap_construct.lookup.CallSiteIndex`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import StackMapError
+from ..lookup import CallSiteIndex, select
+from .common import Blob
+
+
+def _address(text: str) -> int:
+    return int(text, 0)
+
+
+_address.__name__ = "address (0x-hex or decimal)"
+
+
+def _id(text: str) -> int:
+    return int(text, 0)
+
+
+_id.__name__ = "id"
+
+
+def add_filter_options(p) -> None:
+    p.add_argument("--pc", type=_address, metavar="ADDR",
+                   help="only the records whose absolute address (the return address after the call) is ADDR; linked images")
+    p.add_argument("--function", metavar="NAME", help="only the records of function NAME")
+    p.add_argument("--id", type=_id, action="append", metavar="N",
+                   help="only the records with patchpoint id N (repeatable)")
+
+
+def active(args) -> bool:
+    return args.pc is not None or args.function is not None or bool(args.id)
+
+
+def describe(args) -> str:
+    parts = []
+    if args.pc is not None:
+        parts.append(f"--pc 0x{args.pc:x}")
+    if args.function is not None:
+        parts.append(f"--function {args.function}")
+    for i in args.id or ():
+        parts.append(f"--id {i}")
+    return " ".join(parts)
+
+
+def apply(blobs: list[Blob], args, *, linked: bool) -> list[tuple[int, Blob]]:
+    """(original index, blob reduced to the matching records) for each blob
+    with a match; a StackMapError when nothing matches."""
+    index = CallSiteIndex.from_blobs(blobs)
+    if args.pc is not None and not index.has_addresses:
+        why = "an object file: its function addresses are relocations" if not linked else "no function address is known"
+        raise StackMapError(f"--pc needs absolute addresses and this file has none ({why}); "
+                            "use --function NAME (and --id) instead")
+    chosen: list[set[int] | None] = [None] * len(blobs)
+
+    def narrow(si: int, records: set[int]) -> None:
+        current = chosen[si]
+        chosen[si] = records if current is None else current & records
+
+    if args.pc is not None:
+        hits: list[set[int]] = [set() for _ in blobs]
+        for site in index.at(args.pc):
+            hits[site.stackmap].add(site.record_index)
+        for si, h in enumerate(hits):
+            narrow(si, h)
+    if args.function is not None:
+        hits = [set() for _ in blobs]
+        for si, fi in index.functions(args.function):
+            start = sum(f.record_count for f in blobs[si].stackmap.functions[:fi])
+            count = blobs[si].stackmap.functions[fi].record_count
+            hits[si].update(range(start, min(start + count, len(blobs[si].stackmap.records))))
+        for si, h in enumerate(hits):
+            narrow(si, h)
+    if args.id:
+        wanted = set(args.id)
+        for si, b in enumerate(blobs):
+            narrow(si, {ri for ri, r in enumerate(b.stackmap.records) if r.patchpoint_id in wanted})
+    out = []
+    for si, b in enumerate(blobs):
+        keep = chosen[si]
+        if keep:
+            sm, targets = select(b.stackmap, b.targets, keep)
+            out.append((si, replace(b, stackmap=sm, targets=targets)))
+    if not out:
+        raise StackMapError(f"no record matches {describe(args)}")
+    return out

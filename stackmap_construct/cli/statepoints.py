@@ -1,0 +1,75 @@
+"""``stackmap-construct statepoints FILE``: GC roots and deopt state of each
+statepoint call site."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import StatepointError
+from ..statepoints import decode, missing_ids, render_json, render_text, selection
+from ..statepoints.offsets import field_offset
+from .arch import add_arch_option
+from .common import add_input_options, load
+from .output import write_output
+
+
+def _ids(text: str):
+    try:
+        return selection(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("statepoints", help="decode statepoint records: calling convention, flags, deopt values, GC pointer pairs")
+    p.add_argument("path", metavar="FILE", help="object file, linked image or raw blob ('-' for stdin)")
+    p.add_argument("--ids", type=_ids, default=selection("auto"), metavar="auto|all|ID,...",
+                   help="which records are statepoints: auto (default: those laid out as one), "
+                        "all (every record; one that is not is an error), or ids such as 101,0xABCDEF00")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or json")
+    p.add_argument("--pc", type=lambda t: int(t, 0), metavar="ADDR",
+                   help="only the call site whose return address is ADDR (linked images)")
+    p.add_argument("--function", metavar="NAME", help="only the call sites of function NAME")
+    add_input_options(p)
+    add_arch_option(p, "the register names")
+    p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
+    p.set_defaults(run=run)
+
+
+def pointer_size(container) -> int:
+    return 4 if container.format == "ELF32" else 8
+
+
+def run(args, read) -> int:
+    container, blobs = load(read(args.path), args)
+    missing = missing_ids([b.stackmap for b in blobs], args.ids)
+    if missing:
+        raise StatepointError(f"no record has id {', '.join(str(i) for i in missing)}")
+    found = []
+    for i, b in enumerate(blobs):
+        try:
+            found.extend(decode(b.stackmap, args.ids, arch=args.arch or container.arch, pointer_size=pointer_size(container),
+                                targets=b.targets, blob=i))
+        except StatepointError as e:
+            e.offset = field_offset(b.stackmap, e.path, b.section.endian)
+            if len(blobs) > 1:
+                e.message = f"stackmap #{i}: {e.message}"
+            raise
+    wanted = []
+    if args.pc is not None:
+        if not any(t.address is not None for b in blobs for t in b.targets):
+            raise StatepointError("--pc needs absolute addresses and this file has none "
+                                  "(an object file: its function addresses are relocations); use --function NAME")
+        found = [sp for sp in found if sp.address == args.pc]
+        wanted.append(f"--pc 0x{args.pc:x}")
+    if args.function is not None:
+        found = [sp for sp in found if sp.function == args.function]
+        wanted.append(f"--function {args.function}")
+    if wanted and not found:
+        raise StatepointError(f"no statepoint record matches {' '.join(wanted)}")
+    if args.format == "json":
+        text = render_json(found)
+    else:
+        text = render_text(found, multi=len(blobs) > 1) if found else "no statepoint records\n"
+    write_output(args.output, text)
+    return 0
