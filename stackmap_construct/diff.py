@@ -16,6 +16,7 @@ from typing import Sequence
 from .model import LocationKind, Record, StackMap
 from .render.text import describe_location
 from .statepoints import compare_records, is_statepoint, selection
+from .statepoints.decode import IdsArg
 from .wording import count
 
 
@@ -54,7 +55,7 @@ def diff_stackmaps(
     names_b: Sequence[str | None] | None = None,
     arch_a: str | None = None,
     arch_b: str | None = None,
-    statepoints: str | object | None = "auto",
+    statepoints: IdsArg | None = "auto",
 ) -> list[str]:
     """Human-readable differences, one per line; [] when equivalent.
 
@@ -62,7 +63,7 @@ def diff_stackmaps(
     default, "all", ids, or None for none) are compared by role: calling
     convention, flags, deopt values, GC pointer pairs."""
     out: list[str] = []
-    sel = selection(statepoints) if statepoints is not None else None  # type: ignore[arg-type]
+    sel = selection(statepoints) if statepoints is not None else None
     both_named = bool(names_a and names_b and all(names_a) and all(names_b))
     keys_a = _function_keys(a, names_a if both_named else None)
     keys_b = _function_keys(b, names_b if both_named else None)

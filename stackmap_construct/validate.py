@@ -18,6 +18,7 @@ from .format.walk import walk
 from .model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from .registers import frame_registers, register_name
 from .statepoints import checks as statepoint_checks
+from .statepoints.decode import IdsArg
 from .wording import there_are
 
 
@@ -73,7 +74,7 @@ def validate(
     linked: bool = False,
     resolved_functions: Sequence[bool] | None = None,
     endian: str = "little",
-    statepoints: str | object | None = None,
+    statepoints: IdsArg | None = None,
     pointer_size: int = 8,
 ) -> list[Finding]:
     """Check ``stackmap``; return the findings in blob order.
@@ -88,7 +89,7 @@ def validate(
     """
     raw: list[tuple[str, str, str]] = list(_check(stackmap, arch, linked, resolved_functions))
     if statepoints is not None:
-        raw.extend(statepoint_checks.check(stackmap, statepoints, pointer_size=pointer_size))  # type: ignore[arg-type]
+        raw.extend(statepoint_checks.check(stackmap, statepoints, pointer_size=pointer_size))
     if not raw:
         return []
     offsets = _offsets(stackmap, endian)
