@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from stackmap_construct.cli.main import main  # noqa: E402
 from stackmap_construct.generate.fuzz import FuzzFailure, check_input, fuzz_input, warm_up  # noqa: E402
 from stackmap_construct.generate.rng import Rng  # noqa: E402
 
@@ -41,12 +42,12 @@ def main() -> int:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="stackmap-fuzz-") as tmp:
         scratch = os.path.join(tmp, "input.bin")
-        warm_up(scratch)
+        warm_up(scratch, main)
         while time.monotonic() - start < args.seconds and (args.inputs is None or tried < args.inputs):
             data = fuzz_input(rng)
             tried += 1
             try:
-                outcomes[check_input(data, scratch, command_line=not args.no_cli)] += 1
+                outcomes[check_input(data, scratch, command_line=None if args.no_cli else main)] += 1
             except FuzzFailure as e:
                 failures += 1
                 os.makedirs(args.failures, exist_ok=True)

@@ -24,7 +24,7 @@ from .errors import (
     TruncatedError,
     UnsupportedVersionError,
 )
-from .format import build, stackmap_format
+from .format import build, parse_spans, stackmap_format, view
 from .loader import StackMapFile, load, parse, parse_all
 from .model import (
     DYNAMIC_STACK_SIZE,
@@ -41,7 +41,7 @@ from .model import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "load", "StackMapFile", "parse", "parse_all", "build", "stackmap_format", "to_dict", "from_dict",
+    "load", "StackMapFile", "parse", "parse_all", "parse_spans", "view", "build", "stackmap_format", "to_dict", "from_dict",
     "StackMap", "Function", "Record", "Location", "LiveOut", "LocationKind", "DYNAMIC_STACK_SIZE",
     "StackMapError", "TruncatedError", "UnsupportedVersionError", "ReservedFieldError",
     "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError", "GenerateError", "StatepointError",

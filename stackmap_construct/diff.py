@@ -6,6 +6,10 @@ id in one function in order of appearance.  Constants are compared as a
 multiset (their order is an artefact of emission), and locations by value
 with ConstantIndex resolved to the constant it designates, so that a
 reordered constant pool is no difference.
+
+Records are matched over the columnar views of both stackmaps; a matched
+pair whose encoded locations and live-outs are the same bytes (and whose
+constants cannot differ) is equal without being made into objects.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
+from .format.api import view
+from .format.columns import StackMapView
+from .format.fast.lazy import RecordList
 from .model import LocationKind, Record, StackMap
 from .render.text import describe_location
 from .statepoints import compare_records, is_statepoint, selection
@@ -28,14 +35,21 @@ def _function_keys(sm: StackMap, names: Sequence[str | None] | None) -> list[str
     return keys
 
 
-def _records_by_key(sm: StackMap, keys: list[str]) -> dict[tuple[str, int, int], tuple[str, Record]]:
-    out: dict[tuple[str, int, int], tuple[str, Record]] = {}
+def _endian(sm: StackMap) -> str:
+    index = sm.records.blob_index if isinstance(sm.records, RecordList) else None
+    return index.endian if index is not None else "little"
+
+
+def _records_by_key(v: StackMapView, keys: list[str]) -> dict[tuple[str, int, int], int]:
+    """(function key, patchpoint id, n-th with that id) -> record index."""
+    out: dict[tuple[str, int, int], int] = {}
     seen: Counter = Counter()
-    for key, (fn, records) in zip(keys + ["(no function)"], sm.records_by_function()):
-        for r in records:
-            n = seen[(key, r.patchpoint_id)]
-            seen[(key, r.patchpoint_id)] += 1
-            out[(key, r.patchpoint_id, n)] = (key, r)
+    names = keys + ["(no function)"]
+    fkeys = [names[f] for f in v.function_of]
+    for ri, key in enumerate(zip(fkeys, v.record_column("patchpoint_id"))):
+        n = seen[key]
+        seen[key] = n + 1
+        out[(*key, n)] = ri
     return out
 
 
@@ -85,13 +99,29 @@ def diff_stackmaps(
     for c in sorted((cb - ca).elements()):
         out.append(f"constant {c} (0x{c:x}): only in B")
 
-    ra, rb = _records_by_key(a, keys_a), _records_by_key(b, keys_b)
+    va, vb = view(a, endian=_endian(a)), view(b, endian=_endian(b))
+    ra, rb = _records_by_key(va, keys_a), _records_by_key(vb, keys_b)
     for k in [k for k in ra if k not in rb]:
         out.append(f"record {k[0]}/id {k[1]}{_nth(k)}: only in A")
     for k in [k for k in rb if k not in ra]:
         out.append(f"record {k[0]}/id {k[1]}{_nth(k)}: only in B")
-    for k in [k for k in ra if k in rb]:
-        (_, x), (_, y) = ra[k], rb[k]
+    # Equal bytes are equal values when both are in one byte order; a
+    # ConstantIndex designates the same value when the pools are equal.
+    same_order = va.endian == vb.endian
+    same_pool = list(a.constants) == list(b.constants)
+    ci = bytes([int(LocationKind.ConstantIndex)])
+    la, lb, oa, ob = va.locations, vb.locations, va.record_column("instruction_offset"), \
+        vb.record_column("instruction_offset")
+    kinds_a = la.column("kind").tobytes()
+    for k, i in ra.items():
+        j = rb.get(k)
+        if j is None:
+            continue
+        if same_order and oa[i] == ob[j] and la.record_bytes(i) == lb.record_bytes(j) \
+                and va.live_outs.record_bytes(i) == vb.live_outs.record_bytes(j) \
+                and (same_pool or ci not in kinds_a[la.starts[i]:la.starts[i + 1]]):
+            continue
+        x, y = a.records[i], b.records[j]
         label = f"record {k[0]}/id {k[1]}{_nth(k)}"
         if x.instruction_offset != y.instruction_offset:
             out.append(f"{label}: instruction offset {x.instruction_offset} -> {y.instruction_offset}")
@@ -100,9 +130,9 @@ def diff_stackmaps(
         else:
             if len(x.locations) != len(y.locations):
                 out.append(f"{label}: {count(len(x.locations), 'location')} -> {len(y.locations)}")
-            for i, (lx, ly) in enumerate(zip(x.locations, y.locations)):
+            for n, (lx, ly) in enumerate(zip(x.locations, y.locations)):
                 if _loc(a, lx) != _loc(b, ly):
-                    out.append(f"{label}: location {i}: {describe_location(a, lx, arch_a)}, size {lx.size}"
+                    out.append(f"{label}: location {n}: {describe_location(a, lx, arch_a)}, size {lx.size}"
                                f" -> {describe_location(b, ly, arch_b)}, size {ly.size}")
         lives_x = [(lo.dwarf_regnum, lo.size) for lo in x.live_outs]
         lives_y = [(lo.dwarf_regnum, lo.size) for lo in y.live_outs]

@@ -37,6 +37,8 @@ class StackMapFile:
     #: what each function record of each stackmap points at: its symbol and,
     #: in linked images, its address (parallel to ``stackmaps``)
     targets: list[list[FunctionTarget]] = field(default_factory=list)
+    #: where each stackmap's blob starts in its section (parallel to ``stackmaps``)
+    starts: list[int] = field(default_factory=list)
 
     @property
     def endian(self) -> str:
@@ -83,21 +85,20 @@ def load(source: Source, *, endian: str | None = None, raw: bool = False) -> Sta
     out = StackMapFile(container)
     for section in container.sections:
         try:
-            stackmaps = _format.parse_all(section.data, endian=section.endian)
+            spans = _format.parse_spans(section.data, endian=section.endian)
         except StackMapError as e:
             if container.format == "raw" and not raw:
                 e.message += " (not an object file, so it was read as a raw stackmap blob)"
             raise
-        offset = 0
-        for i, sm in enumerate(stackmaps):
-            if i:  # blobs follow each other; each is as long as its encoding
-                offset += len(_format.build(stackmaps[i - 1], endian=section.endian))
-            targets = resolve_functions(container, section, sm, offset)
+        for span in spans:
+            sm = span.stackmap
+            targets = resolve_functions(container, section, sm, span.start)
             for fn, target in zip(sm.functions, targets):
                 fn.symbol = target.symbol
             out.stackmaps.append(sm)
             out.sections.append(section)
             out.targets.append(targets)
+            out.starts.append(span.start)
     return out
 
 

@@ -117,6 +117,19 @@ class StackMap:
 
 def to_dict(stackmap: StackMap) -> dict[str, Any]:
     """The documented plain-data form (JSON-ready: ints, strings, lists, dicts)."""
+    # Records still backed by parsed bytes give their form in bulk.
+    bulk = getattr(stackmap.records, "plain_data", None)
+    records = bulk() if bulk is not None else None
+    if records is not None:
+        return {
+            "version": stackmap.version,
+            "functions": [
+                {"address": f.address, "stack_size": f.stack_size, "record_count": f.record_count}
+                for f in stackmap.functions
+            ],
+            "constants": list(stackmap.constants),
+            "records": records,
+        }
     return {
         "version": stackmap.version,
         "functions": [

@@ -2,19 +2,24 @@
 suspicious.  Structural problems (truncation, non-zero reserved bytes…) are
 parse errors and never reach here.
 
+The checks run over the columnar view of the stackmap
+(:func:`~stackmap_construct.format.view`): columns of every location at once,
+offsets from the view, never a walk of the bytes.
+
 Each finding has a severity ("error" or "warning"), a stable code, a message,
 the field path and the byte offset of that field in the blob.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .format import build
+from .format.api import view
+from .format.columns import StackMapView
 from .format.v3 import HEADER_SIZE
-from .format.walk import walk
 from .model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from .registers import frame_registers, register_name
 from .statepoints import checks as statepoint_checks
@@ -50,23 +55,6 @@ CODES = {
 CODES.update(statepoint_checks.CODES)
 
 
-def _offsets(stackmap: StackMap, endian: str) -> dict[str, int]:
-    """Offset of every field path and of every enclosing path (its first
-    field).  ``build`` reproduces the blob exactly, so walking the built
-    bytes gives the offsets of the original."""
-    offsets: dict[str, int] = {}
-    for event in walk(build(stackmap, endian=endian), endian=endian):
-        path = event.path
-        offsets.setdefault(path, event.offset)
-        while True:
-            cut = max(path.rfind("."), path.rfind("["))
-            if cut <= 0:
-                break
-            path = path[:cut]
-            offsets.setdefault(path, event.offset)
-    return offsets
-
-
 def validate(
     stackmap: StackMap,
     *,
@@ -87,67 +75,111 @@ def validate(
     ids such as "101,0xABCDEF00" or a set of ints) adds the statepoint
     checks of :mod:`stackmap_construct.statepoints.checks` for those records.
     """
-    raw: list[tuple[str, str, str]] = list(_check(stackmap, arch, linked, resolved_functions))
+    v = view(stackmap, endian=endian)
+    raw = list(_check(stackmap, v, arch, linked, resolved_functions))
     if statepoints is not None:
-        raw.extend(statepoint_checks.check(stackmap, statepoints, pointer_size=pointer_size))
-    if not raw:
-        return []
-    offsets = _offsets(stackmap, endian)
-    findings = [
-        Finding(CODES[code], code, message, path, offsets.get(path, offsets.get("num_" + path, HEADER_SIZE)))
-        for code, message, path in raw
-    ]
+        raw.extend((code, message, path, None) for code, message, path in
+                   statepoint_checks.check(stackmap, statepoints, pointer_size=pointer_size))
+    findings = [Finding(CODES[code], code, message, path, _offset(v, path) if offset is None else offset)
+                for code, message, path, offset in raw]
     return sorted(findings, key=lambda f: (f.offset is None, f.offset))
 
 
-def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, str, str]]:
+def _offset(v: StackMapView, path: str) -> int:
+    try:
+        return v.offset_of(path)
+    except (KeyError, IndexError):
+        return HEADER_SIZE  # a path the blob has no field for
+
+
+_Raw = tuple[str, str, str, "int | None"]  # code, message, path, offset (None: from the path)
+
+
+def _check(stackmap: StackMap, v: StackMapView, arch, linked, resolved) -> Iterable[_Raw]:
     total = sum(f.record_count for f in stackmap.functions)
-    if total != len(stackmap.records):
+    if total != v.record_count:
         yield ("record-count-sum",
-               f"the functions' record counts sum to {total} but {there_are(len(stackmap.records), 'record')}",
-               "functions")
+               f"the functions' record counts sum to {total} but {there_are(v.record_count, 'record')}",
+               "functions", None)
     for i, fn in enumerate(stackmap.functions):
         if fn.stack_size == DYNAMIC_STACK_SIZE:
             yield ("dynamic-stack-size",
                    "stack size 0xFFFFFFFFFFFFFFFF: LLVM's marker for a dynamically sized frame (e.g. dynamic alloca)",
-                   f"functions[{i}].stack_size")
+                   f"functions[{i}].stack_size", None)
         if linked and fn.address == 0 and not (resolved and i < len(resolved) and resolved[i]):
             yield ("zero-function-address",
                    "function address is 0 in a linked image and no relocation supplies it",
-                   f"functions[{i}].address")
+                   f"functions[{i}].address", None)
+    yield from _duplicates(v)
+    yield from _locations(stackmap, v, arch)
 
-    frame_regs = frame_registers(arch)
+
+def _duplicates(v: StackMapView) -> Iterable[_Raw]:
+    keys = list(zip(v.function_of, v.record_column("instruction_offset"), v.record_column("patchpoint_id")))
+    if len(set(keys)) == len(keys):
+        return
     seen: Counter = Counter()
-    # The function of each record, from the record counts; walked group by
-    # group, since a corrupt count can be far larger than the records.
-    function_of: list[int | None] = []
-    for fi, (group_fn, records) in enumerate(stackmap.records_by_function()):
-        function_of.extend([fi if group_fn is not None else None] * len(records))
-    for ri, rec in enumerate(stackmap.records):
-        key = (function_of[ri], rec.instruction_offset, rec.patchpoint_id)
+    for ri, key in enumerate(keys):
         seen[key] += 1
         if seen[key] == 2:
+            _, offset, pid = key
             yield ("duplicate-record",
-                   f"another record of the same function has id {rec.patchpoint_id} "
-                   f"at instruction offset {rec.instruction_offset}",
-                   f"records[{ri}]")
-        for li, loc in enumerate(rec.locations):
-            path = f"records[{ri}].locations[{li}]"
-            if loc.kind == LocationKind.ConstantIndex and not 0 <= loc.offset_or_small_constant < len(stackmap.constants):
-                yield ("constant-index-range",
-                       f"ConstantIndex {loc.offset_or_small_constant} but {there_are(len(stackmap.constants), 'constant')}",
-                       f"{path}.offset_or_small_constant")
-            if loc.size == 0:
-                yield ("zero-location-size", "location size is 0", f"{path}.size")
-            elif loc.size & (loc.size - 1):
-                yield ("unusual-location-size",
-                       f"location size {loc.size} is not a power of two (no register or slot has that width)",
-                       f"{path}.size")
-            if frame_regs and loc.kind in (LocationKind.Direct, LocationKind.Indirect) \
-                    and loc.dwarf_regnum not in frame_regs:
-                name = register_name(arch, loc.dwarf_regnum) or "?"
-                bases = ", ".join(f"R#{r} ({register_name(arch, r)})" for r in sorted(frame_regs))
-                yield ("frame-register",
-                       f"{loc.kind.name} location based on R#{loc.dwarf_regnum} ({name}), "
-                       f"not the stack or frame pointer ({bases})",
-                       f"{path}.dwarf_regnum")
+                   f"another record of the same function has id {pid} at instruction offset {offset}",
+                   f"records[{ri}]", v.record_offsets[ri])
+
+
+def _locations(stackmap: StackMap, v: StackMapView, arch) -> Iterable[_Raw]:
+    table = v.locations
+    if not len(table):
+        return
+    kinds, sizes = table.column("kind"), table.column("size")
+    starts = table.starts
+    fixed = table.fixed
+
+    def where(row: int, field: str) -> tuple[str, int]:
+        ri = bisect_right(starts, row) - 1
+        li = row - starts[ri]
+        return (f"records[{ri}].locations[{li}].{field}",
+                table.offset(ri, li) + fixed.leaf(field).offset)
+
+    # ConstantIndex out of range: only the ConstantIndex rows are looked at.
+    n_constants = len(stackmap.constants)
+    values = table.column("offset_or_small_constant")
+    raw_kinds = kinds.tobytes()
+    ci = int(LocationKind.ConstantIndex)
+    row = raw_kinds.find(ci)
+    while row >= 0:
+        value = values[row]
+        if not 0 <= value < n_constants:
+            path, offset = where(row, "offset_or_small_constant")
+            yield ("constant-index-range", f"ConstantIndex {value} but {there_are(n_constants, 'constant')}", path, offset)
+        row = raw_kinds.find(ci, row + 1)
+    # Sizes: the distinct values first; rows only for a bad one.
+    bad_sizes = {s for s in set(sizes) if s == 0 or s & (s - 1)}
+    if bad_sizes:
+        for row, size in enumerate(sizes):
+            if size in bad_sizes:
+                path, offset = where(row, "size")
+                if size == 0:
+                    yield ("zero-location-size", "location size is 0", path, offset)
+                else:
+                    yield ("unusual-location-size",
+                           f"location size {size} is not a power of two (no register or slot has that width)",
+                           path, offset)
+    # Direct/Indirect not based on the stack or frame pointer.
+    frame_regs = frame_registers(arch)
+    if frame_regs:
+        based = (int(LocationKind.Direct), int(LocationKind.Indirect))
+        regnums = table.column("dwarf_regnum")
+        bad = {(k, r) for k, r in set(zip(kinds, regnums)) if k in based and r not in frame_regs}
+        if bad:
+            bases = ", ".join(f"R#{r} ({register_name(arch, r)})" for r in sorted(frame_regs))
+            for row, pair in enumerate(zip(kinds, regnums)):
+                if pair in bad:
+                    kind, reg = pair
+                    name = register_name(arch, reg) or "?"
+                    path, offset = where(row, "dwarf_regnum")
+                    yield ("frame-register",
+                           f"{LocationKind(kind).name} location based on R#{reg} ({name}), "
+                           f"not the stack or frame pointer ({bases})",
+                           path, offset)

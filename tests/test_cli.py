@@ -166,3 +166,32 @@ def test_quick_start_sample_matches_llvm_readobj(capsys):
     text = capsys.readouterr().out
     assert "Indirect [R#6 (rbp) - 24], size 8" in text
     assert "live-outs: R#0 (rax) 8 bytes, R#5 (rdi) 8 bytes, R#7 (rsp) 8 bytes" in text
+
+
+def test_progress_only_on_a_terminal_and_only_when_long(monkeypatch):
+    import io
+
+    from stackmap_construct.cli import output
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    def slow():
+        import time
+
+        for i in range(3):
+            time.sleep(0.02)
+            yield b"x" * 10
+
+    monkeypatch.setattr(output._Progress, "DELAY", 0.01)
+    tty = Tty()
+    assert b"".join(output._Progress(slow(), tty)) == b"x" * 30
+    assert "MB written" in tty.getvalue() and tty.getvalue().endswith("\r\033[K")
+    plain = io.StringIO()
+    assert b"".join(output._Progress(slow(), plain)) == b"x" * 30
+    assert plain.getvalue() == ""
+    monkeypatch.setattr(output._Progress, "DELAY", 60)
+    quick = Tty()
+    assert b"".join(output._Progress(slow(), quick)) == b"x" * 30
+    assert quick.getvalue() == ""

@@ -40,10 +40,10 @@ from stackmap_construct.format.api import backend, current_backend
 from stackmap_construct.format.fast.lazy import RecordList
 from stackmap_construct.format.fast.plan import Fixed, Pad, Unsupported, plan
 from stackmap_construct.format.v3 import stackmap_format
-from stackmap_construct.render import fast as fast_render
+from stackmap_construct.format.columns import indexed
 from stackmap_construct.render.json import render_json, render_json_plain
 from stackmap_construct.render.readobj import render_readobj, render_readobj_plain
-from stackmap_construct.strategies import stackmaps
+from stackmap_construct.generate.strategies import stackmaps
 from stackmap_construct.symbols import FunctionTarget
 from test_format_bytes import EVEN, ODD
 
@@ -133,11 +133,10 @@ def test_corpus_parse_build_and_text_agree(obj):
     assert isinstance(sm_fast.records, RecordList)
     for sm in (sm_slow, sm_fast):
         assert both(lambda: build(sm, endian=endian)) == (("ok", data), ("ok", data))
-    # The text comes from the bytes, and is the plain renderers' text.
-    assert fast_render.readobj_chunks(sm_fast) is not None
+    # The text comes from the parsed bytes (the view), and is the plain renderers' text.
+    assert indexed(sm_fast, endian) is not None
     assert render_readobj(sm_fast) == render_readobj_plain(sm_slow)
     targets = [FunctionTarget(f"f{i}", 0x1000 * i if i % 2 else None) for i in range(len(sm_fast.functions))]
-    assert fast_render.json_chunks([(sm_fast, endian, targets)]) is not None
     assert render_json([(sm_fast, endian, targets)]) == render_json_plain([(sm_slow, endian, targets)])
 
 
@@ -216,7 +215,7 @@ def test_random_corruptions_give_the_same_outcome(sm, data):
 
 def _locate(blob: bytes, record: int, endian: str = "little") -> int:
     """Byte offset of record ``record`` of ``blob`` (via the fast index)."""
-    return parse(blob, endian=endian).records._blob.offsets[record]
+    return parse(blob, endian=endian).records.blob_index.offsets[record]
 
 
 @pytest.fixture(params=[8192, 1024], ids=["one part", "parts"])
@@ -226,7 +225,6 @@ def scan_chunk(request, monkeypatch):
     from stackmap_construct.format.fast import parser
 
     monkeypatch.setattr(parser, "SCAN_CHUNK", request.param)
-    assert request.param % fast_render.CHUNK == 0
     return request.param
 
 
@@ -236,7 +234,7 @@ def scan_chunk(request, monkeypatch):
 def test_an_error_deep_in_a_large_blob_is_the_construct_error(where):
     sm = big_model(2500, seed=7)
     blob = build(sm)
-    index = parse(blob).records._blob
+    index = parse(blob).records.blob_index
     # the first record after 2000 with two locations and a live-out
     r = next(i for i in range(2000, 2500) if len(sm.records[i].locations) % 2 and sm.records[i].live_outs)
     at = index.offsets[r]
@@ -365,7 +363,7 @@ def test_changes_to_made_records_are_kept_and_built(pair):
         want = build(plain)
     assert build(lazy) == want
     assert render_readobj(lazy) == render_readobj_plain(plain)
-    assert fast_render.readobj_chunks(lazy) is None  # changed: the plain renderer runs
+    assert indexed(lazy, "little") is None  # changed: the view encodes the records first
 
 
 def test_structural_changes(pair):
@@ -389,7 +387,7 @@ def test_structural_changes(pair):
 def test_made_but_unchanged_records_still_render_from_the_bytes(pair):
     plain, lazy, _ = pair
     _ = [r.locations for r in lazy.records[:20]]
-    assert fast_render.readobj_chunks(lazy) is not None
+    assert indexed(lazy, "little") is not None
     assert render_readobj(lazy) == render_readobj_plain(plain)
 
 
@@ -420,7 +418,7 @@ def test_the_buffer_is_copied_unless_immutable(pair):
 def test_large_blobs_render_the_same_text(endian, wide):
     model = big_model(5000, seed=5 + wide, wide=wide)
     sm = parse(build(model, endian=endian), endian=endian)
-    assert fast_render.readobj_chunks(sm) is not None
+    assert indexed(sm, endian) is not None
     assert render_readobj(sm) == render_readobj_plain(model)
     targets = [FunctionTarget(f"fn{i}", f.address or None) for i, f in enumerate(model.functions)]
     assert render_json([(sm, endian, targets), (sm, endian, None)]) == render_json_plain(

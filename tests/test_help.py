@@ -58,5 +58,5 @@ def test_benchmark_help_describes_the_benchmark():
     assert proc.returncode == 0, proc.stderr
     text = " ".join(proc.stdout.split())
     assert "issue 7" not in text
-    assert "against llvm-readobj" in text and "parse >= 200 MB/s" in text
+    assert "against llvm-readobj --stackmap" in text and "performance target" in text
     assert "--pairs N" in text and "--runs N" in text

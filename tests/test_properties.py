@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackmap_construct import StackMapError, build, from_dict, parse, parse_all, to_dict
-from stackmap_construct.strategies import stackmaps
+from stackmap_construct.generate.strategies import stackmaps
 
 # Every test here runs against both implementations (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("format_backend")

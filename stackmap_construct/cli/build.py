@@ -19,7 +19,25 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def _endian_of(args):
+    def endian_of(entry: dict):
+        return args.endian or entry.get("endian") or "little"
+    return endian_of
+
+
 def run(args, read) -> int:
+    if args.path != "-":
+        # Streamed: dump's JSON of a 10 MB stackmap is 125 MB of text.
+        from ..format.jsonstream import Unstreamable, build_stream
+
+        try:
+            with open(args.path, encoding="utf-8") as f:
+                blobs = build_stream(f, _endian_of(args))
+        except (Unstreamable, UnicodeDecodeError):
+            pass  # read whole below: the exact error, or what streaming does not take
+        else:
+            write_output(args.output, b"".join(blobs))
+            return 0
     try:
         doc = json.loads(read(args.path))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -36,7 +54,7 @@ def run(args, read) -> int:
         if endian not in ("little", "big"):
             raise BuildError(f"endian must be \"little\" or \"big\", got {endian!r}", path="endian")
         try:
-            blobs.append(build(from_dict(entry), endian=endian))
+            blobs.append(build(entry if isinstance(entry, dict) else from_dict(entry), endian=endian))
         except BuildError as e:
             if prefix:
                 e.add_parent(f"{prefix}[{i}]")

@@ -19,7 +19,7 @@ class Blob:
     stackmap: StackMap
     section: Section
     targets: list[FunctionTarget]
-
+    start: int = 0  #: where the blob begins in the section
     @property
     def symbols(self) -> list[str | None]:
         return [t.symbol for t in self.targets]
@@ -37,6 +37,6 @@ def add_input_options(p, subject: str = "PATH", *, several: bool = False) -> Non
 def load(data: bytes, args) -> tuple[Container, list[Blob]]:
     """The container of ``data`` and every stackmap blob in it, in order."""
     loaded = load_file(data, raw=args.raw, endian=args.endian)
-    blobs = [Blob(sm, section, targets)
-             for sm, section, targets in zip(loaded.stackmaps, loaded.sections, loaded.targets)]
+    blobs = [Blob(sm, section, targets, start)
+             for sm, section, targets, start in zip(loaded.stackmaps, loaded.sections, loaded.targets, loaded.starts)]
     return loaded.container, blobs

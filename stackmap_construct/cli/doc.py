@@ -19,13 +19,25 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def run_in_process(argv: list[str]) -> tuple[int, str, str]:
+    """A command line run in this process: (status, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from .main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
 def run(args, read) -> int:
-    # Imported here: every command's parser is built at start-up.
-    from ..docgen import DocGenError, generate, stale
+    from ..docgen import DocGenError, generate, stale  # only this command needs it
 
     root = Path(args.root)
     try:
-        outputs = generate(root)
+        outputs = generate(root, run_in_process)
     except DocGenError as e:
         print(f"stackmap-construct: error: doc: {e}", file=sys.stderr)
         return 1

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from ..render.json import iter_render_json
 from ..render.readobj import iter_render_readobj
-from ..render.text import render_text
+from ..render.text import iter_render_text
 from . import filters
 from .arch import add_arch_option
 from .common import add_input_options, load
@@ -48,9 +48,9 @@ def run(args, read) -> int:
         endians = sorted({s.endian for s in container.sections})
         head += f", {'/'.join(endians)}-endian, {len(blobs)} stackmap{'s' if len(blobs) != 1 else ''}"
         head += f" with records matching {filters.describe(args)}\n" if filters.active(args) else "\n"
-        text = head + "".join(
-            render_text(b.stackmap, arch=arch, title=f"stackmap #{i} ({b.section.name})", targets=b.targets)
-            for i, b in numbered
-        )
+        text = chain([head], chain.from_iterable(
+            iter_render_text(b.stackmap, arch=arch, title=f"stackmap #{i} ({b.section.name})",
+                             targets=b.targets, endian=b.section.endian)
+            for i, b in numbered))
     write_output(args.output, text)
     return 0

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from ..containers import read_container
 from ..errors import StackMapError
-from ..format.walk import walk
-from ..render.explain import render_explain
+from ..format import parse_spans, view
+from ..format.walk import walk, walk_view
+from ..render.explain import HEADER, render_explain, render_explain_view
 from .arch import add_arch_option
 from .common import add_input_options
 from .output import write_output
@@ -37,23 +40,51 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def _section_lines(section, start: int | None, end: int | None, arch: str | None, docs: bool) -> Iterator[str]:
+    """The lines of a section: from the columnar view when every blob
+    parses (with a range, only the blocks near it), else the walk of the
+    definition, which shows every field up to the error, then raises it."""
+    try:
+        spans = parse_spans(section.data, endian=section.endian)
+    except StackMapError:
+        for line in render_explain(walk(section.data, endian=section.endian), start=start, end=end,
+                                   arch=arch, docs=docs):
+            yield line + "\n"
+        return
+    views = (view(span.stackmap, endian=section.endian) for span in spans)
+    if start is None and end is None:
+        yield HEADER + "\n"
+        for k, v in enumerate(views):
+            yield from render_explain_view(v, prefix=f"#{k}" if k else "", arch=arch, docs=docs)
+        return
+
+    def events():
+        for k, v in enumerate(views):
+            yield from walk_view(v, start=start, end=end, prefix=f"#{k}" if k else "")
+
+    for line in render_explain(events(), start=start, end=end, arch=arch, docs=docs):
+        yield line + "\n"
+
+
 def run(args, read) -> int:
     container = read_container(read(args.path), raw=args.raw, endian=args.endian)
     start, end = args.range or (None, None)
-    lines: list[str] = []
-    failure: StackMapError | None = None
-    for section in container.sections:
-        where = f" at file offset 0x{section.file_offset:x}" if section.file_offset else ""
-        lines.append(f"section {section.name}{where}, {len(section.data)} bytes, {section.endian}-endian;"
-                     " offsets below are from the section start")
-        try:
-            lines.extend(render_explain(walk(section.data, endian=section.endian), start=start, end=end,
-                                        arch=args.arch or container.arch, docs=args.docs))
-        except StackMapError as e:
-            # Everything up to the broken field is shown, then the error.
-            lines.append(f"error: {e.describe()}")
-            failure = failure or e
-    write_output(args.output, "\n".join(lines) + "\n")
-    if failure is not None:
-        raise failure
+    failures: list[StackMapError] = []
+
+    def lines() -> Iterator[str]:
+        # Streamed: a 50 MB section explains into gigabytes of text.
+        for section in container.sections:
+            where = f" at file offset 0x{section.file_offset:x}" if section.file_offset else ""
+            yield (f"section {section.name}{where}, {len(section.data)} bytes, {section.endian}-endian;"
+                   " offsets below are from the section start\n")
+            try:
+                yield from _section_lines(section, start, end, args.arch or container.arch, args.docs)
+            except StackMapError as e:
+                # Everything up to the broken field is shown, then the error.
+                yield f"error: {e.describe()}\n"
+                failures.append(e)
+
+    write_output(args.output, lines())
+    if failures:
+        raise failures[0]
     return 0

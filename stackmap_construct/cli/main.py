@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .. import __version__
@@ -57,6 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args, _read)
     except StackMapError as e:
         print(f"{PROG}: error: {_subject(args)}: {e.describe()}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as cat does; the
+        # interpreter's own flush at exit must not complain either.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 1
     except OSError as e:
         name = e.filename if e.filename is not None else _subject(args)

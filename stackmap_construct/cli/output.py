@@ -10,10 +10,52 @@ import tempfile
 from typing import Iterable
 
 
+class _Progress:
+    """After about two seconds, a line on stderr saying how much was
+    written, updated every second; only when stderr is a terminal, and
+    wiped at the end, so that nothing extra is printed otherwise."""
+
+    DELAY = 2.0
+
+    def __init__(self, pieces: Iterable[str | bytes], stream=None):
+        self.pieces = pieces
+        self.stream = stream if stream is not None else sys.stderr
+        self.shown = False
+
+    def __iter__(self):
+        import time
+
+        tty = self.stream.isatty() if hasattr(self.stream, "isatty") else False
+        if not tty:
+            yield from self.pieces
+            return
+        start = time.monotonic()
+        next_at = start + self.DELAY
+        written = 0
+        try:
+            for piece in self.pieces:
+                written += len(piece)
+                yield piece
+                now = time.monotonic()
+                if now >= next_at:
+                    self.stream.write(f"\r{PROGRESS_PREFIX}{written / 1e6:,.0f} MB written, {now - start:.0f} s")
+                    self.stream.flush()
+                    self.shown = True
+                    next_at = now + 1.0
+        finally:
+            if self.shown:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+
+
+PROGRESS_PREFIX = "stackmap-construct: "
+
+
 def write_output(path: str | None, data: str | bytes | Iterable[str | bytes]) -> None:
     """``data`` may also be an iterable of pieces, str or (UTF-8) bytes (a
-    large dump), written as they come."""
-    pieces = [data] if isinstance(data, (str, bytes)) else data
+    large dump), written as they come; a long one shows its progress on a
+    terminal's stderr."""
+    pieces = [data] if isinstance(data, (str, bytes)) else _Progress(data)
     if path is None or path == "-":
         for piece in pieces:
             if isinstance(piece, bytes):

@@ -7,7 +7,6 @@ import argparse
 
 from ..errors import StackMapError
 from ..statepoints import missing_ids, selection
-from ..validate import validate
 from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
@@ -34,6 +33,8 @@ def _statepoints(text: str):
 
 
 def run(args, read) -> int:
+    from ..validate import validate  # imported when the command runs (start-up of the others)
+
     try:
         container, blobs = load(read(args.path), args)
     except StackMapError as e:

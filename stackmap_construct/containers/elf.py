@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..endian import endian_of_flag, struct_prefix
+
 import io
 import struct
 
@@ -41,7 +43,7 @@ def read_elf(data: bytes) -> Container:
 
 
 def _read(elf: ELFFile) -> Container:
-    endian = "little" if elf.little_endian else "big"
+    endian = endian_of_flag(elf.little_endian)
     fmt = f"ELF{elf.elfclass}"
     arch = _ARCH.get(elf["e_machine"], str(elf["e_machine"]))
     if arch == "riscv":  # one e_machine for both widths
@@ -86,7 +88,7 @@ def _code_entries(elf: ELFFile) -> dict[int, int]:
         return {}
     data = opd.data()
     start = opd["sh_addr"]
-    fmt = (">" if not elf.little_endian else "<") + "Q"
+    fmt = struct_prefix(endian_of_flag(elf.little_endian)) + "Q"
     # Shared objects and PIEs: the loader writes the entry (base + addend of
     # an R_PPC64_RELATIVE); the field in the file holds 0.
     relative = {r.offset: r.addend for r in _dynamic_relocations(elf, start, opd["sh_size"])
@@ -152,7 +154,7 @@ class _Symbols:
 
     def __init__(self, elf: ELFFile, table: SymbolTableSection):
         fmt, order = _SYM_FORMAT[elf.elfclass]
-        fmt = ("<" if elf.little_endian else ">") + fmt
+        fmt = struct_prefix(endian_of_flag(elf.little_endian)) + fmt
         data = table.data()
         size = struct.calcsize(fmt)
         data = data[:len(data) - len(data) % size]
@@ -194,7 +196,7 @@ def _relocations(elf: ELFFile, rs: RelocationSection):
         for r in rs.iter_relocations():
             yield r["r_offset"], r["r_info_type"], r["r_info_sym"], r["r_addend"] if rela else None
         return
-    fmt = ("<" if elf.little_endian else ">") + _REL_FORMAT[elf.elfclass, rela]
+    fmt = struct_prefix(endian_of_flag(elf.little_endian)) + _REL_FORMAT[elf.elfclass, rela]
     size = struct.calcsize(fmt)
     data = rs.data()
     data = data[:len(data) - len(data) % size]

@@ -13,6 +13,8 @@ names are those of the System V ABI (``Elf64_Ehdr``, ``Elf64_Shdr``).
 
 from __future__ import annotations
 
+from ..endian import struct_prefix
+
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,7 +63,7 @@ def elf_target(triple: str) -> ElfTarget:
 
 @lru_cache(maxsize=None)
 def _layout(endian: str):
-    e = "<" if endian == "little" else ">"
+    e = struct_prefix(endian)
     u8, u16, u32, u64 = (FormatField(e, c) for c in "BHLQ")
     ident = Struct(
         "magic" / Const(b"\x7fELF"),

@@ -1,7 +1,7 @@
 """Documentation derived from the one construct definition
 (:mod:`stackmap_construct.format.v3`).
 
-``stackmap-construct doc`` (or ``python -m stackmap_construct.docgen``)
+``stackmap-construct doc``
 writes, and with ``--check`` verifies:
 
 * ``docs/format.md``: hand-written prose around generated regions (one table
@@ -43,27 +43,28 @@ def __getattr__(name: str) -> tuple[str, ...]:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def generate(root: Path | str) -> dict[str, str]:
+def generate(root: Path | str, run) -> dict[str, str]:
     """The text each generated file should have now, by path relative to
     ``root`` (the repository root: docs/format.md's hand-written parts are
-    read from there)."""
+    read from there).  ``run(argv) -> (status, stdout, stderr)`` runs a
+    command line for the worked example (the CLI passes its own)."""
     root = Path(root)
     md = root / FORMAT_MD
     if not md.is_file():
         raise DocGenError(f"no {FORMAT_MD} under {root}: run from the repository root or pass --root")
     current = md.read_text(encoding="utf-8")
     return {
-        FORMAT_MD: render_format_md(current, root),
+        FORMAT_MD: render_format_md(current, root, run),
         SCHEMA_PATH: render_schema(),
         KSY_PATH: render_ksy(),
         **render_diagrams(describe()),
     }
 
 
-def stale(root: Path | str, outputs: dict[str, str] | None = None) -> list[str]:
-    """The generated files whose committed text differs from :func:`generate`."""
+def stale(root: Path | str, outputs: dict[str, str]) -> list[str]:
+    """The generated files whose committed text differs from ``outputs``
+    (what :func:`generate` gives)."""
     root = Path(root)
-    outputs = generate(root) if outputs is None else outputs
     out = []
     for rel, text in outputs.items():
         path = root / rel

@@ -15,10 +15,9 @@ generator does not know, is a :class:`~.layout.DocGenError`.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from pathlib import Path
+from typing import Callable
 
 from .layout import Block, DocGenError, Field, describe
 from .svg import diagram_path
@@ -145,32 +144,33 @@ def render_overview(top: Block) -> str:
     return "\n".join(rows) + "\n"
 
 
-def render_worked_example(root: Path) -> str:
+#: runs a command line in-process: argv -> (exit status, stdout, stderr); the
+#: CLI hands one to docgen (the library never imports the CLI)
+Runner = Callable[[list[str]], "tuple[int, str, str]"]
+
+
+def render_worked_example(root: Path, run: Runner) -> str:
     """The ``explain`` output of the sample, exactly as the command prints it."""
-    from ..cli.main import main  # the real command, in-process
-
-    out, err = io.StringIO(), io.StringIO()
     args = [EXPLAIN_ARGS[0], str(root / SAMPLE), *EXPLAIN_ARGS[2:]]
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(args)
+    status, out, err = run(args)
     if status != 0:
-        raise DocGenError(f"`stackmap-construct {' '.join(EXPLAIN_ARGS)}` failed: {err.getvalue().strip()}")
-    return f"```console\n$ stackmap-construct {' '.join(EXPLAIN_ARGS)}\n{out.getvalue()}```\n"
+        raise DocGenError(f"`stackmap-construct {' '.join(EXPLAIN_ARGS)}` failed: {err.strip()}")
+    return f"```console\n$ stackmap-construct {' '.join(EXPLAIN_ARGS)}\n{out}```\n"
 
 
-def regions(root: Path) -> dict[str, str]:
+def regions(root: Path, run: Runner) -> dict[str, str]:
     """Every generated region of docs/format.md, by name."""
     blocks = describe()
     out = {"overview": render_overview(blocks[0])}
     out.update({f"table {b.name}": render_table(b) for b in blocks})
-    out["worked example"] = render_worked_example(root)
+    out["worked example"] = render_worked_example(root, run)
     return out
 
 
-def render_format_md(current: str, root: Path) -> str:
+def render_format_md(current: str, root: Path, run: Runner) -> str:
     """``current`` (the committed docs/format.md) with every generated
     region rewritten."""
-    wanted = regions(root)
+    wanted = regions(root, run)
     found = [m.group("name") for m in _REGION.finditer(current)]
     dupes = sorted({n for n in found if found.count(n) > 1})
     missing = [n for n in wanted if n not in found]

@@ -15,7 +15,7 @@ import io
 import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator, Union
+from typing import Any, Iterator, NamedTuple, Union
 
 from ..errors import StackMapError, TrailingDataError
 from ..model import StackMap, from_dict
@@ -122,11 +122,26 @@ def parse_all(data: Buffer, *, endian: str = "little") -> list[StackMap]:
     is a multiple of 8 bytes long, so each starts 8-byte aligned).
 
     Error offsets are from the start of ``data``.  An empty buffer holds no
-    stackmap and gives ``[]``.
+    stackmap and gives ``[]``.  :func:`parse_spans` also says where each
+    blob lies.
     """
+    return [blob.stackmap for blob in parse_spans(data, endian=endian)]
+
+
+class Span(NamedTuple):
+    """One blob of a buffer: its stackmap and the bytes ``start:end`` it
+    was parsed from."""
+
+    stackmap: StackMap
+    start: int
+    end: int
+
+
+def parse_spans(data: Buffer, *, endian: str = "little") -> list[Span]:
+    """:func:`parse_all`, with each blob's place in ``data``."""
     stackmap_format(endian)
     size, parse_next = _blob_parser(data, endian)
-    blobs: list[StackMap] = []
+    blobs: list[Span] = []
     # Every blob is a multiple of 8 bytes long, so each one starts at a
     # multiple of 8 and alignment measured from the buffer's start is the
     # same as alignment measured from the blob's own start.
@@ -135,7 +150,7 @@ def parse_all(data: Buffer, *, endian: str = "little") -> list[StackMap]:
         start = end
         try:
             stackmap, end = parse_next(start)
-            blobs.append(stackmap)
+            blobs.append(Span(stackmap, start, end))
         except StackMapError as e:
             _release()
             if blobs and e.offset is not None and e.offset < start + HEADER_SIZE:
@@ -154,6 +169,15 @@ def parse_all(data: Buffer, *, endian: str = "little") -> list[StackMap]:
     return blobs
 
 
+def view(stackmap: StackMap, *, endian: str = "little"):
+    """The columnar view of ``stackmap``: offsets of every record, location
+    and live-out, and each field of them as an array
+    (:class:`~.columns.StackMapView`)."""
+    from .columns import view as _view
+
+    return _view(stackmap, endian=endian)
+
+
 def build(stackmap: StackMap | dict, *, endian: str = "little") -> bytes:
     """Encode a :class:`StackMap` (or its plain-data dict form) as a blob.
 
@@ -161,6 +185,11 @@ def build(stackmap: StackMap | dict, *, endian: str = "little") -> bytes:
     ``build(parse(blob)) == blob`` for every valid blob.
     """
     if isinstance(stackmap, dict):
+        fast = _fast()
+        if fast is not None:
+            blob = fast.build_plain_data(stackmap, endian)
+            if blob is not None:
+                return blob
         stackmap = from_dict(stackmap)
     fast = _fast()
     if fast is not None:

@@ -13,6 +13,8 @@ Endianness is a parameter: ppc64 and s390x emit big-endian stackmaps.
 
 from __future__ import annotations
 
+from ..endian import ENDIANS, struct_prefix
+
 from functools import lru_cache
 
 from construct import FormatField, Rebuild, len_, this
@@ -21,7 +23,6 @@ from ..errors import PaddingError, ReservedFieldError, UnsupportedVersionError
 from ..model import Function, LiveOut, Location, Record, StackMap
 from .constructs import AlignPad, Block, Expect, Items, KindAdapter, Model
 
-ENDIANS = ("little", "big")
 
 # Encoded sizes used to refuse impossible counts before parsing any item.
 HEADER_SIZE = 16
@@ -39,7 +40,7 @@ def stackmap_format(endian: str = "little"):
     :class:`~stackmap_construct.model.StackMap`."""
     if endian not in ENDIANS:
         raise ValueError(f"endian must be 'little' or 'big', not {endian!r}")
-    e = "<" if endian == "little" else ">"
+    e = struct_prefix(endian)
     u8, u16, u32, u64, i32 = (FormatField(e, c) for c in "BHLQl")
 
     def reserved(field):

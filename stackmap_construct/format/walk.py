@@ -118,3 +118,75 @@ def walk(data, *, endian: str = "little") -> Iterator[FieldEvent]:
         index += 1
         if len(view) == 0:
             break
+
+
+# -- the same events from the columnar view, for valid blobs -------------------
+
+def walk_view(v, *, start: int | None = None, end: int | None = None, prefix: str = "") -> Iterator[FieldEvent]:
+    """The events :func:`walk` gives for the blob of the view ``v`` (a
+    :class:`~.columns.StackMapView` of a valid blob), derived from the same
+    definition through its layout, without parsing anything again.
+
+    Offsets are from the start of the buffer the blob was parsed from.
+    With ``start``/``end`` (buffer offsets), only the blocks (header,
+    function, constant, record) overlapping ``[start, end)`` are walked:
+    the records are found by bisection, so the cost does not depend on
+    the blob's size."""
+    from bisect import bisect_left, bisect_right
+
+    buf, base, plan = v.buf, v.start, v.plan
+    lo = 0 if start is None else start - base
+    hi = (v.end - base) if end is None else end - base
+
+    def fixed_events(fixed, pos: int, path: str, doc: str = "") -> Iterator[FieldEvent]:
+        values = fixed.struct.unpack_from(buf, base + pos)
+        for leaf, value in zip(fixed.leaves, values):
+            if leaf.decoded is not None:
+                value = leaf.decoded[value]
+            at = base + pos + leaf.offset
+            yield FieldEvent(_join(path, leaf.name) if leaf.name else path, at, buf[at:at + leaf.size], value,
+                             leaf.role, leaf.doc or doc)
+
+    header = plan.header
+    if lo < header.size:
+        yield from fixed_events(header, 0, prefix)
+    pos = header.size
+    for arr in plan.arrays:
+        path = _join(prefix, arr.name)
+        fixed = arr.element.fixed
+        if fixed is not None:
+            n = len(getattr(v.stackmap, arr.name))
+            first = max(0, (lo - pos) // fixed.size)
+            last = min(n, -(-(hi - pos) // fixed.size))
+            for i in range(first, last):
+                yield from fixed_events(fixed, pos + i * fixed.size, f"{path}[{i}]", arr.doc)
+            pos += n * fixed.size
+            continue
+        first = bisect_right(v.record_ends, lo)
+        last = bisect_left(v.record_offsets, hi)
+        for i in range(first, last):
+            yield from _record_events(v, i, f"{path}[{i}]", fixed_events)
+
+
+def _record_events(v, i: int, path: str, fixed_events) -> Iterator[FieldEvent]:
+    from .fast.plan import Array, Fixed
+
+    pos = v.record_offsets[i]
+    base = v.start
+    for part in v.record_element.parts:
+        if isinstance(part, Fixed):
+            yield from fixed_events(part, pos, path)
+            pos += part.size
+        elif isinstance(part, Array):
+            table = v.tables[part.name]
+            size = table.item_size
+            inner = _join(path, part.name)
+            for j in range(len(table.rows(i))):
+                yield from fixed_events(table.fixed, pos, f"{inner}[{j}]", part.doc)
+                pos += size
+        else:  # an alignment pad: a field only when it has bytes
+            pad = -pos % part.alignment
+            if pad:
+                at = base + pos
+                yield FieldEvent(_join(path, part.name), at, v.buf[at:at + pad], None, "padding", part.doc)
+                pos += pad

@@ -4,7 +4,8 @@ and memory stays bounded by the input size.
 
 :func:`check_input` runs ``parse`` and ``parse_all`` (both byte orders),
 ``explain`` (the field walk and its rendering), ``validate`` on whatever
-parsed, and the command line's ``dump`` (text, llvm-readobj, json),
+parsed, and, given the command line's entry point (``command_line``: the library
+never imports the CLI), its ``dump`` (text, llvm-readobj, json),
 ``explain`` and ``validate`` on a file holding the input, as a raw blob and
 as whatever container it looks like.  :func:`fuzz_input` makes inputs from
 a seed without hypothesis (valid blobs, their corruptions and mutations,
@@ -18,8 +19,8 @@ import io
 import signal
 import tracemalloc
 import zlib
+from typing import Callable
 
-from ..cli.main import main
 from ..containers.elf_writer import write_elf
 from ..errors import StackMapError
 from ..format import build, parse, parse_all
@@ -139,7 +140,7 @@ def _library(data: bytes) -> list[str]:
 _READ_AS: tuple[list[str], ...] = (["--raw", "--endian", "little"], ["--raw", "--endian", "big"], [])
 
 
-def _command_line(data: bytes, path: str, every_mode: bool) -> None:
+def _command_line(main: Callable[[list[str]], int], data: bytes, path: str, every_mode: bool) -> None:
     """The commands on a file holding ``data``: exit 0 or 1, never 3.  The
     file is read raw in either byte order and as whatever container it
     looks like; unless ``every_mode``, the input's checksum picks one of
@@ -169,17 +170,17 @@ def _console() -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace", write_through=True)
 
 
-def warm_up(scratch_path: str) -> None:
+def warm_up(scratch_path: str, command_line: Callable[[list[str]], int] | None = None) -> None:
     """Run every target once on valid blobs and objects, so that one-time
     costs (imports, compiled parsers, caches) are not counted against the
     first fuzz input's memory bound."""
     for endian, triple in (("little", "x86_64-linux-gnu"), ("big", "s390x-linux-gnu")):
         blob = build(generate(0, functions=2, records=3), endian=endian)
         for data in (blob, write_elf(blob, triple)):
-            check_input(data, scratch_path, every_mode=True, memory_limit=None)
+            check_input(data, scratch_path, command_line=command_line, every_mode=True, memory_limit=None)
 
 
-def check_input(data: bytes, scratch_path: str, *, command_line: bool = True, every_mode: bool = False,
+def check_input(data: bytes, scratch_path: str, *, command_line: Callable[[list[str]], int] | None = None, every_mode: bool = False,
                 time_limit: float = TIME_LIMIT, memory_limit: int | None = -1) -> str:
     """Run every target on ``data`` (``scratch_path``: a file the command
     line may use); return a short outcome, raise :class:`FuzzFailure` when
@@ -197,7 +198,7 @@ def check_input(data: bytes, scratch_path: str, *, command_line: bool = True, ev
         with _TimeLimit(time_limit, data):
             outcomes = _library(data)
             if command_line:
-                _command_line(data, scratch_path, every_mode)
+                _command_line(command_line, data, scratch_path, every_mode)
         _, peak = tracemalloc.get_traced_memory()
     except _OutOfTime:
         raise FuzzFailure(f"took more than {time_limit} s", data) from None

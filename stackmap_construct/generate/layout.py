@@ -122,7 +122,9 @@ class BlobLayout:
     def _array(self, count_index: int) -> Array:
         count = self.events[count_index]
         parent, _, name = count.path.rpartition(".")
-        array_name = name.removeprefix("num_")
+        # Which array this count belongs to: from the definition's Items
+        # (their count_field), not from the field's name.
+        array_name = next(a for a, (count_field, _) in array_min_sizes(self.endian).items() if count_field == name)
         path = f"{parent}.{array_name}" if parent else array_name
         min_size = array_min_sizes(self.endian)[array_name][1]
         # The array starts at the first later field of the same parent that

@@ -1,7 +1,7 @@
 """What a valid stackmap looks like, written once for every source of choices.
 
 The seeded generator (:mod:`.seeded`, choices from :class:`~.rng.Rng`) and
-the hypothesis strategies (:mod:`stackmap_construct.strategies`, choices from
+the hypothesis strategies (:mod:`stackmap_construct.generate.strategies`, choices from
 hypothesis, which can then shrink them) both build stackmaps with the
 functions below; they differ only in the :class:`Source` they pass.
 

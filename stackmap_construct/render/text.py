@@ -4,9 +4,10 @@ grouped under the function they belong to."""
 
 from __future__ import annotations
 
-from typing import Sequence
+import struct
+from typing import Iterator, Sequence
 
-from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
+from ..model import DYNAMIC_STACK_SIZE, Location, LocationKind, StackMap
 from ..registers import register_name
 from ..symbols import FunctionTarget
 from ..wording import count
@@ -43,38 +44,117 @@ def _stack_size(n: int) -> str:
 
 
 def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap",
-                targets: Sequence[FunctionTarget] | None = None) -> str:
-    nf, nc, nr = len(stackmap.functions), len(stackmap.constants), len(stackmap.records)
+                targets: Sequence[FunctionTarget] | None = None, endian: str | None = None) -> str:
+    return "".join(iter_render_text(stackmap, arch=arch, title=title, targets=targets, endian=endian))
+
+
+class _Texts(dict):
+    """Encoded item -> its text, made once per distinct item."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        text = self[key] = self.make(key[0])
+        return text
+
+
+CHUNK = 4096  # records per piece of output
+
+
+def iter_render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap",
+                     targets: Sequence[FunctionTarget] | None = None, endian: str | None = None) -> Iterator[str]:
+    """The text in pieces, over the columnar view of the stackmap: each
+    distinct location (and live-out) is described once."""
+    from ..format.api import view
+
+    if endian is None:
+        index = getattr(stackmap.records, "blob_index", None)
+        endian = index.endian if index is not None else "little"
+    v = view(stackmap, endian=endian)
+    nf, nc, nr = len(stackmap.functions), len(stackmap.constants), v.record_count
     out = [f"{title}: version {stackmap.version}, {count(nf, 'function')}, {count(nc, 'constant')}, {count(nr, 'record')}"]
     if stackmap.constants:
         out.append("  constants:")
         out.extend(f"    #{i}: {c} (0x{c:x})" for i, c in enumerate(stackmap.constants))
+    yield "\n".join(out) + "\n"
+    locs, lives = v.locations, v.live_outs
+    make_loc, make_live = locs.fixed.struct.unpack, lives.fixed.struct.unpack
+    kind_of = locs.fixed.leaf("kind").decoded
+    loc_names = [leaf.name for leaf in locs.fixed.leaves]
+    live_names = [leaf.name for leaf in lives.fixed.leaves]
+
+    def location_text(raw: bytes) -> str:
+        values = dict(zip(loc_names, make_loc(raw)))
+        loc = Location(kind_of[values["kind"]], values["size"], values["dwarf_regnum"],
+                       values["offset_or_small_constant"])
+        return f": {describe_location(stackmap, loc, arch)}, size {loc.size}\n"
+
+    def live_text(raw: bytes) -> str:
+        values = dict(zip(live_names, make_live(raw)))
+        return f"{_reg(arch, values['dwarf_regnum'])} {values['size']} bytes"
+
+    loc_texts, live_texts = _Texts(location_text), _Texts(live_text)
+    loc_item = f"{locs.item_size}s"
+    live_item = f"{lives.item_size}s"
+    prefixes: list[str] = []
+    ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
     targets = list(targets or [])
-    for fi, (fn, records) in enumerate(stackmap.records_by_function()):
-        target = targets[fi] if fn is not None and fi < len(targets) else None
+    # Group headings, by record index: records_by_function's grouping.
+    headings: dict[int, list[tuple[str, int | None]]] = {}
+    bases = [None] * nr
+    start = 0
+    groups = list(enumerate(stackmap.functions))
+    for fi, fn in groups:
+        end = min(start + fn.record_count, nr)
+        target = targets[fi] if fi < len(targets) else None
         base = target.address if target else None
-        if fn is None:
-            out.append(f"  records not covered by any function's record count ({len(records)}):")
-        else:
-            name = f" {target.symbol}" if target and target.symbol else ""
-            address = f"0x{fn.address:x}"
-            if target is not None and target.descriptor is not None:
-                # ppc64 ELFv1; in shared objects the field holds 0 and the
-                # descriptor comes from a dynamic relocation
-                where = "" if target.descriptor == fn.address else f" 0x{target.descriptor:x}"
-                address += f" (function descriptor{where}; code entry 0x{base:x})"
-            elif base is not None and base != fn.address:
-                address += f" (relocated: 0x{base:x})"
-            out.append(
-                f"  function #{fi}{name}: address {address}, stack size {_stack_size(fn.stack_size)}, "
-                f"{count(fn.record_count, 'record')}"
-            )
-        for r in records:
-            at = f" = 0x{base + r.instruction_offset:x}" if base is not None else ""
-            out.append(f"    record id {r.patchpoint_id} at offset 0x{r.instruction_offset:x} ({r.instruction_offset}){at}:")
-            for li, loc in enumerate(r.locations):
-                out.append(f"      location {li}: {describe_location(stackmap, loc, arch)}, size {loc.size}")
-            if r.live_outs:
-                live = ", ".join(f"{_reg(arch, lo.dwarf_regnum)} {lo.size} bytes" for lo in r.live_outs)
-                out.append(f"      live-outs: {live}")
-    return "\n".join(out) + "\n"
+        name = f" {target.symbol}" if target and target.symbol else ""
+        address = f"0x{fn.address:x}"
+        if target is not None and target.descriptor is not None:
+            # ppc64 ELFv1; in shared objects the field holds 0 and the
+            # descriptor comes from a dynamic relocation
+            where = "" if target.descriptor == fn.address else f" 0x{target.descriptor:x}"
+            address += f" (function descriptor{where}; code entry 0x{base:x})"
+        elif base is not None and base != fn.address:
+            address += f" (relocated: 0x{base:x})"
+        headings.setdefault(start, []).append(
+            (f"  function #{fi}{name}: address {address}, stack size {_stack_size(fn.stack_size)}, "
+             f"{count(fn.record_count, 'record')}\n", None))
+        if base is not None:
+            bases[start:end] = [base] * (end - start)
+        start = end
+    if start < nr:
+        headings.setdefault(start, []).append(
+            (f"  records not covered by any function's record count ({nr - start}):\n", None))
+    trailing = headings.pop(nr, [])
+    for r0 in range(0, nr, CHUNK):
+        r1 = min(nr, r0 + CHUNK)
+        s0, s1 = locs.starts[r0], locs.starts[r1]
+        loc_lines = list(map(loc_texts.__getitem__,
+                             struct.iter_unpack(loc_item, locs.data[s0 * locs.item_size:s1 * locs.item_size])))
+        out = []
+        ap = out.append
+        for i in range(r0, r1):
+            for heading, _ in headings.get(i, ()):
+                ap(heading)
+            off = offsets[i]
+            base = bases[i]
+            at = f" = 0x{base + off:x}" if base is not None else ""
+            ap(f"    record id {ids[i]} at offset 0x{off:x} ({off}){at}:\n")
+            a, b = locs.starts[i] - s0, locs.starts[i + 1] - s0
+            n = b - a
+            while len(prefixes) < n:
+                prefixes.append(f"      location {len(prefixes)}")
+            ap("".join(map(str.__add__, prefixes[:n], loc_lines[a:b])))
+            la, lb = lives.starts[i], lives.starts[i + 1]
+            if lb > la:
+                raw = lives.data[la * lives.item_size:lb * lives.item_size]
+                ap("      live-outs: " + ", ".join(map(live_texts.__getitem__, struct.iter_unpack(live_item, raw)))
+                   + "\n")
+        if len(loc_texts) > 1 << 16:
+            loc_texts.clear()
+        yield "".join(out)
+    if trailing:
+        yield "".join(h for h, _ in trailing)

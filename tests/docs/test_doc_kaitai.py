@@ -17,7 +17,7 @@ from conftest import CORPUS, CORPUS_IDS, KSY, import_file, require_module, secti
 from stackmap_construct import StackMapError, build, parse
 from stackmap_construct.docgen import describe
 from stackmap_construct.format.walk import walk
-from stackmap_construct.strategies import stackmaps
+from stackmap_construct.generate.strategies import stackmaps
 
 
 @pytest.fixture(scope="module")

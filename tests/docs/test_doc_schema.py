@@ -17,7 +17,7 @@ from stackmap_construct import BuildError, LocationKind, build, from_dict, to_di
 from stackmap_construct.cli.main import main
 from stackmap_construct.docgen import describe, json_schema
 from stackmap_construct.docgen.schema import DUMP_KEYS
-from stackmap_construct.strategies import stackmaps
+from stackmap_construct.generate.strategies import stackmaps
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from stackmap_construct.containers.elf_writer import elf_target, write_elf
 from stackmap_construct.errors import ContainerError
 from stackmap_construct.generate import corrupt, generate_blob
 from stackmap_construct.render.readobj import render_readobj
-from stackmap_construct.strategies import stackmaps
+from stackmap_construct.generate.strategies import stackmaps
 
 # One little- and one big-endian target of each kind llc supports here.
 TRIPLES = ["x86_64-linux-gnu", "aarch64-linux-gnu", "powerpc64-unknown-linux-gnu",

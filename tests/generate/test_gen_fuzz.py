@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from stackmap_construct import Function, Record, StackMap, build
 from stackmap_construct.containers.elf_writer import write_elf
+from stackmap_construct.cli.main import main
 from stackmap_construct.generate.fuzz import FuzzFailure, check_input, fuzz_input, warm_up
 from stackmap_construct.generate.rng import Rng
-from stackmap_construct.strategies import stackmaps
+from stackmap_construct.generate.strategies import stackmaps
 
 # Fixed inputs (derandomize): every run tries the same 300 inputs on the
 # library and 60 on the command line.  No shrinking: a failing input is
@@ -29,7 +30,7 @@ BOUNDED = settings(max_examples=300, deadline=None, derandomize=True, database=N
 @pytest.fixture(scope="module", autouse=True)
 def warmed_up(tmp_path_factory):
     """One-time costs (imports, compiled parsers) are not the inputs' fault."""
-    warm_up(str(tmp_path_factory.mktemp("warm") / "input.bin"))
+    warm_up(str(tmp_path_factory.mktemp("warm") / "input.bin"), main)
 
 
 @st.composite
@@ -60,26 +61,26 @@ def fuzz_inputs(draw):
 @BOUNDED
 @given(data=fuzz_inputs())
 def test_library_targets_contain_every_input(data):
-    check_input(data, "", command_line=False, time_limit=2.0)
+    check_input(data, "", command_line=None, time_limit=2.0)
 
 
 @settings(BOUNDED, max_examples=60)
 @given(data=fuzz_inputs())
 def test_command_line_contains_every_input(data, tmp_path_factory):
-    check_input(data, str(tmp_path_factory.getbasetemp() / "fuzz-input.bin"), time_limit=2.0)
+    check_input(data, str(tmp_path_factory.getbasetemp() / "fuzz-input.bin"), command_line=main, time_limit=2.0)
 
 
 def test_seeded_inputs_of_the_long_run(tmp_path):
     # The stream scripts/fuzz.py uses, for a few inputs.
     rng = Rng(2024)
     for _ in range(25):
-        check_input(fuzz_input(rng), str(tmp_path / "input.bin"), time_limit=2.0)
+        check_input(fuzz_input(rng), str(tmp_path / "input.bin"), command_line=main, time_limit=2.0)
 
 
 def test_huge_declared_counts_cost_nothing():
     # 40 bytes declaring 2**32-1 of everything.
     data = struct.pack("<BBHLLL", 3, 0, 0, 2**32 - 1, 2**32 - 1, 2**32 - 1) + bytes(24)
-    assert check_input(data, "", command_line=False) == "TruncatedError"
+    assert check_input(data, "", command_line=None) == "TruncatedError"
 
 
 def test_the_target_catches_what_escapes(monkeypatch):
@@ -90,7 +91,7 @@ def test_the_target_catches_what_escapes(monkeypatch):
 
     monkeypatch.setattr(fuzz, "parse", broken)
     with pytest.raises(FuzzFailure, match="parse \\(little.*\\) raised IndexError"):
-        check_input(b"\x03\0\0\0", "", command_line=False)
+        check_input(b"\x03\0\0\0", "", command_line=None)
 
 
 def _elf_with_a_far_section_name_table() -> bytes:
@@ -118,4 +119,4 @@ KNOWN_INPUTS = {
 
 @pytest.mark.parametrize("name", sorted(KNOWN_INPUTS))
 def test_inputs_the_long_run_found(name, tmp_path):
-    check_input(KNOWN_INPUTS[name], str(tmp_path / "input.bin"), every_mode=True, time_limit=2.0)
+    check_input(KNOWN_INPUTS[name], str(tmp_path / "input.bin"), command_line=main, every_mode=True, time_limit=2.0)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from stackmap_construct import Function, LiveOut, Location, LocationKind, Record, StackMap, build, parse
-from stackmap_construct.strategies import live_outs, locations, records, stackmaps
+from stackmap_construct.generate.strategies import live_outs, locations, records, stackmaps
 from stackmap_construct.validate import validate
 
 K = LocationKind

@@ -8,10 +8,10 @@ encodes a StackMap with precompiled Structs and copies the bytes of records
 that were read and not changed.
 """
 
-from .builder import build
+from .builder import build, build_plain_data
 from .codegen import forget_words
 from .lazy import RecordList
 from .parser import BlobIndex, FastMiss, layout, parse_at
 from .plan import Unsupported, plan
 
-__all__ = ["parse_at", "build", "forget_words", "RecordList", "BlobIndex", "FastMiss", "layout", "plan", "Unsupported"]
+__all__ = ["parse_at", "build", "build_plain_data", "forget_words", "RecordList", "BlobIndex", "FastMiss", "layout", "plan", "Unsupported"]

@@ -12,11 +12,12 @@ padding bytes zero).
 
 from __future__ import annotations
 
+from ...endian import struct_prefix
+
 import struct
 from functools import lru_cache
-from itertools import chain
-from operator import attrgetter
-from typing import Any, Callable, Iterable
+from itertools import chain, islice
+from operator import attrgetter, itemgetter
 
 from .lazy import RecordList
 from .parser import layout
@@ -37,8 +38,6 @@ class ElementPacker:
     def __init__(self, element: Element, endian: str):
         self.element = element
         self.endian = endian
-        #: variable-size elements: the generated loop that packs a list of them
-        self.pack: Callable[..., int] | None = None
         fixed = element.fixed
         if fixed is not None:
             self._init_fixed(element, fixed)
@@ -47,6 +46,7 @@ class ElementPacker:
 
     # -- fixed-size items --------------------------------------------------
     def _init_fixed(self, element: Element, fixed: Fixed) -> None:
+        self.pack = None
         self.source = ""
         if element.cls is None:  # bare values (constants): one struct.pack call
             return
@@ -71,7 +71,6 @@ class ElementPacker:
         """Encode ``items`` (model objects checked by :meth:`check`)."""
         fmt = self.item_struct.format
         getter = self.getter
-        values: Callable[[Any], Iterable[Any]]
         if len(self.names) == 1:
             values = lambda part: map(getter, part)  # noqa: E731
         else:
@@ -99,13 +98,11 @@ class ElementPacker:
 
     # -- variable-size items (records) ------------------------------------
     def _init_variable(self, element: Element, endian: str) -> None:
-        if element.cls is None:
-            raise Unsupported("a variable-size item without a model class")
-        cls_name = element.cls.__name__
         inner: list[Array] = [p for p in element.parts if isinstance(p, Array)]
         self.inner = inner
         self.inner_packers = [ElementPacker(a.element, endian) for a in inner]
         self.inner_getters = [attrgetter(a.name) for a in inner]
+        self.inner_getters_names = tuple(a.name for a in inner)
         namespace: dict = {"len": len, "zip": zip}
         arrays = ", ".join(f"L{k}, B{k}" for k in range(len(inner)))
         lines = [f"def pack(items, {arrays}, pos, ap):"]
@@ -131,10 +128,7 @@ class ElementPacker:
                 lines.append(f"        pos += {part.size}")
             elif isinstance(part, Array):
                 k = inner.index(part)
-                fixed = part.element.fixed
-                if fixed is None:
-                    raise Unsupported(f"{part.name}: an array of variable-size items inside a variable item")
-                size = fixed.size
+                size = part.element.fixed.size
                 lines.append(f"        if n{k}:")
                 lines.append(f"            e = a{k} + {size} * n{k}")
                 lines.append(f"            ap(B{k}[a{k}:e])")
@@ -148,7 +142,7 @@ class ElementPacker:
                 lines.append("            pos += pad")
         lines.append("    return pos")
         self.source = "\n".join(lines) + "\n"
-        exec(compile(self.source, f"<stackmap fast pack {cls_name} {endian}>", "exec"), namespace)
+        exec(compile(self.source, f"<stackmap fast pack {element.cls.__name__} {endian}>", "exec"), namespace)
         self.pack = namespace["pack"]
 
     def pack_records(self, items, pos: int, ap) -> int:
@@ -164,8 +158,6 @@ class ElementPacker:
             flat = list(chain.from_iterable(lists))
             packer.check(flat)
             args += [lists, packer.pack_items(flat)]
-        if self.pack is None:
-            raise _Fallback
         return self.pack(items, *args, pos, ap)
 
 
@@ -174,7 +166,7 @@ def packers(endian: str):
     lay = layout(endian)
     out = {}
     for array in lay.plan.arrays:
-        out[array.name] = ElementPacker(array.element, "<" if endian == "little" else ">")
+        out[array.name] = ElementPacker(array.element, struct_prefix(endian))
     return out
 
 
@@ -238,14 +230,15 @@ def _build(stackmap, lay, packs, endian: str) -> bytes:
 
 def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endian: str) -> int:
     ap = out.extend
-    if not isinstance(items, RecordList) or items._items is not None:
+    index = items.blob_index if isinstance(items, RecordList) else None
+    if index is None:
         return packer.pack_records(items if type(items) in (list, tuple) else list(items), pos, ap)
-    index = items._blob
     if index.start % 8 or pos % 8 or index.endian != endian:
         return packer.pack_records(list(items), pos, ap)
     # Copy the runs of records never made into objects; encode the ones
     # that were (they may have been changed).
-    made = sorted(items._cache)
+    cache = items.materialized()
+    made = sorted(cache)
     offsets, buf, end = index.offsets, index.buf, index.end
     start = 0
     for i in made + [index.count]:
@@ -254,6 +247,131 @@ def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endia
             ap(buf[offsets[start]:stop])
             pos += stop - offsets[start]
         if i < index.count:
-            pos = packer.pack_records([items._cache[i]], pos, ap)
+            pos = packer.pack_records([cache[i]], pos, ap)
         start = i + 1
     return pos
+
+
+# -- the plain-data (JSON) form, encoded without making model objects ----------
+
+def _ints(column: list) -> list:
+    if column and set(map(type, column)) != {int}:
+        raise _Fallback  # a bool, a float, a string...: from_dict says what is wrong
+    return column
+
+
+def _raw_values(leaf) -> dict:
+    """Adapter field (the location kind): name or number -> raw value."""
+    out: dict = {}
+    for raw, value in enumerate(leaf.decoded):
+        if value is not None:
+            out[value.name] = raw
+            out[int(value)] = raw
+    return out
+
+
+#: keys the plain-data form may carry besides the model's fields (dump's
+#: JSON: each function's symbol, each record's address, the byte order)
+EXTRA_KEYS = {"records": ("address",), "functions": ("symbol",)}
+
+
+def build_plain_data(doc, endian: str) -> bytes | None:
+    """The blob of a plain-data dict (``to_dict``'s form, or one entry of
+    dump's JSON), with no model object made; None when anything is unusual
+    (the caller then goes through ``from_dict``, which names the problem)."""
+    from ...model import StackMap, from_dict
+
+    try:
+        lay = layout(endian)
+        packs = packers(endian)
+    except Unsupported:
+        return None
+    plan = lay.plan
+    try:
+        if type(doc) is not dict:
+            return None
+        records_array = next(a for a in plan.arrays if a.element.fixed is None)
+        records = doc.get(records_array.name)
+        if type(records) is not list or set(map(type, records)) - {dict}:
+            return None
+        # The fixed-size arrays (functions, constants) are few: from_dict
+        # makes them (and raises its own errors for them, in its order).
+        head = from_dict({**doc, records_array.name: []})
+        if type(head) is not StackMap:
+            return None
+        blob = build(head, endian)
+        if blob is None:
+            return None
+        out = bytearray(blob)
+        count = plan.header.leaf(records_array.count_field)
+        struct.pack_into(plan.header.struct.format[0] + count.code, out, count.offset, len(records))
+        packer = packs[records_array.name]
+        element = records_array.element
+        names = element.names
+        extra = EXTRA_KEYS.get(records_array.name, ())
+        _exact_keys(records, names, extra)
+        args = []
+        for inner, inner_packer in zip(packer.inner, packer.inner_packers):
+            lists = list(map(itemgetter(inner.name), records))
+            if set(map(type, lists)) - {list}:
+                return None
+            flat = list(chain.from_iterable(lists))
+            if set(map(type, flat)) - {dict}:
+                return None
+            inner_names = inner_packer.names
+            _exact_keys(flat, inner_names, ())
+            columns = []
+            for name in inner_names:
+                column = list(map(itemgetter(name), flat))
+                leaf = inner.element.fixed.leaf(name)
+                if leaf.decoded is not None:
+                    raws = _raw_values(leaf)
+                    if set(map(type, column)) - {str, int}:
+                        return None
+                    column = list(map(raws.__getitem__, column))
+                columns.append(_ints(column))
+            args += [lists, _pack_columns(inner_packer, columns)]
+        heads = [n for n in names if n not in packer.inner_getters_names]
+        Head = _head_type(tuple(heads))
+        columns = [_ints(list(map(itemgetter(n), records))) for n in heads]
+        items = list(map(Head._make, zip(*columns))) if heads else [Head() for _ in records]
+        packer.pack(items, *args, len(out), out.extend)
+        return bytes(out)
+    except (_Fallback, KeyError, struct.error, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _exact_keys(dicts: list, names, extra) -> None:
+    """Every dict has the model's keys (itemgetter raises KeyError when
+    not) and nothing but them, or them plus the known extras."""
+    if not dicts:
+        return
+    lengths = set(map(len, dicts))
+    n = len(names)
+    if lengths == {n}:
+        return
+    if extra and lengths <= set(range(n, n + len(extra) + 1)):
+        allowed = set(names) | set(extra)
+        if all(d.keys() <= allowed for d in dicts if len(d) != n):
+            return
+    raise _Fallback
+
+
+@lru_cache(maxsize=None)
+def _head_type(names: tuple[str, ...]):
+    from collections import namedtuple
+
+    return namedtuple("RecordHead", names)
+
+
+def _pack_columns(packer: "ElementPacker", columns: list[list]) -> bytes:
+    fmt = packer.item_struct.format
+    n = len(columns[0]) if columns else 0
+    values = chain.from_iterable(zip(*columns))
+    out = []
+    for i in range(0, n - n % _CHUNK, _CHUNK):
+        out.append(packer._chunk.pack(*islice(values, _CHUNK * len(columns))))
+    rest = n % _CHUNK
+    if rest:
+        out.append(struct.pack(fmt[0] + fmt[1:] * rest, *values))
+    return b"".join(out)

@@ -9,6 +9,8 @@ pads) appears as constants inside the loop without being typed by hand.
 
 from __future__ import annotations
 
+from ...endian import endian_name
+
 import struct
 import sys
 from array import array
@@ -31,9 +33,7 @@ def _word_field(leaf: Leaf, part_offset_words: int, endian: str) -> tuple[int, i
 
 
 def _expected_int(leaf: Leaf, endian: str) -> int:
-    if leaf.expected is None:
-        raise Unsupported(f"{leaf.name} has no expected value")
-    return int.from_bytes(leaf.expected, "little" if endian == "<" else "big")
+    return int.from_bytes(leaf.expected, endian_name(endian))
 
 
 class RecordScanner:

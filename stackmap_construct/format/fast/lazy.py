@@ -37,6 +37,29 @@ class RecordList(MutableSequence):
         self._cache: dict[int, Record] = {}  #: records made so far, by index
         self._items: list | None = None  #: the plain list, after a structural change
 
+    # -- the public face (for build, the renderers and the view) -------------
+    @property
+    def blob_index(self):
+        """The parsed bytes the records are read from (a
+        :class:`~.parser.BlobIndex`), or None once the list was changed
+        structurally (it is then a plain list inside)."""
+        return self._blob if self._items is None else None
+
+    def materialized(self) -> dict[int, Record]:
+        """The records made into objects so far, by index (they may have
+        been changed); empty after a structural change (see :attr:`index`)."""
+        return dict(self._cache) if self._items is None else {}
+
+    def plain_data(self) -> list[dict] | None:
+        """The plain-data form of the records, made from the bytes in bulk
+        (see :func:`~stackmap_construct.model.to_dict`); None when records
+        were changed since parsing."""
+        if self._items is not None or not self.unchanged():
+            return None
+        from ..columns import records_plain_data
+
+        return records_plain_data(self._blob)
+
     # -- reading -----------------------------------------------------------
     def __len__(self) -> int:
         return len(self._items) if self._items is not None else self._blob.count

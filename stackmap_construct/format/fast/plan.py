@@ -20,17 +20,16 @@ then uses the construct path alone.
 
 from __future__ import annotations
 
+from ...endian import struct_prefix
+
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
-# (A Fixed part's field is named ``struct``: the annotation needs another name.)
-_Struct = struct.Struct
-
 from construct import Adapter, Construct, FormatField, Rebuild, Struct
 
-from ...errors import StackMapError
+from ...errors import PaddingError, ReservedFieldError, StackMapError
 from ..constructs import AlignPad, Expect, Items, Model, unwrap
 from ..v3 import stackmap_format
 
@@ -54,6 +53,8 @@ class Leaf:
     decoded: tuple | None  #: for an adapter: decoded value per raw value (None where invalid)
     rebuild: bool  #: a count rebuilt from a list's length
     signed: bool  #: the FormatField is signed
+    doc: str = ""  #: the field's one-line doc from the definition
+    role: str = "value"  #: "value", "count", "reserved" or "padding"
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Fixed:
 
     leaves: tuple[Leaf, ...]
     size: int
-    struct: _Struct  #: unpacks every leaf, in order
+    struct: struct.Struct  #: unpacks every leaf, in order
 
     def leaf(self, name: str) -> Leaf:
         for leaf in self.leaves:
@@ -70,7 +71,7 @@ class Fixed:
                 return leaf
         raise KeyError(name)
 
-    def fields_struct(self, names: tuple[str, ...]) -> _Struct:
+    def fields_struct(self, names: tuple[str, ...]) -> struct.Struct:
         """A Struct over this part that unpacks the named leaves, in the
         part's order, and skips the others."""
         endian = self.struct.format[0]
@@ -82,6 +83,7 @@ class Fixed:
 class Pad:
     name: str
     alignment: int
+    doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class Array:
     min_size: int
     element: "Element"
     node: Items
+    doc: str = ""
 
 
 Part = Union[Fixed, Pad, Array]
@@ -160,7 +163,15 @@ def _probe(adapter: Adapter, field: FormatField) -> tuple[bytes, tuple]:
     return bytes(valid), tuple(decoded)
 
 
-def _leaf(name: str, node: Construct, offset: int) -> Leaf | None:
+def _role(expect: Expect | None, rebuild: bool) -> str:
+    if rebuild:
+        return "count"
+    if expect is not None:
+        return {ReservedFieldError: "reserved", PaddingError: "padding"}.get(expect.error, "value")
+    return "value"
+
+
+def _leaf(name: str, node: Construct, offset: int, doc: str = "") -> Leaf | None:
     """A Leaf for ``node``, or None when ``node`` is not a fixed-size leaf."""
     expect = adapter = None
     rebuild = False
@@ -182,7 +193,8 @@ def _leaf(name: str, node: Construct, offset: int) -> Leaf | None:
     valid = decoded = None
     if adapter is not None:
         valid, decoded = _probe(adapter, inner)
-    return Leaf(name, offset, size, code, expect, expected, adapter, valid, decoded, rebuild, code.islower())
+    return Leaf(name, offset, size, code, expect, expected, adapter, valid, decoded, rebuild, code.islower(),
+                doc, _role(expect, rebuild))
 
 
 def _fixed(leaves: list[Leaf], endian: str) -> Fixed:
@@ -210,7 +222,8 @@ def _parts(block: Struct, endian: str) -> tuple[Part, ...]:
     for member in block.subcons:
         name = member.name
         node = unwrap(member)
-        leaf = _leaf(name, node, offset)
+        doc = member.docs or ""
+        leaf = _leaf(name, node, offset, doc)
         if leaf is not None:
             run.append(leaf)
             offset += leaf.size
@@ -219,9 +232,9 @@ def _parts(block: Struct, endian: str) -> tuple[Part, ...]:
             parts.append(_fixed(run, endian))
             run, offset = [], 0
         if isinstance(node, Items):
-            parts.append(Array(name, node.count_field, node.min_size, _element(node.subcon, endian), node))
+            parts.append(Array(name, node.count_field, node.min_size, _element(node.subcon, endian), node, doc))
         elif isinstance(node, AlignPad):
-            parts.append(Pad(name, node.alignment))
+            parts.append(Pad(name, node.alignment, doc))
         else:
             raise Unsupported(f"member {name!r}: {type(node).__name__}")
     if run:
@@ -232,9 +245,8 @@ def _parts(block: Struct, endian: str) -> tuple[Part, ...]:
 @lru_cache(maxsize=None)
 def plan(endian: str) -> Plan:
     """The derived layout of :func:`stackmap_format` in ``endian`` order."""
-    top = _element(stackmap_format(endian), "<" if endian == "little" else ">")
-    header, *rest = top.parts
-    arrays = tuple(a for a in rest if isinstance(a, Array))
-    if not isinstance(header, Fixed) or len(arrays) != len(rest):
+    top = _element(stackmap_format(endian), struct_prefix(endian))
+    header, *arrays = top.parts
+    if not isinstance(header, Fixed) or not all(isinstance(a, Array) for a in arrays):
         raise Unsupported("a blob is expected to be a fixed header followed by arrays")
-    return Plan(endian, top, header, arrays)
+    return Plan(endian, top, header, tuple(arrays))

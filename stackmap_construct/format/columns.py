@@ -1,0 +1,387 @@
+"""The columnar view of a parsed stackmap: every consumer's fast model.
+
+A :class:`~stackmap_construct.model.StackMap` is the object form (records
+made on first access by the fast parser).  :func:`view` gives the same
+stackmap as columns, in the spirit of uproot's arrays over ROOT baskets:
+
+* ``view.record_offsets[i]``: byte offset of record ``i`` from the start of
+  the blob, and :meth:`StackMapView.offset_of` for any field path
+  (``records[3].locations[2].size``) without walking;
+* ``view.locations`` / ``view.live_outs``: a :class:`ItemTable` each, the
+  items of every record back to back; ``table.column("size")`` is an
+  ``array`` of that field for every item (``memoryview.cast`` over the
+  encoded items, strided: no Python object per item), ``table.rows(i)`` the
+  rows of record ``i``;
+* ``view.record_column("patchpoint_id")`` and ``view.function_of``: the
+  records' own fields and the function each record belongs to.
+
+Everything is derived from the layout of the definition
+(:mod:`.fast.plan`): field offsets, sizes, signedness, pads.  For a
+stackmap parsed by the fast path the view reads the parsed bytes; for any
+other (plain objects, or records changed since parsing) it encodes the
+stackmap first (``build``), which gives the offsets of the canonical
+encoding, the same as the original's for anything parsed.
+
+An optional NumPy array of a column: ``numpy.frombuffer(table.column(name),
+dtype=...)``; nothing here needs NumPy.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+from array import array
+from itertools import accumulate, repeat
+from typing import Any, Sequence
+
+from ..model import StackMap
+from .fast.lazy import RecordList
+from .fast.parser import BlobIndex, layout
+from .fast.plan import Array, Fixed, Leaf, Pad, Plan
+from ..endian import struct_prefix
+
+_NATIVE = sys.byteorder
+
+
+
+def _typecode(size: int, signed: bool) -> str:
+    for code in ("bhilq" if signed else "BHILQ"):
+        if array(code).itemsize == size:
+            return code
+    raise ValueError(f"no array type of {size} bytes")  # pragma: no cover
+
+
+def _column(data: bytes, item_size: int, leaf: Leaf, endian: str) -> array:
+    """Field ``leaf`` of every item of ``data`` (items of ``item_size``
+    bytes back to back), as an array in machine order."""
+    code = _typecode(leaf.size, leaf.signed)
+    if leaf.offset % leaf.size == 0 and item_size % leaf.size == 0:
+        # The field is a strided run of machine words: one C-level copy.
+        words = memoryview(data).cast(code)
+        out = array(code, words[leaf.offset // leaf.size::item_size // leaf.size].tobytes())
+        if endian != _NATIVE and leaf.size > 1:
+            out.byteswap()
+        return out
+    fmt = f"{struct_prefix(endian)}{leaf.offset}x{leaf.code}{item_size - leaf.offset - leaf.size}x"
+    return array(code, [v for (v,) in struct.iter_unpack(fmt, data)])
+
+
+class ItemTable:
+    """Fixed-size items (locations, or live-outs) of every record of a
+    stackmap, back to back, in record order.
+
+    ``data`` holds the encoded items (``item_size`` bytes each, the blob's
+    byte order); record ``i`` owns rows ``starts[i]`` to ``starts[i + 1]``,
+    and its item ``j`` is at blob offset ``run_offsets[i] + item_size * j``.
+    """
+
+    def __init__(self, name: str, fixed: Fixed, names: Sequence[str], data: bytes, counts: array,
+                 run_offsets: array | None, endian: str):
+        self.name = name  #: "locations" or "live_outs"
+        self.fixed = fixed
+        self.names = tuple(names)  #: the model's field names, in order
+        self.data = data
+        self.item_size = fixed.size
+        self.counts = counts  #: items per record
+        self.starts = array("Q", [0])  #: first row of each record, then the total
+        self.starts.extend(accumulate(counts))
+        self._run_offsets = run_offsets
+        self.view: "StackMapView | None" = None
+        self.endian = endian
+        self._columns: dict[str, array] = {}
+        self.cls: type | None = None  #: the model class of one item
+
+    def __len__(self) -> int:
+        return len(self.data) // self.item_size
+
+    def rows(self, record: int) -> range:
+        return range(self.starts[record], self.starts[record + 1])
+
+    def column(self, name: str) -> array:
+        """Field ``name`` of every item, as raw values (a location kind as
+        its number: ``LocationKind`` is an ``IntEnum``)."""
+        col = self._columns.get(name)
+        if col is None:
+            col = self._columns[name] = _column(self.data, self.item_size, self.fixed.leaf(name), self.endian)
+        return col
+
+    def item_bytes(self, row: int) -> bytes:
+        return self.data[row * self.item_size:(row + 1) * self.item_size]
+
+    def record_bytes(self, record: int) -> bytes:
+        """The encoded items of one record."""
+        return self.data[self.starts[record] * self.item_size:self.starts[record + 1] * self.item_size]
+
+    @property
+    def run_offsets(self) -> array:
+        """Blob offset of each record's first item (worked out on first use)."""
+        if self._run_offsets is None:
+            self.view._part_offsets  # fills it
+        return self._run_offsets
+
+    def offset(self, record: int, item: int) -> int:
+        return self.run_offsets[record] + self.item_size * item
+
+
+_SEGMENT = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
+
+
+class StackMapView:
+    """Columns and offsets of one blob (see the module doc).  Offsets are
+    from the blob's first byte; ``start`` is where the blob begins in the
+    buffer it was parsed from (0 when it was encoded here)."""
+
+    def __init__(self, stackmap: StackMap, index: BlobIndex, blob_start: int):
+        lay = index.layout
+        self.stackmap = stackmap
+        self.endian = index.endian
+        self.plan: Plan = lay.plan
+        self.start = blob_start
+        self.end = index.end
+        self.buf = index.buf
+        base = blob_start
+        buf = index.buf
+        element = index.array.element
+        self.record_element = element
+        self.record_count = index.count
+        self.record_offsets = array("Q", (o - base for o in index.offsets)) if base else array("Q", index.offsets)
+        ends = array("Q", index.offsets[1:])
+        ends.append(index.end)
+        self.record_ends = array("Q", (o - base for o in ends)) if base else ends
+        # The items were cut out by the parser; the offsets of every part
+        # of every record are worked out when first asked (offset_of).
+        self._index = index
+        self._part_offsets_cache: list | None = None
+        tables: dict[str, ItemTable] = {}
+        k = 0
+        for part in element.parts:
+            if isinstance(part, Array):
+                table = ItemTable(part.name, part.element.fixed, part.element.names, index.items[k],
+                                  index.counts[k], None, self.endian)
+                table.cls = part.element.cls
+                table.view = self
+                tables[part.name] = table
+                k += 1
+        head = element.parts[0]
+        self._head = head
+        starts = index.offsets
+        self._head_data = b"".join(map(buf.__getitem__, map(slice, starts, map(head.size.__add__, starts))))
+        self.tables = tables
+        self.locations: ItemTable = tables["locations"]
+        self.live_outs: ItemTable = tables["live_outs"]
+        self._record_columns: dict[str, array] = {}
+        self._function_of: array | None = None
+
+    @property
+    def _part_offsets(self) -> list:
+        """(part, blob offset of that part in every record), walking the
+        record's parts once each for all records at a time."""
+        if self._part_offsets_cache is None:
+            base = self.start
+            pos = list(self._index.offsets)
+            out = []
+            for part in self.record_element.parts:
+                if isinstance(part, Fixed):
+                    out.append((part, array("Q", [p - base for p in pos])))
+                    pos = [p + part.size for p in pos]
+                elif isinstance(part, Array):
+                    table = self.tables[part.name]
+                    offsets = array("Q", [p - base for p in pos])
+                    out.append((part, offsets))
+                    table._run_offsets = offsets
+                    size = table.item_size
+                    pos = [p + size * n for p, n in zip(pos, table.counts)]
+                elif isinstance(part, Pad):
+                    out.append((part, array("Q", [p - base for p in pos])))
+                    a = part.alignment
+                    # Alignment is from the blob's start (blobs start 8-aligned).
+                    pos = [p + (-(p - base) % a) for p in pos]
+            self._part_offsets_cache = out
+        return self._part_offsets_cache
+
+    # -- records -----------------------------------------------------------
+    def record_column(self, name: str) -> array:
+        """A field of the records' own head (``patchpoint_id``,
+        ``instruction_offset``) for every record."""
+        col = self._record_columns.get(name)
+        if col is None:
+            col = self._record_columns[name] = _column(self._head_data, self._head.size, self._head.leaf(name),
+                                                       self.endian)
+        return col
+
+    @property
+    def function_of(self) -> array:
+        """Index of the function each record belongs to (from the record
+        counts, in order); -1 for records beyond the counts' sum."""
+        if self._function_of is None:
+            out = array("q")
+            n = self.record_count
+            for fi, fn in enumerate(self.stackmap.functions):
+                take = min(fn.record_count, n - len(out))
+                if take > 0:
+                    out.extend(repeat(fi, take))
+            out.extend(repeat(-1, n - len(out)))
+            self._function_of = out
+        return self._function_of
+
+    def record_bytes(self, i: int) -> bytes:
+        """Record ``i`` as encoded."""
+        return self.buf[self.start + self.record_offsets[i]:self.start + self.record_ends[i]]
+
+    # -- offsets -----------------------------------------------------------
+    def offset_of(self, path: str) -> int:
+        """Blob offset of the field (or block: its first byte) at ``path``,
+        e.g. ``records[3].locations[2].size``, ``functions[1]``,
+        ``num_constants``.  A list's path gives its first element's offset
+        (its count's when it is empty)."""
+        segments = [(m.group(1), m.group(2)) for m in _SEGMENT.finditer(path)]
+        plan = self.plan
+        if not segments or segments[0][0] is None:
+            raise KeyError(path)
+        name = segments[0][0]
+        for leaf in plan.header.leaves:
+            if leaf.name == name:
+                return leaf.offset
+        pos = plan.header.size
+        for arr in plan.arrays:
+            if arr.name != name:
+                count = len(getattr(self.stackmap, arr.name)) if arr.element.fixed is not None else self.record_count
+                if arr.element.fixed is not None:
+                    pos += count * arr.element.fixed.size
+                continue
+            if len(segments) == 1 or segments[1][1] is None:
+                empty = not (self.record_count if arr.element.fixed is None else len(getattr(self.stackmap, arr.name)))
+                if empty:  # no first element: the list's count
+                    return plan.header.leaf(arr.count_field).offset
+                return self.record_offsets[0] if arr.element.fixed is None else pos
+            i = int(segments[1][1])
+            if arr.element.fixed is not None:
+                pos += i * arr.element.fixed.size
+                if len(segments) > 2 and segments[2][0]:
+                    pos += arr.element.fixed.leaf(segments[2][0]).offset
+                return pos
+            return self._record_field(i, segments[2:], path)
+        raise KeyError(path)
+
+    def _record_field(self, i: int, segments, path: str) -> int:
+        if not segments:
+            return self.record_offsets[i]
+        name = segments[0][0]
+        for part, offsets in self._part_offsets:
+            if isinstance(part, Fixed):
+                for leaf in part.leaves:
+                    if leaf.name == name:
+                        return offsets[i] + leaf.offset
+            elif isinstance(part, Pad):
+                if part.name == name:
+                    return offsets[i]
+            elif part.name == name:
+                table = self.tables[name]
+                if len(segments) == 1 or segments[1][1] is None:
+                    return table.run_offsets[i]
+                off = table.offset(i, int(segments[1][1]))
+                if len(segments) > 2 and segments[2][0]:
+                    off += table.fixed.leaf(segments[2][0]).offset
+                return off
+        raise KeyError(path)
+
+
+def indexed(stackmap: StackMap, endian: str) -> tuple[BlobIndex, int] | None:
+    """The parsed bytes behind ``stackmap`` and where its blob starts, when
+    its records are still exactly those bytes and lie where the functions
+    and constants before them end; else None."""
+    records = stackmap.records
+    if not isinstance(records, RecordList):
+        return None
+    index = records.blob_index
+    if index is None or index.endian != endian or not records.unchanged():
+        return None
+    plan = layout(endian).plan
+    before = plan.header.size
+    for arr in plan.arrays:
+        if arr.element.fixed is None:
+            break
+        before += len(getattr(stackmap, arr.name)) * arr.element.fixed.size
+    blob_start = index.start - before
+    if blob_start < 0 or blob_start % 8:
+        return None
+    return index, blob_start
+
+
+def view(stackmap: StackMap, *, endian: str = "little") -> StackMapView:
+    """The columnar view of ``stackmap`` (see the module doc).  Raises the
+    errors of ``build`` for a stackmap that cannot be encoded."""
+    struct_prefix(endian)
+    found = indexed(stackmap, endian)
+    if found is None:
+        from .api import build
+        from .fast.parser import parse_blob
+
+        blob = build(stackmap, endian=endian)
+        parsed, _ = parse_blob(blob, 0, endian)
+        index = parsed.records.blob_index
+        return StackMapView(stackmap, index, 0)
+    index, blob_start = found
+    return StackMapView(stackmap, index, blob_start)
+
+
+def _dict_maker(names: Sequence[str], converters: dict[str, str]):
+    """``f(*values) -> {name: value, ...}`` in ``names`` order, compiled
+    from the names (a dict display is several times faster than dict(zip))."""
+    args = [f"v{i}" for i in range(len(names))]
+    body = ", ".join(f"{n!r}: {converters.get(n, '{}').format(a)}" for n, a in zip(names, args))
+    return eval(f"lambda {', '.join(args)}: {{{body}}}", {})
+
+
+def records_plain_data(index: BlobIndex) -> list[dict]:
+    """The plain-data form of every record of ``index`` (what
+    :func:`~stackmap_construct.model.to_dict` gives), made from columns."""
+    v = StackMapView(None, index, index.start)  # type: ignore[arg-type]  # offsets unused
+    element = v.record_element
+    lists = {}
+    for name, table in v.tables.items():
+        leaves = {leaf.name: leaf for leaf in table.fixed.leaves}
+        cols = []
+        for n in table.names:
+            col = table.column(n)
+            decoded = leaves[n].decoded
+            if decoded is not None:
+                names_of = [d.name if d is not None else None for d in decoded]
+                col = list(map(names_of.__getitem__, col))
+            cols.append(col)
+        make = _dict_maker(table.names, {})
+        items = list(map(make, *cols)) if cols else []
+        starts = table.starts
+        lists[name] = [items[starts[i]:starts[i + 1]] for i in range(v.record_count)]
+    head = element.parts[0]
+    cols = [v.record_column(n) if n not in lists else lists[n] for n in element.names]
+    del head
+    return list(map(_dict_maker(element.names, {}), *cols))
+
+
+def view_of(stackmap: StackMap, endian: str | None = None) -> StackMapView:
+    """:func:`view`, in the byte order the stackmap was parsed in when
+    ``endian`` is None (little for one made of objects)."""
+    if endian is None:
+        records = stackmap.records
+        index = records.blob_index if isinstance(records, RecordList) else None
+        endian = index.endian if index is not None else "little"
+    return view(stackmap, endian=endian)
+
+
+def item_values(table: ItemTable):
+    """``f(item bytes) -> a model object`` of one table's item (a Location,
+    a LiveOut), decoded as the definition says (the kind as LocationKind)."""
+    cls = table.cls
+    fixed = table.fixed
+    order = {leaf.name: k for k, leaf in enumerate(fixed.leaves)}
+    picks = [order[n] for n in table.names]
+    decoders = [fixed.leaf(n).decoded for n in table.names]
+    unpack = fixed.struct.unpack
+
+    def make(raw: bytes):
+        values = unpack(raw)
+        return cls(*[values[k] if d is None else d[values[k]] for k, d in zip(picks, decoders)])
+
+    return make
