@@ -49,7 +49,7 @@ def _records_by_key(v: StackMapView, keys: list[str]) -> dict[tuple[str, int, in
     for ri, key in enumerate(zip(fkeys, v.record_column("patchpoint_id"))):
         n = seen[key]
         seen[key] = n + 1
-        out[(*key, n)] = ri
+        out[key + (n,)] = ri
     return out
 
 

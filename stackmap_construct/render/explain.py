@@ -80,6 +80,7 @@ class _FieldTexts(dict):
     def __init__(self, leaf, doc: str, arch: str | None, docs: bool):
         super().__init__()
         self.leaf, self.doc, self.arch, self.docs = leaf, doc, arch, docs
+        self.fmt = ""  #: the struct format of the field (byte order and code); set by the caller
 
     def __missing__(self, key):
         raw, names_register = key

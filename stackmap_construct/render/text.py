@@ -103,7 +103,7 @@ def iter_render_text(stackmap: StackMap, *, arch: str | None = None, title: str 
     targets = list(targets or [])
     # Group headings, by record index: records_by_function's grouping.
     headings: dict[int, list[tuple[str, int | None]]] = {}
-    bases = [None] * nr
+    bases: list[int | None] = [None] * nr
     start = 0
     groups = list(enumerate(stackmap.functions))
     for fi, fn in groups:
