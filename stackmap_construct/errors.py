@@ -23,6 +23,9 @@ class StackMapError(Exception):
     #: The message reads as a predicate of the field (``must be 0..255, got
     #: 300``): describe() puts the path first, as the subject of the sentence.
     path_first: bool = False
+    #: which blob of a buffer holding several the error is in (set by
+    #: :func:`~stackmap_construct.parse_all`), None when not known
+    blob_index: int | None = None
 
     def __init__(self, message: str, *, path: str = "", offset: int | None = None):
         super().__init__(message)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from ..containers import Container, Section
 from ..errors import StackMapError
 from ..format import parse_spans
+from ..loader import load as load_file
 from ..model import StackMap
-from ..symbols import FunctionTarget, resolve_functions
+from ..symbols import FunctionTarget
 from .inputs import explain_failure, open_container, warn_empty
 
 
@@ -27,25 +28,36 @@ class Blob:
         return [t.symbol for t in self.targets]
 
 
-def add_input_options(p) -> None:
-    """--raw and --endian, for commands that read an object file or a blob."""
-    p.add_argument("--raw", action="store_true", help="read PATH as a bare stackmap blob, not an object file")
+def add_input_options(p, subject: str = "PATH", *, several: bool = False) -> None:
+    """--raw and --endian, for commands that read an object file or a blob
+    (``subject``: the inputs' metavars, as the help names them; ``several``
+    when it names more than one)."""
+    what = "bare stackmap blobs, not object files" if several else "a bare stackmap blob, not an object file"
+    p.add_argument("--raw", action="store_true", help=f"read {subject} as {what}")
     p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default: read from its header)")
 
 
 def load(data: bytes, args) -> tuple[Container, list[Blob]]:
     """The container of ``data`` and every stackmap blob in it, in order."""
-    container = open_container(data, args)
-    blobs = []
+    container = open_container(data, args)  # an empty input, a raw blob's byte order
     for section in container.sections:
         if not section.data:
             warn_empty(section, args.path)
-        try:
-            spans = parse_spans(section.data, endian=section.endian)
-        except StackMapError as e:
-            explain_failure(e, container, section, args)
-            raise
-        for span in spans:
-            blobs.append(Blob(span.stackmap, section, resolve_functions(container, section, span.stackmap, span.start),
-                              span.start))
-    return container, blobs
+    raw_endian = container.sections[0].endian if container.format == "raw" and container.sections else None
+    try:
+        loaded = load_file(data, raw=args.raw, endian=raw_endian)
+    except StackMapError as e:
+        section = next((s for s in container.sections if _fails(s)), container.sections[0])
+        explain_failure(e, container, section, args, raw_note=False)  # load() says "raw" itself
+        raise
+    blobs = [Blob(sm, section, targets, start)
+             for sm, section, targets, start in zip(loaded.stackmaps, loaded.sections, loaded.targets, loaded.starts)]
+    return loaded.container, blobs
+
+
+def _fails(section: Section) -> bool:
+    try:
+        parse_spans(section.data, endian=section.endian)
+    except StackMapError:
+        return True
+    return False

@@ -10,6 +10,7 @@ import zlib
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.descriptions import describe_reloc_type
+from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 from elftools.elf.enums import ENUM_ST_SHNDX
 from elftools.elf.relocation import RelocationSection
@@ -262,7 +263,9 @@ class _Symbols:
         cached = getattr(table, "_stackmap_construct_symbols", None)
         if cached is None:
             cached = cls(elf, table)
-            table._stackmap_construct_symbols = cached
+            # pyelftools sections are unhashable (no weak-keyed cache): an
+            # attribute of our own on the section object.
+            setattr(table, "_stackmap_construct_symbols", cached)
         return cached
 
 
