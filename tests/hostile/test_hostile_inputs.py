@@ -220,8 +220,8 @@ def test_errors_in_a_later_blob_name_it(tmp_path, capsys):
     path.write_bytes(ODD + bytes(bad) + ODD)
     status, _, err = cli(capsys, "dump", path)
     assert status == 1
-    assert err == (f"{PROG}: error: {path}: reserved field must be 0, found 1 (in blob 2 of 3 in raw) "
-                   "(not an object file, so it was read as a raw stackmap blob) "
+    assert err == (f"{PROG}: error: {path}: reserved field must be 0, found 1 "
+                   "(not an object file, so it was read as a raw stackmap blob) (in blob 2 of 3 in raw) "
                    f"[at records[0].locations[0].reserved, offset {88 + 0x41} (0x{88 + 0x41:x})]\n")
     path.write_bytes(ODD + ODD + bytes(bad))
     assert "(in blob 3 of 3 in raw)" in cli(capsys, "dump", path)[2]
