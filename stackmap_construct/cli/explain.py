@@ -32,8 +32,8 @@ def parse_range(text: str) -> tuple[int | None, int | None]:
     """``START:END``, ``START:`` or ``:END`` (decimal or 0x-hex), END exclusive;
     a single number means that one byte."""
     if ":" not in text:
-        start = _offset(text, text)
-        return start, start + 1
+        one = _offset(text, text)
+        return one, one + 1
     lo, hi = text.split(":", 1)
     start, end = (_offset(lo, text) if lo else None, _offset(hi, text) if hi else None)
     if start is not None and end is not None and end <= start:

@@ -119,7 +119,7 @@ def walk(data, *, endian: str = "little") -> Iterator[FieldEvent]:
         except StackMapError as e:
             if index:  # named like the fields of that blob (#1.records[0]...)
                 e.add_parent(prefix)
-                e.blob_index = index  # type: ignore[attr-defined]
+                e.blob_index = index
             raise
         index += 1
         if len(view) == 0:
