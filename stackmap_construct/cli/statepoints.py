@@ -7,7 +7,6 @@ import argparse
 
 from ..errors import StatepointError
 from ..statepoints import decode, missing_ids, render_json, render_text, selection
-from ..statepoints.offsets import field_offset
 from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
@@ -47,11 +46,10 @@ def run(args, read) -> int:
         raise StatepointError(f"no record has id {', '.join(str(i) for i in missing)}")
     found = []
     for i, b in enumerate(blobs):
-        try:
+        try:  # the error names the field and its offset in the blob
             found.extend(decode(b.stackmap, args.ids, arch=args.arch or container.arch, pointer_size=pointer_size(container),
-                                targets=b.targets, blob=i))
+                                targets=b.targets, blob=i, endian=b.section.endian))
         except StatepointError as e:
-            e.offset = field_offset(b.stackmap, e.path, b.section.endian)
             if len(blobs) > 1:
                 e.message = f"stackmap #{i}: {e.message}"
             raise
