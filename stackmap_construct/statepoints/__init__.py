@@ -24,6 +24,7 @@ from .decode import (
     StatepointColumns,
     decode,
     decode_record,
+    decode_rows,
     is_statepoint,
     layout_problem,
     missing_ids,
@@ -34,7 +35,7 @@ from .decode import (
 from .render import render_json, render_statepoint, render_text, to_json
 
 __all__ = [
-    "decode", "decode_record", "is_statepoint", "layout_problem", "selection", "missing_ids", "resolve",
+    "decode", "decode_record", "decode_rows", "is_statepoint", "layout_problem", "selection", "missing_ids", "resolve",
     "signed32", "Statepoint", "StatepointColumns", "GCPointer", "ResolvedLocation", "Selection", "LayoutProblem",
     "StatepointError", "CALLING_CONVENTIONS", "FLAG_NAMES", "DEFAULT_STATEPOINT_ID",
     "check", "CODES", "compare_statepoints", "compare_records",

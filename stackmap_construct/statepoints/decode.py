@@ -500,9 +500,13 @@ def decode(
     """
     cols = StatepointColumns(stackmap, arch=arch, pointer_size=pointer_size, targets=targets, blob=blob,
                              endian=endian)
-    chosen = cols.selected(selection(ids))
+    return decode_rows(cols, cols.selected(selection(ids)))
+
+
+def decode_rows(columns: StatepointColumns, records: Iterable[int]) -> list[Statepoint]:
+    """The records ``records`` (indices, each one that fits) of ``columns`` decoded, in bulk."""
     with _collector_paused():
-        return list(map(cols.decode, chosen))
+        return list(map(columns.decode, records))
 
 
 @contextmanager
