@@ -14,7 +14,7 @@ from .output import write_output
 
 def add_parser(sub) -> None:
     p = sub.add_parser("validate", help="check a file's stackmaps: structure, counts, constant indices, registers")
-    p.add_argument("path", metavar="PATH", help="object file or raw blob ('-' for stdin)")
+    p.add_argument("path", metavar="PATH", help="an object file (ELF, Mach-O, COFF or PE) or a raw stackmap blob ('-' for stdin)")
     add_input_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     add_arch_option(p, "the frame-register checks")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 from construct import Construct, ConstructError, Container, Rebuild, Renamed, Struct
 
@@ -54,7 +54,7 @@ class _Walker:
         self.data = data
         self.stream = io.BytesIO(data)
 
-    def node(self, node: Construct, context: dict, path: str, doc: str) -> Iterator[FieldEvent]:
+    def node(self, node: Construct, context: dict, path: str, doc: str) -> Generator[FieldEvent, None, Any]:
         """Yield the events of ``node``; return its parsed value (a plain
         dict for blocks, the leaf value otherwise)."""
         if isinstance(node, Model):
@@ -78,7 +78,8 @@ class _Walker:
             return items
         return (yield from self.leaf(node, path, doc))
 
-    def located(self, segment, node, context, path, doc):
+    def located(self, segment: str, node: Construct, context: dict, path: str,
+                doc: str) -> Generator[FieldEvent, None, Any]:
         """Annotate failures inside ``node`` as the parser does."""
         start = self.stream.tell()
         try:
@@ -91,7 +92,7 @@ class _Walker:
             err.add_parent(segment)
             raise err from None
 
-    def leaf(self, node: Construct, path: str, doc: str) -> Iterator[FieldEvent]:
+    def leaf(self, node: Construct, path: str, doc: str) -> Generator[FieldEvent, None, Any]:
         start = self.stream.tell()
         value = node._parsereport(self.stream, Container(), path)
         end = self.stream.tell()
