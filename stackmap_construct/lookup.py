@@ -115,7 +115,7 @@ class CallSiteIndex:
             else:
                 known = [b is not None for b in bases]
                 ris = list(compress(range(m), map(known.__getitem__, fof_m)))
-                addrs.extend(bases[fof_m[r]] + oof_m[r] for r in ris)  # type: ignore[operator]
+                addrs.extend(bases[fof_m[r]] + oof_m[r] for r in ris)
             before = len(addr_ri)
             addr_ri.extend(ris)
             addr_si.extend(repeat(si, len(addr_ri) - before))
