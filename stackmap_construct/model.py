@@ -10,6 +10,7 @@ list lengths and writes reserved bytes as zero.
 from __future__ import annotations
 
 import enum
+import gc
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -208,6 +209,9 @@ def _list(obj: Any, key: str, path: str) -> list:
     return value
 
 
+_KIND_NAMES: dict[str, LocationKind] = dict(LocationKind.__members__)
+
+
 def _kind(value: Any, path: str) -> LocationKind:
     if isinstance(value, str) and value in LocationKind.__members__:
         return LocationKind[value]
@@ -221,6 +225,18 @@ def from_dict(data: dict[str, Any]) -> StackMap:
     """Inverse of :func:`to_dict`; raises :class:`BuildError` naming the bad
     key: a missing or unknown key, a value that is not an integer (a bool or
     a float is not), a list that is not a list."""
+    # A fresh tree of objects (no cycles): the cyclic collector's passes over
+    # its millions of new objects would cost more than making them.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _from_dict(data)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _from_dict(data: dict[str, Any]) -> StackMap:
     _known_keys(data, "stackmap", "")
     functions = []
     for i, f in enumerate(_list(data, "functions", "")):
@@ -242,6 +258,16 @@ def from_dict(data: dict[str, Any]) -> StackMap:
         patchpoint_id, instruction_offset = _int(r, "patchpoint_id", p), _int(r, "instruction_offset", p)
         locations = []
         for j, loc in enumerate(_list(r, "locations", p)):
+            # The common case (a dict of exactly the four keys, exact ints and
+            # a kind's name) at once; anything else, the checks below, which
+            # name the problem.  Ranges are build's to check.
+            if type(loc) is dict and len(loc) == 4:
+                kind, size, reg, off = (loc.get("kind"), loc.get("size"), loc.get("dwarf_regnum"),
+                                        loc.get("offset_or_small_constant"))
+                kind = _KIND_NAMES.get(kind) if type(kind) is str else None
+                if kind is not None and type(size) is int and type(reg) is int and type(off) is int:
+                    locations.append(Location(kind, size, reg, off))
+                    continue
             lp = f"{p}.locations[{j}]"
             _known_keys(loc, "location", lp)
             locations.append(
@@ -254,6 +280,11 @@ def from_dict(data: dict[str, Any]) -> StackMap:
             )
         live_outs = []
         for j, lo in enumerate(_list(r, "live_outs", p)):
+            if type(lo) is dict and len(lo) == 2:
+                reg, size = lo.get("dwarf_regnum"), lo.get("size")
+                if type(reg) is int and type(size) is int:
+                    live_outs.append(LiveOut(reg, size))
+                    continue
             lp = f"{p}.live_outs[{j}]"
             _known_keys(lo, "live-out", lp)
             live_outs.append(LiveOut(_int(lo, "dwarf_regnum", lp), _int(lo, "size", lp)))
