@@ -1,6 +1,6 @@
 """from_dict: the common case (exact ints, a kind's name) is taken at once;
-everything else goes through the per-field checks, with the same results and
-the same errors as before (values written by hand)."""
+everything else goes through the per-field checks, which name the problem:
+unknown keys, values that are not exact ints (values written by hand)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ def _doc(location: object, live_out: object = None) -> dict:
      Location(LocationKind.Indirect, 8, 6, -24)),
     ({"kind": 4, "size": 8, "dwarf_regnum": 0, "offset_or_small_constant": 5},  # a kind's number
      Location(LocationKind.Constant, 8, 0, 5)),
-    ({"kind": "Register", "size": Small.EIGHT, "dwarf_regnum": 3, "offset_or_small_constant": 0, "extra": 1},
-     Location(LocationKind.Register, 8, 3, 0)),
 ])
 def test_locations(location, expected):
     sm = from_dict(_doc(location, {"dwarf_regnum": 7, "size": 8}))
@@ -43,6 +41,17 @@ def test_locations(location, expected):
     ({"kind": "Register", "size": 8, "offset_or_small_constant": 0}, None,
      "missing key 'dwarf_regnum'", "records[0].locations[0]"),
     ([1, 2], None, "expected an object, got list", "records[0].locations[0]"),
+    # Four keys, one of them unknown: not the common case, and refused by name.
+    ({"kind": "Register", "size": 8, "dwarf_regnum": 3, "offst": 0}, None,
+     "unknown key 'offst' in a location", "records[0].locations[0].offst"),
+    # Five keys: the four fields and one more.
+    ({"kind": "Register", "size": 8, "dwarf_regnum": 3, "offset_or_small_constant": 0, "extra": 1}, None,
+     "unknown key 'extra' in a location", "records[0].locations[0].extra"),
+    # An int subclass is not an exact int: the same rule as build().
+    ({"kind": "Register", "size": Small.EIGHT, "dwarf_regnum": 3, "offset_or_small_constant": 0}, None,
+     "size must be an integer", "records[0].locations[0].size"),
+    ({"kind": "Register", "size": 8, "dwarf_regnum": 0, "offset_or_small_constant": 0}, {"dwarf_regnum": 7, "sz": 8},
+     "unknown key 'sz' in a live-out", "records[0].live_outs[0].sz"),
     ({"kind": "Register", "size": 8, "dwarf_regnum": 0, "offset_or_small_constant": 0}, {"dwarf_regnum": 7},
      "missing key 'size'", "records[0].live_outs[0]"),
 ])
