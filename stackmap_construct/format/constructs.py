@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from dataclasses import fields as dataclass_fields
 
-from construct import Adapter, Array, Construct, ConstructError, Container, Renamed, StreamError, Struct, Subconstruct
+from construct import Adapter, Array, Construct, ConstructError, Container, StreamError, Struct, Subconstruct
 from construct.core import stream_read, stream_write
 
 from ..errors import (
@@ -103,15 +103,6 @@ class _Field(Subconstruct):
     def _build(self, obj, stream, context, path):
         return _located(self.name, self.subcon, stream.tell(), True, stream,
                         lambda: self.subcon._build(obj, stream, context, path))
-
-
-def unwrap(node: Construct) -> Construct:
-    """The construct a Block member stands for, without its name (Renamed)
-    and error-annotation (_Field) wrappers: what introspection of the
-    definition looks at."""
-    while isinstance(node, (Renamed, _Field)):
-        node = node.subcon
-    return node
 
 
 def Block(*subcons, **subconskw) -> Struct:

@@ -34,10 +34,10 @@ from functools import lru_cache
 import io
 from typing import Any, Iterator, Union
 
-from construct import Adapter, Construct, Container, FormatField, Rebuild, Struct
+from construct import Adapter, Construct, Container, FormatField, Rebuild, Renamed, Struct
 
 from ...errors import PaddingError, ReservedFieldError, StackMapError
-from ..constructs import AlignPad, Expect, Items, Model, unwrap
+from ..constructs import AlignPad, Expect, Items, Model, _Field
 from ..v3 import stackmap_format
 
 
@@ -364,6 +364,20 @@ def _with_lengths(parts: tuple[Part, ...], endian: str) -> tuple[Part, ...]:
             part = _fixed(leaves, endian)
         out.append(part)
     return tuple(out)
+
+
+def unwrap(node: Construct) -> Construct:
+    """The construct a Block member stands for, without its name (Renamed)
+    and error-annotation (_Field) wrappers."""
+    while isinstance(node, (Renamed, _Field)):
+        node = node.subcon
+    return node
+
+
+def describe_node(node: Construct, endian: str = "little") -> Element:
+    """The description of any Model (or bare leaf) made of the definition's
+    building blocks, e.g. a small definition of a test."""
+    return _element(node, struct_prefix(endian))
 
 
 @lru_cache(maxsize=None)
