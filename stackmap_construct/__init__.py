@@ -1,9 +1,13 @@
 """stackmap-construct: LLVM's StackMap section (``.llvm_stackmaps``, v3) as one
 declarative construct definition that parses and builds.
 
-    >>> from stackmap_construct import parse, build
-    >>> sm = parse(blob)                 # bytes -> StackMap
-    >>> build(sm) == blob                # StackMap -> the same bytes
+    >>> from stackmap_construct import load, build
+    >>> f = load("examples/sample.o")           # any object file, or a raw blob
+    >>> sm = f.stackmaps[0]                     # a StackMap
+    >>> sm.functions[0].symbol, sm.functions[0].record_count
+    ('collect', 2)
+    >>> build(sm, endian=f.endian) == f.container.sections[0].data
+    True
 """
 
 from .errors import (
@@ -20,7 +24,8 @@ from .errors import (
     TruncatedError,
     UnsupportedVersionError,
 )
-from .format import build, parse, parse_all, parse_spans, stackmap_format, view
+from .format import build, parse_spans, stackmap_format, view
+from .loader import StackMapFile, load, parse, parse_all
 from .model import (
     DYNAMIC_STACK_SIZE,
     Function,
@@ -36,7 +41,7 @@ from .model import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "parse", "parse_all", "parse_spans", "view", "build", "stackmap_format", "to_dict", "from_dict",
+    "load", "StackMapFile", "parse", "parse_all", "parse_spans", "view", "build", "stackmap_format", "to_dict", "from_dict",
     "StackMap", "Function", "Record", "Location", "LiveOut", "LocationKind", "DYNAMIC_STACK_SIZE",
     "StackMapError", "TruncatedError", "UnsupportedVersionError", "ReservedFieldError",
     "PaddingError", "BadLocationKindError", "TrailingDataError", "BuildError", "ContainerError", "SemanticsError", "GenerateError", "StatepointError",

@@ -23,6 +23,8 @@ from .format.fast.lazy import RecordList
 from .model import LocationKind, Record, StackMap
 from .render.text import describe_location
 from .statepoints import compare_records, is_statepoint, selection
+from .statepoints.decode import IdsArg
+from .wording import count
 
 
 def _function_keys(sm: StackMap, names: Sequence[str | None] | None) -> list[str]:
@@ -47,7 +49,7 @@ def _records_by_key(v: StackMapView, keys: list[str]) -> dict[tuple[str, int, in
     for ri, key in enumerate(zip(fkeys, v.record_column("patchpoint_id"))):
         n = seen[key]
         seen[key] = n + 1
-        out[(*key, n)] = ri
+        out[key + (n,)] = ri
     return out
 
 
@@ -67,7 +69,7 @@ def diff_stackmaps(
     names_b: Sequence[str | None] | None = None,
     arch_a: str | None = None,
     arch_b: str | None = None,
-    statepoints: str | object | None = "auto",
+    statepoints: IdsArg | None = "auto",
 ) -> list[str]:
     """Human-readable differences, one per line; [] when equivalent.
 
@@ -75,7 +77,7 @@ def diff_stackmaps(
     default, "all", ids, or None for none) are compared by role: calling
     convention, flags, deopt values, GC pointer pairs."""
     out: list[str] = []
-    sel = selection(statepoints) if statepoints is not None else None  # type: ignore[arg-type]
+    sel = selection(statepoints) if statepoints is not None else None
     both_named = bool(names_a and names_b and all(names_a) and all(names_b))
     keys_a = _function_keys(a, names_a if both_named else None)
     keys_b = _function_keys(b, names_b if both_named else None)
@@ -86,10 +88,10 @@ def diff_stackmaps(
     for key in sorted(fb.keys() - fa.keys()):
         out.append(f"function {key}: only in B")
     for key in [k for k in keys_a if k in fb]:
-        x, y = fa[key], fb[key]
+        fx, fy = fa[key], fb[key]
         for attr in ("address", "stack_size", "record_count"):
-            if getattr(x, attr) != getattr(y, attr):
-                out.append(f"function {key}: {attr.replace('_', ' ')} {getattr(x, attr)} -> {getattr(y, attr)}")
+            if getattr(fx, attr) != getattr(fy, attr):
+                out.append(f"function {key}: {attr.replace('_', ' ')} {getattr(fx, attr)} -> {getattr(fy, attr)}")
 
     ca, cb = Counter(a.constants), Counter(b.constants)
     for c in sorted((ca - cb).elements()):
@@ -127,7 +129,7 @@ def diff_stackmaps(
             out.extend(f"{label}: {line}" for line in compare_records(a, x, b, y, arch_a=arch_a, arch_b=arch_b))
         else:
             if len(x.locations) != len(y.locations):
-                out.append(f"{label}: {len(x.locations)} locations -> {len(y.locations)}")
+                out.append(f"{label}: {count(len(x.locations), 'location')} -> {len(y.locations)}")
             for n, (lx, ly) in enumerate(zip(x.locations, y.locations)):
                 if _loc(a, lx) != _loc(b, ly):
                     out.append(f"{label}: location {n}: {describe_location(a, lx, arch_a)}, size {lx.size}"

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+#: a byte order as int.from_bytes / int.to_bytes take it
+Endian = Literal["little", "big"]
+
 ENDIANS = ("little", "big")
 _PREFIX = {"little": "<", "big": ">"}
-_NAME = {"<": "little", ">": "big"}
+_NAME: dict[str, Endian] = {"<": "little", ">": "big"}
 
 
 def struct_prefix(endian: str) -> str:
@@ -16,10 +21,10 @@ def struct_prefix(endian: str) -> str:
         raise ValueError(f"endian must be one of {ENDIANS}, not {endian!r}") from None
 
 
-def endian_name(prefix: str) -> str:
+def endian_name(prefix: str) -> Endian:
     """``"little"`` for ``"<"``, ``"big"`` for ``">"``."""
     return _NAME[prefix]
 
 
-def endian_of_flag(little: bool) -> str:
+def endian_of_flag(little: bool) -> Endian:
     return "little" if little else "big"

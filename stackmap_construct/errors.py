@@ -20,6 +20,10 @@ class StackMapError(Exception):
             parsed buffer, or ``None`` when it has no position.
     """
 
+    #: which blob of a buffer holding several the error is in (set by
+    #: :func:`~stackmap_construct.parse_all`), None when not known
+    blob_index: int | None = None
+
     def __init__(self, message: str, *, path: str = "", offset: int | None = None):
         super().__init__(message)
         self.message = message

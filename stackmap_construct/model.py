@@ -54,6 +54,11 @@ class Record:
     live_outs: list[LiveOut] = field(default_factory=list)
 
 
+#: Metadata key of model fields that are not fields of the format: they are
+#: never parsed from or built into the blob (the format's Model skips them).
+NOT_IN_FORMAT = "not_in_format"
+
+
 @dataclass(slots=True)
 class Function:
     """One StkSizeRecord: a function that contains stackmap records."""
@@ -61,6 +66,15 @@ class Function:
     address: int
     stack_size: int
     record_count: int
+    #: the function's name, when the stackmap was read from an object file
+    #: that names it (:func:`stackmap_construct.load`); None when unknown.
+    #: Not part of the blob: ignored by build and by comparisons.
+    symbol: str | None = field(default=None, compare=False, metadata={NOT_IN_FORMAT: True})
+
+    def __repr__(self) -> str:
+        named = "" if self.symbol is None else f", symbol={self.symbol!r}"
+        return (f"Function(address={self.address!r}, stack_size={self.stack_size!r}, "
+                f"record_count={self.record_count!r}{named})")
 
 
 #: LLVM writes this stack size for frames of dynamic size (e.g. dynamic alloca).
@@ -180,7 +194,12 @@ def from_dict(data: dict[str, Any]) -> StackMap:
     functions = []
     for i, f in enumerate(_list(data, "functions", "")):
         p = f"functions[{i}]"
-        functions.append(Function(_int(f, "address", p), _int(f, "stack_size", p), _int(f, "record_count", p)))
+        function = Function(_int(f, "address", p), _int(f, "stack_size", p), _int(f, "record_count", p))
+        symbol = f.get("symbol")  # optional: dump --format json names each function
+        if symbol is not None and not isinstance(symbol, str):
+            raise BuildError(f"symbol must be a string or null, got {symbol!r}", path=f"{p}.symbol")
+        function.symbol = symbol
+        functions.append(function)
     constants = []
     for i, c in enumerate(_list(data, "constants", "")):
         if not isinstance(c, int) or isinstance(c, bool):

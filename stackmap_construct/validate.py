@@ -23,6 +23,8 @@ from .format.v3 import HEADER_SIZE
 from .model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from .registers import frame_registers, register_name
 from .statepoints import checks as statepoint_checks
+from .statepoints.decode import IdsArg
+from .wording import there_are
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def validate(
     linked: bool = False,
     resolved_functions: Sequence[bool] | None = None,
     endian: str = "little",
-    statepoints: str | object | None = None,
+    statepoints: IdsArg | None = None,
     pointer_size: int = 8,
 ) -> list[Finding]:
     """Check ``stackmap``; return the findings in blob order.
@@ -77,7 +79,7 @@ def validate(
     raw = list(_check(stackmap, v, arch, linked, resolved_functions))
     if statepoints is not None:
         raw.extend((code, message, path, None) for code, message, path in
-                   statepoint_checks.check(stackmap, statepoints, pointer_size=pointer_size))  # type: ignore[arg-type]
+                   statepoint_checks.check(stackmap, statepoints, pointer_size=pointer_size))
     findings = [Finding(CODES[code], code, message, path, _offset(v, path) if offset is None else offset)
                 for code, message, path, offset in raw]
     return sorted(findings, key=lambda f: (f.offset is None, f.offset))
@@ -97,7 +99,7 @@ def _check(stackmap: StackMap, v: StackMapView, arch, linked, resolved) -> Itera
     total = sum(f.record_count for f in stackmap.functions)
     if total != v.record_count:
         yield ("record-count-sum",
-               f"the functions' record counts sum to {total} but there are {v.record_count} records",
+               f"the functions' record counts sum to {total} but {there_are(v.record_count, 'record')}",
                "functions", None)
     for i, fn in enumerate(stackmap.functions):
         if fn.stack_size == DYNAMIC_STACK_SIZE:
@@ -150,7 +152,7 @@ def _locations(stackmap: StackMap, v: StackMapView, arch) -> Iterable[_Raw]:
         value = values[row]
         if not 0 <= value < n_constants:
             path, offset = where(row, "offset_or_small_constant")
-            yield ("constant-index-range", f"ConstantIndex {value} but there are {n_constants} constants", path, offset)
+            yield ("constant-index-range", f"ConstantIndex {value} but {there_are(n_constants, 'constant')}", path, offset)
         row = raw_kinds.find(ci, row + 1)
     # Sizes: the distinct values first; rows only for a bad one.
     bad_sizes = {s for s in set(sizes) if s == 0 or s & (s - 1)}

@@ -36,10 +36,10 @@ def test_validate_record_counts_and_constant_index(tmp_path, capsys):
     path = write(tmp_path, "bad.bin", build(sm))
     assert main(["validate", path]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("error: record-count-sum: the functions' record counts sum to 3 but there are 1 records "
+    assert lines[0] == ("error: record-count-sum: the functions' record counts sum to 3 but there is 1 record "
                         "[at functions, offset 16 (0x10)]")
     # The new location is the second (offset 0x40 + 12), its value 8 bytes in.
-    assert lines[1] == ("error: constant-index-range: ConstantIndex 5 but there are 1 constants "
+    assert lines[1] == ("error: constant-index-range: ConstantIndex 5 but there is 1 constant "
                         "[at records[0].locations[1].offset_or_small_constant, offset 84 (0x54)]")
     assert lines[2].endswith("2 error(s), 0 warning(s)")
 

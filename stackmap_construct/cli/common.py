@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..containers import Container, Section, read_container
-from ..errors import StackMapError
-from ..format import parse_spans
+from ..containers import Container, Section
+from ..loader import load as load_file
 from ..model import StackMap
-from ..symbols import FunctionTarget, resolve_functions
+from ..symbols import FunctionTarget
 
 
 @dataclass
@@ -26,24 +25,18 @@ class Blob:
         return [t.symbol for t in self.targets]
 
 
-def add_input_options(p) -> None:
-    """--raw and --endian, for commands that read an object file or a blob."""
-    p.add_argument("--raw", action="store_true", help="read PATH as a bare stackmap blob, not an object file")
+def add_input_options(p, subject: str = "PATH", *, several: bool = False) -> None:
+    """--raw and --endian, for commands that read an object file or a blob
+    (``subject``: the inputs' metavars, as the help names them; ``several``
+    when it names more than one)."""
+    what = "bare stackmap blobs, not object files" if several else "a bare stackmap blob, not an object file"
+    p.add_argument("--raw", action="store_true", help=f"read {subject} as {what}")
     p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default little)")
 
 
 def load(data: bytes, args) -> tuple[Container, list[Blob]]:
     """The container of ``data`` and every stackmap blob in it, in order."""
-    container = read_container(data, raw=args.raw, endian=args.endian)
-    blobs = []
-    for section in container.sections:
-        try:
-            spans = parse_spans(section.data, endian=section.endian)
-        except StackMapError as e:
-            if container.format == "raw" and not args.raw:
-                e.message += " (not an object file, so it was read as a raw stackmap blob)"
-            raise
-        for span in spans:
-            blobs.append(Blob(span.stackmap, section, resolve_functions(container, section, span.stackmap, span.start),
-                              span.start))
-    return container, blobs
+    loaded = load_file(data, raw=args.raw, endian=args.endian)
+    blobs = [Blob(sm, section, targets, start)
+             for sm, section, targets, start in zip(loaded.stackmaps, loaded.sections, loaded.targets, loaded.starts)]
+    return loaded.container, blobs

@@ -12,9 +12,9 @@ from .output import Activity, write_output
 
 def add_parser(sub) -> None:
     p = sub.add_parser("diff", help="structural difference of the stackmaps of two files (exit 1 when different)")
-    p.add_argument("path", metavar="A", help="first object file or raw blob")
-    p.add_argument("other", metavar="B", help="second object file or raw blob")
-    add_input_options(p)
+    p.add_argument("path", metavar="A", help="the first file: an object file (ELF, Mach-O, COFF or PE) or a raw stackmap blob")
+    p.add_argument("other", metavar="B", help="the second file, read the same way")
+    add_input_options(p, subject="A and B", several=True)
     p.add_argument("--statepoints", default="auto", type=_statepoints, metavar="auto|all|none|ID,...",
                    help="records compared by statepoint role (deopt values, GC pointer pairs): auto (default: "
                         "those laid out as a statepoint on both sides), all, none, or ids such as 101,0xABCDEF00")

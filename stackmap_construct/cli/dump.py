@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import Iterable
 
 from ..render.json import iter_render_json
 from ..render.readobj import iter_render_readobj
@@ -15,7 +16,7 @@ from .output import write_output
 
 def add_parser(sub) -> None:
     p = sub.add_parser("dump", help="print the stackmaps of an object file or raw blob")
-    p.add_argument("path", metavar="PATH", help="ELF object/executable/shared object, or a raw blob ('-' for stdin)")
+    p.add_argument("path", metavar="PATH", help="an object file, executable or library (ELF, Mach-O, COFF or PE), or a raw stackmap blob ('-' for stdin)")
     p.add_argument("--format", choices=["text", "llvm-readobj", "json"], default="text",
                    help="text (default, with register names), llvm-readobj (byte-identical to llvm-readobj --stackmap), json")
     add_input_options(p)
@@ -27,6 +28,7 @@ def add_parser(sub) -> None:
 
 def run(args, read) -> int:
     container, blobs = load(read(args.path), args)
+    text: Iterable[str] | Iterable[bytes]
     numbered = list(enumerate(blobs))
     if filters.active(args):  # only the matching records, each blob keeping its number
         numbered = filters.apply(blobs, args, linked=container.linked)

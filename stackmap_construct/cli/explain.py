@@ -30,7 +30,7 @@ def parse_range(text: str) -> tuple[int | None, int | None]:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("explain", help="annotated hex dump: every field with offset, bytes, path and value")
-    p.add_argument("path", metavar="PATH", help="object file or raw blob ('-' for stdin)")
+    p.add_argument("path", metavar="PATH", help="an object file (ELF, Mach-O, COFF or PE) or a raw stackmap blob ('-' for stdin)")
     p.add_argument("--range", metavar="A:B", type=parse_range,
                    help="only fields overlapping bytes A (inclusive) to B (exclusive) of the section; 0x-hex allowed")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="leave out each field's doc line")

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from ..errors import StackMapError
 from ..lookup import CallSiteIndex, select
+from .common import Blob
 
 
 def _address(text: str) -> int:
@@ -46,7 +47,7 @@ def describe(args) -> str:
     return " ".join(parts)
 
 
-def apply(blobs: list, args, *, linked: bool) -> list[tuple[int, object]]:
+def apply(blobs: list[Blob], args, *, linked: bool) -> list[tuple[int, Blob]]:
     """(original index, blob reduced to the matching records) for each blob
     with a match; a StackMapError when nothing matches."""
     index = CallSiteIndex.from_blobs(blobs)
@@ -57,7 +58,8 @@ def apply(blobs: list, args, *, linked: bool) -> list[tuple[int, object]]:
     chosen: list[set[int] | None] = [None] * len(blobs)
 
     def narrow(si: int, records: set[int]) -> None:
-        chosen[si] = records if chosen[si] is None else (chosen[si] & records)  # type: ignore[operator]
+        current = chosen[si]
+        chosen[si] = records if current is None else current & records
 
     if args.pc is not None:
         hits: list[set[int]] = [set() for _ in blobs]

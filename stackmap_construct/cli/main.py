@@ -15,6 +15,7 @@ import importlib
 import os
 import sys
 
+from .. import __version__
 from ..errors import StackMapError
 
 PROG = "stackmap-construct"
@@ -30,6 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Parse, print and build LLVM StackMap (.llvm_stackmaps v3) sections.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:

@@ -33,7 +33,8 @@ def _addresses(text: str) -> list[int]:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("semantics", help="map a stackmap onto wasm value semantics (wasmer's LLVM backend)")
-    p.add_argument("path", metavar="STACKMAP", help="object file, linked image or raw blob with the module's stackmap")
+    p.add_argument("path", metavar="STACKMAP",
+                   help="the module's stackmap: an object file or linked image (ELF, Mach-O, COFF or PE), or a raw blob")
     p.add_argument("--registry", required=True, metavar="REGISTRY.json",
                    help="the stackmap registry: {\"entries\": [...]} as documented in docs/semantics.md")
     p.add_argument("--code-addr", required=True, type=_u64, metavar="A", help="address of the module's code")
@@ -41,9 +42,13 @@ def add_parser(sub) -> None:
     p.add_argument("--function-addresses", type=_addresses, metavar="A0,A1,...",
                    help="address of each local function, in local function order (default: the function "
                         "records' addresses as the file gives them; an object's text is laid out from 0)")
-    p.add_argument("--imported-globals", type=_u64, default=0, metavar="G")
-    p.add_argument("--imported-tables", type=_u64, default=0, metavar="T")
-    add_input_options(p)
+    p.add_argument("--imported-globals", type=_u64, default=0, metavar="G",
+                   help="number of globals the module imports (default 0): global index i < G is Import(i), "
+                        "else Local(i - G)")
+    p.add_argument("--imported-tables", type=_u64, default=0, metavar="T",
+                   help="number of tables the module imports (default 0): table index i < T is Import(i), "
+                        "else Local(i - T)")
+    add_input_options(p, subject="STACKMAP")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (atomically)")
     p.set_defaults(run=run)
 

@@ -14,7 +14,7 @@ from .output import Activity, write_output
 
 def add_parser(sub) -> None:
     p = sub.add_parser("validate", help="check a file's stackmaps: structure, counts, constant indices, registers")
-    p.add_argument("path", metavar="PATH", help="object file or raw blob ('-' for stdin)")
+    p.add_argument("path", metavar="PATH", help="an object file (ELF, Mach-O, COFF or PE) or a raw stackmap blob ('-' for stdin)")
     add_input_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     add_arch_option(p, "the frame-register checks")
@@ -35,13 +35,13 @@ def _statepoints(text: str):
 def run(args, read) -> int:
     from ..validate import validate  # imported when the command runs (start-up of the others)
 
+    structure: StackMapError | None = None
     with Activity(f"reading {args.path}") as activity:
         try:
             container, blobs = load(read(args.path), args)
         except StackMapError as e:
             structure = e
         else:
-            structure = None
             lines, errors, warnings = _report(args, container, blobs, validate, activity)
     if structure is not None:
         # A structural error is a finding too: report it in the same form.

@@ -9,6 +9,7 @@ import struct
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.descriptions import describe_reloc_type
+from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 from elftools.elf.enums import ENUM_ST_SHNDX
 from elftools.elf.relocation import RelocationSection
@@ -105,7 +106,7 @@ def _is_pie(elf: ELFFile) -> bool:
     if any(seg["p_type"] == "PT_INTERP" for seg in elf.iter_segments()):
         return True
     dynamic = elf.get_section_by_name(".dynamic")
-    if dynamic is not None:
+    if isinstance(dynamic, DynamicSection):
         for tag in dynamic.iter_tags():
             if tag.entry.d_tag == "DT_FLAGS_1" and tag.entry.d_val & 0x08000000:  # DF_1_PIE
                 return True
@@ -172,7 +173,9 @@ class _Symbols:
         cached = getattr(table, "_stackmap_construct_symbols", None)
         if cached is None:
             cached = cls(elf, table)
-            table._stackmap_construct_symbols = cached
+            # pyelftools sections are unhashable (no weak-keyed cache): an
+            # attribute of our own on the section object.
+            setattr(table, "_stackmap_construct_symbols", cached)
         return cached
 
 

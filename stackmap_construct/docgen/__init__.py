@@ -7,10 +7,12 @@ writes, and with ``--check`` verifies:
 * ``docs/format.md``: hand-written prose around generated regions (one table
   per block, and the worked example made with ``explain``);
 * ``schemas/stackmap.schema.json``: JSON Schema 2020-12 of the JSON form;
-* ``schemas/llvm_stackmap.ksy``: Kaitai Struct spec of one blob.
+* ``schemas/llvm_stackmap.ksy``: Kaitai Struct spec of one blob;
+* ``docs/diagrams/*.svg``: a byte-layout diagram of each block, shown in
+  ``docs/format.md`` above its table.
 
-:mod:`.layout` reads the definition; :mod:`.markdown`, :mod:`.schema` and
-:mod:`.ksy` render it.
+:mod:`.layout` reads the definition; :mod:`.markdown`, :mod:`.schema`,
+:mod:`.ksy` and :mod:`.svg` render it.
 """
 
 from __future__ import annotations
@@ -21,11 +23,24 @@ from .ksy import KSY_PATH, ksy_spec, render_ksy
 from .layout import Block, DocGenError, Field, describe
 from .markdown import render_format_md
 from .schema import SCHEMA_PATH, json_schema, render_schema
+from .svg import DIAGRAM_DIR, diagram_path, render_diagrams
 
 FORMAT_MD = "docs/format.md"
 
-#: Every generated file, relative to the repository root, in the order written.
-OUTPUTS = (FORMAT_MD, SCHEMA_PATH, KSY_PATH)
+
+
+def outputs() -> tuple[str, ...]:
+    """Every generated file, relative to the repository root, in the order
+    written (also as ``OUTPUTS``)."""
+    return (FORMAT_MD, SCHEMA_PATH, KSY_PATH, *(diagram_path(b) for b in describe()))
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    # OUTPUTS needs the definition walked (describe()): only when asked, not
+    # on import (every command's parser imports this package at start-up).
+    if name == "OUTPUTS":
+        return outputs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def generate(root: Path | str, run) -> dict[str, str]:
@@ -42,6 +57,7 @@ def generate(root: Path | str, run) -> dict[str, str]:
         FORMAT_MD: render_format_md(current, root, run),
         SCHEMA_PATH: render_schema(),
         KSY_PATH: render_ksy(),
+        **render_diagrams(describe()),
     }
 
 
@@ -58,6 +74,6 @@ def stale(root: Path | str, outputs: dict[str, str]) -> list[str]:
 
 
 __all__ = [
-    "generate", "stale", "OUTPUTS", "FORMAT_MD", "SCHEMA_PATH", "KSY_PATH",
+    "generate", "stale", "outputs", "OUTPUTS", "FORMAT_MD", "SCHEMA_PATH", "KSY_PATH", "DIAGRAM_DIR",
     "describe", "Block", "Field", "DocGenError", "json_schema", "ksy_spec",
 ]

@@ -47,14 +47,14 @@ def snake(name: str) -> str:
 
 def _kind_enum(f: Field) -> tuple[str, dict[int, str]]:
     """The Kaitai enum of the kind: named after the enum the adapter decodes to."""
-    members = f.enum_values
+    members = f.enum_values or {}
     return snake(type(next(iter(members.values()))).__name__), {n: snake(m.name) for n, m in members.items()}
 
 
 def _attr(f: Field, enums: dict[str, dict[int, str]]) -> dict[str, Any]:
     a: dict[str, Any] = {"id": f.name}
     if f.role in ("int", "expect", "count", "kind"):
-        a["type"] = _KS_INT[f.int_type.name]
+        a["type"] = _KS_INT[f.int_of.name]
     if f.role == "expect":
         a["valid"] = f.expect_value
     elif f.role == "kind":
@@ -63,7 +63,7 @@ def _attr(f: Field, enums: dict[str, dict[int, str]]) -> dict[str, Any]:
         a["enum"] = name
         a["valid"] = {"in-enum": True}
     elif f.role == "array":
-        a["type"] = snake(f.element.name) if f.element is not None else _KS_INT[f.int_type.name]
+        a["type"] = snake(f.element.name) if f.element is not None else _KS_INT[f.int_of.name]
         a["repeat"] = "expr"
         a["repeat-expr"] = f.count_field
     elif f.role == "pad":
@@ -74,7 +74,7 @@ def _attr(f: Field, enums: dict[str, dict[int, str]]) -> dict[str, Any]:
         raise DocGenError(f"{f.name}: no Kaitai form for a {f.role} field")
     doc = f.doc
     if f.role == "pad":
-        doc += "; " + f.pad_rule.replace("`", "")
+        doc += "; " + (f.pad_rule or "").replace("`", "")
     a["doc"] = doc
     return a
 

@@ -97,6 +97,31 @@ class Field:
     offset_text: str = "variable"
     in_model: bool = False  #: part of the model / plain-data (JSON) form
 
+    @property
+    def int_of(self) -> IntType:
+        """:attr:`int_type`, for a field that must have one (an integer, or
+        an array of integers); a :class:`DocGenError` otherwise."""
+        if self.int_type is None:
+            raise DocGenError(f"{self.name}: a {self.role or 'field'} without an integer type")
+        return self.int_type
+
+    @property
+    def item_size(self) -> Optional[int]:
+        """For an array: the size of one item, None when items vary."""
+        return self.element.size if self.element is not None else self.int_of.size
+
+    @property
+    def item_min_size(self) -> int:
+        """For an array: the size of the smallest item."""
+        return self.element.min_size if self.element is not None else self.int_of.size
+
+    @property
+    def pad_alignment(self) -> int:
+        """For a pad: the alignment it pads to."""
+        if self.alignment is None:
+            raise DocGenError(f"{self.name}: a pad without an alignment")
+        return self.alignment
+
 
 @dataclass
 class Block:
@@ -261,13 +286,13 @@ def _describe_block(little: Element | Construct, big: Element | Construct, block
         f.offset = offset
         f.offset_text = exact.text() if exact is not None else "variable"
         if f.role in ("int", "expect", "count", "kind"):
-            f.size = f.int_type.size
+            f.size = f.int_of.size
             f.size_text = str(f.size)
             pos = pos.plus(f.size) if pos is not None else None
             exact = exact.plus(f.size) if exact is not None else None
             offset = offset + f.size if offset is not None else None
         elif f.role == "array":
-            item_size = f.element.size if f.element else f.int_type.size
+            item_size = f.item_size
             if item_size is None:
                 pos = exact = None
             else:
@@ -298,20 +323,17 @@ def _describe_block(little: Element | Construct, big: Element | Construct, block
 
 def _sizes(block: Block) -> None:
     """Fixed size, smallest size and end alignment of ``block``."""
-    if all(f.size is not None for f in block.fields):
-        block.size = sum(f.size for f in block.fields)
-        block.min_size = block.size
+    sizes = [f.size for f in block.fields]
+    if all(n is not None for n in sizes):
+        block.size = block.min_size = sum(n for n in sizes if n is not None)
         return
     last_pad = next((f for f in reversed(block.fields) if f.role == "pad"), None)
     block.ends_aligned = block.fields[-1].role == "pad"
     block.alignment = last_pad.alignment if last_pad else None
     # Smallest size over small counts (padding makes the size non-monotonic).
     counts = [f.name for f in block.fields if f.role == "count"]
-    best = None
-    for values in itertools.product(range(8), repeat=len(counts)):
-        n = _size_for(block, dict(zip(counts, values)))
-        best = n if best is None else min(best, n)
-    block.min_size = best
+    block.min_size = min(_size_for(block, dict(zip(counts, values)))
+                         for values in itertools.product(range(8), repeat=len(counts)))
 
 
 def _size_for(block: Block, counts: dict[str, int]) -> int:
@@ -320,10 +342,9 @@ def _size_for(block: Block, counts: dict[str, int]) -> int:
         if f.size is not None:
             pos += f.size
         elif f.role == "array":
-            item = f.element.min_size if f.element else f.int_type.size
-            pos += item * counts[f.count_field]
+            pos += f.item_min_size * counts[f.count_field or ""]
         elif f.role == "pad":
-            pos += -pos % f.alignment
+            pos += -pos % f.pad_alignment
     return pos
 
 
@@ -360,13 +381,13 @@ def _check_alignment(top: Block) -> None:
         pos: Optional[_Affine] = _Affine(0)
         for f in b.fields:
             if f.role == "array" and f.element is not None:
-                align = max((g.alignment for g in f.element.fields if g.role == "pad"), default=None)
+                align = max((g.pad_alignment for g in f.element.fields if g.role == "pad"), default=None)
                 if align is not None:
                     aligned = start_aligned and pos is not None and all(
                         n % align == 0 for n in (pos.const, *(k for _, k in pos.coefs)))
                     if not aligned:
                         raise DocGenError(f"{b.name}.{f.name}: items with alignment padding may start unaligned")
-                    if not (f.element.ends_aligned and f.element.alignment % align == 0):
+                    if not (f.element.ends_aligned and (f.element.alignment or 0) % align == 0):
                         raise DocGenError(f"{f.element.name}: does not end aligned, so the next item may start unaligned")
                 visit(f.element, start_aligned and pos is not None and pos.const % 8 == 0)
             if pos is None:
@@ -374,7 +395,7 @@ def _check_alignment(top: Block) -> None:
             if f.size is not None:
                 pos = pos.plus(f.size)
             elif f.role == "array":
-                size = f.element.size if f.element else f.int_type.size
+                size = f.item_size
                 pos = pos.plus(size, f.count_field) if size is not None else None
             elif f.role == "pad":
                 pos = _Affine(0)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from .layout import Block, DocGenError, Field, describe
+from .svg import diagram_path
 
 #: The sample whose ``explain`` output is the worked example.
 SAMPLE = "examples/sample.o"
@@ -36,12 +37,12 @@ def anchor(block: Block) -> str:
 
 def constraint(f: Field) -> str:
     if f.role == "expect":
-        label = {"reserved field": "reserved, ", "padding": "padding, "}.get(f.expect_what, "")
+        label = {"reserved field": "reserved, ", "padding": "padding, "}.get(f.expect_what or "", "")
         return f"{label}must be {f.expect_value} (else `{f.expect_error}`); written as {f.expect_value}"
     if f.role == "count":
         return f"number of items of `{f.counts}`; rebuilt from its length on build"
     if f.role == "kind":
-        names = ", ".join(f"{n} {member.name}" for n, member in f.enum_values.items())
+        names = ", ".join(f"{n} {member.name}" for n, member in (f.enum_values or {}).items())
         return f"one of {names}; any other value is `{f.error}`"
     if f.role == "array":
         return f"`{f.count_field}` items, in order"
@@ -58,17 +59,17 @@ def type_cell(f: Field) -> str:
         if f.element is not None:
             inner = f"[`{f.element.name}`](#{anchor(f.element)})"
         else:
-            inner = f"`{f.int_type.name}`"
+            inner = f"`{f.int_of.name}`"
         text = f"{inner}[`{f.count_field}`]"
         if f.int_type is not None and f.int_type.endian_dependent:
             text += ", target-endian"
         return text
     if f.role == "pad":
         return "zero bytes"
-    text = f"`{f.int_type.name}`"
+    text = f"`{f.int_of.name}`"
     if f.role == "kind":
         text += " enum"
-    if f.int_type.endian_dependent:
+    if f.int_of.endian_dependent:
         text += ", target-endian"
     return text
 
@@ -78,8 +79,13 @@ def _cell(text: str) -> str:
 
 
 def render_table(block: Block) -> str:
+    """The block's diagram (docs/diagrams/, relative to docs/format.md), then
+    its table."""
+    diagram = diagram_path(block).removeprefix("docs/")
     rows = [
         f'<a id="{anchor(block)}"></a>',
+        "",
+        f"![Byte layout of {block.name}]({diagram})",
         "",
         "| Offset | Field | Type | Size (bytes) | Constraint | Description |",
         "|---:|---|---|---|---|---|",
@@ -119,7 +125,7 @@ def render_overview(top: Block) -> str:
     def flush():
         if run:
             names = f"`{run[0].name}` … `{run[-1].name}`" if len(run) > 1 else f"`{run[0].name}`"
-            rows.append(f"| {run[0].offset_text} | header: {names} | [`{top.name}`](#{anchor(top)}) | {sum(f.size for f in run)} |")
+            rows.append(f"| {run[0].offset_text} | header: {names} | [`{top.name}`](#{anchor(top)}) | {sum(f.size or 0 for f in run)} |")
             run.clear()
 
     for f in top.fields:

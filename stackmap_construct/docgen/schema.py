@@ -29,19 +29,20 @@ def _int(t: IntType) -> dict[str, Any]:
 
 
 def _property(f: Field, block: Block) -> dict[str, Any]:
+    prop: dict[str, Any]
     if f.role == "kind":
-        prop = {"enum": [member.name for member in f.enum_values.values()]}
+        prop = {"enum": [member.name for member in (f.enum_values or {}).values()]}
     elif f.role == "expect":
         prop = {"type": "integer", "const": f.expect_value}
     elif f.role == "int":
-        prop = _int(f.int_type)
+        prop = _int(f.int_of)
     elif f.role == "array":
         if f.element is not None:
             items: dict[str, Any] = {"$ref": f"#/$defs/{f.element.name}"}
         else:
-            items = _int(f.int_type)
+            items = _int(f.int_of)
         # The count field bounds the length.
-        prop = {"type": "array", "items": items, "maxItems": block.field(f.count_field).int_type.maximum}
+        prop = {"type": "array", "items": items, "maxItems": block.field(f.count_field or "").int_of.maximum}
     else:
         raise DocGenError(f"{block.name}.{f.name}: a {f.role} field cannot be part of the JSON form")
     return {"description": f.doc, **prop}

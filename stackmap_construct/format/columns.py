@@ -58,7 +58,7 @@ def _column(data: bytes, item_size: int, leaf: Leaf, endian: str) -> array:
     code = _typecode(leaf.size, leaf.signed)
     if leaf.offset % leaf.size == 0 and item_size % leaf.size == 0:
         # The field is a strided run of machine words: one C-level copy.
-        words = memoryview(data).cast(code)
+        words = memoryview(data).cast(code)  # type: ignore[call-overload]  # typecode known at run time
         out = array(code, words[leaf.offset // leaf.size::item_size // leaf.size].tobytes())
         if endian != _NATIVE and leaf.size > 1:
             out.byteswap()
@@ -117,7 +117,10 @@ class ItemTable:
     def run_offsets(self) -> array:
         """Blob offset of each record's first item (worked out on first use)."""
         if self._run_offsets is None:
+            if self.view is None:
+                raise ValueError(f"{self.name}: no view to work out the offsets from")
             self.view._part_offsets  # fills it
+        assert self._run_offsets is not None
         return self._run_offsets
 
     def offset(self, record: int, item: int) -> int:
@@ -157,13 +160,18 @@ class StackMapView:
         k = 0
         for part in element.parts:
             if isinstance(part, Array):
-                table = ItemTable(part.name, part.element.fixed, part.element.names, index.items[k],
+                fixed = part.element.fixed
+                if fixed is None:
+                    raise ValueError(f"{part.name}: items of variable size have no columns")
+                table = ItemTable(part.name, fixed, part.element.names, index.items[k],
                                   index.counts[k], None, self.endian)
                 table.cls = part.element.cls
                 table.view = self
                 tables[part.name] = table
                 k += 1
         head = element.parts[0]
+        if not isinstance(head, Fixed):
+            raise ValueError("a record is expected to start with fixed fields")
         self._head = head
         starts = index.offsets
         self._head_data = b"".join(map(buf.__getitem__, map(slice, starts, map(head.size.__add__, starts))))
@@ -180,7 +188,7 @@ class StackMapView:
         if self._part_offsets_cache is None:
             base = self.start
             pos = list(self._index.offsets)
-            out = []
+            out: list[tuple[Fixed | Pad | Array, array]] = []
             for part in self.record_element.parts:
                 if isinstance(part, Fixed):
                     out.append((part, array("Q", [p - base for p in pos])))
@@ -320,8 +328,9 @@ def view(stackmap: StackMap, *, endian: str = "little") -> StackMapView:
 
         blob = build(stackmap, endian=endian)
         parsed, _ = parse_blob(blob, 0, endian)
-        index = parsed.records.blob_index
-        return StackMapView(stackmap, index, 0)
+        records = parsed.records
+        assert isinstance(records, RecordList)  # the fast parser's
+        return StackMapView(stackmap, records.blob_index, 0)
     index, blob_start = found
     return StackMapView(stackmap, index, blob_start)
 
@@ -342,22 +351,23 @@ def records_plain_data(index: BlobIndex) -> list[dict]:
     lists = {}
     for name, table in v.tables.items():
         leaves = {leaf.name: leaf for leaf in table.fixed.leaves}
-        cols = []
+        cols: list[Sequence[Any]] = []
         for n in table.names:
             col = table.column(n)
             decoded = leaves[n].decoded
             if decoded is not None:
                 names_of = [d.name if d is not None else None for d in decoded]
-                col = list(map(names_of.__getitem__, col))
-            cols.append(col)
+                cols.append(list(map(names_of.__getitem__, col)))
+            else:
+                cols.append(col)
         make = _dict_maker(table.names, {})
         items = list(map(make, *cols)) if cols else []
         starts = table.starts
         lists[name] = [items[starts[i]:starts[i + 1]] for i in range(v.record_count)]
     head = element.parts[0]
-    cols = [v.record_column(n) if n not in lists else lists[n] for n in element.names]
+    columns: list[Sequence[Any]] = [v.record_column(n) if n not in lists else lists[n] for n in element.names]
     del head
-    return list(map(_dict_maker(element.names, {}), *cols))
+    return list(map(_dict_maker(element.names, {}), *columns))
 
 
 def view_of(stackmap: StackMap, endian: str | None = None) -> StackMapView:
@@ -374,6 +384,8 @@ def item_values(table: ItemTable):
     """``f(item bytes) -> a model object`` of one table's item (a Location,
     a LiveOut), decoded as the definition says (the kind as LocationKind)."""
     cls = table.cls
+    if cls is None:
+        raise ValueError(f"{table.name}: no model class to make items of")
     fixed = table.fixed
     order = {leaf.name: k for k, leaf in enumerate(fixed.leaves)}
     picks = [order[n] for n in table.names]

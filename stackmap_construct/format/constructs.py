@@ -29,7 +29,7 @@ from ..errors import (
     StackMapError,
     TruncatedError,
 )
-from ..model import LocationKind
+from ..model import NOT_IN_FORMAT, LocationKind
 
 
 def _remaining(stream) -> int:
@@ -222,7 +222,9 @@ class Model(Adapter):
     def __init__(self, subcon, cls):
         super().__init__(subcon)
         self.cls = cls
-        self.names = tuple(f.name for f in dataclass_fields(cls))
+        # Fields the format does not hold (a function's symbol) are left at
+        # their defaults on parse and ignored on build.
+        self.names = tuple(f.name for f in dataclass_fields(cls) if not f.metadata.get(NOT_IN_FORMAT))
 
     def _decode(self, obj, context, path):
         return self.cls(*[obj[n] for n in self.names])

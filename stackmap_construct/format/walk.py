@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
-from construct import ConstructError, Container
+from construct import Construct, ConstructError, Container
 
 from ..errors import StackMapError
 from .constructs import _as_stackmap_error
-from .fast.plan import Array, Element, Leaf, Pad, join as _join, plan
+from .fast.plan import Array, Element, Leaf, Member, Pad, join as _join, plan
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class _Walker:
         self.data = data
         self.stream = io.BytesIO(data)
 
-    def element(self, element: Element, path: str, doc: str) -> Iterator[FieldEvent]:
+    def element(self, element: Element, path: str, doc: str) -> Generator[FieldEvent, None, Any]:
         """Yield the events of one element; return its parsed value (a
         plain dict for blocks, the leaf value for a bare leaf)."""
         bare = element.leaf
@@ -51,7 +51,7 @@ class _Walker:
             values[member.name] = yield from self.located(member.name, member.node, self.member(member, values, where))
         return values
 
-    def member(self, member, values: dict, path: str) -> Iterator[FieldEvent]:
+    def member(self, member: Member, values: dict, path: str) -> Generator[FieldEvent, None, Any]:
         if isinstance(member, Array):
             count = values[member.count_field]
             member.node.check_count(count, self.stream)
@@ -63,7 +63,8 @@ class _Walker:
             return items
         return (yield from self.leaf(member, path, member.doc))
 
-    def located(self, segment, node, events):
+    def located(self, segment: str, node: Construct | None,
+                events: Generator[FieldEvent, None, Any]) -> Generator[FieldEvent, None, Any]:
         """Annotate failures inside ``node`` as the parser does."""
         start = self.stream.tell()
         try:
@@ -76,9 +77,11 @@ class _Walker:
             err.add_parent(segment)
             raise err from None
 
-    def leaf(self, leaf: Leaf | Pad, path: str, doc: str) -> Iterator[FieldEvent]:
+    def leaf(self, leaf: Leaf | Pad, path: str, doc: str) -> Generator[FieldEvent, None, Any]:
+        node = leaf.node
+        assert node is not None, "the description keeps every field's construct"
         start = self.stream.tell()
-        value = leaf.node._parsereport(self.stream, Container(), path)
+        value = node._parsereport(self.stream, Container(), path)
         end = self.stream.tell()
         if end > start or not isinstance(leaf, Pad):  # an absent pad is no field
             yield FieldEvent(path, start, bytes(self.data[start:end]), value, leaf.role, doc)

@@ -17,7 +17,7 @@ parsing the broken one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 from ..errors import (
     BadLocationKindError,
@@ -82,7 +82,8 @@ class _Target:
     def patch(self, event: FieldEvent, value: int, *, signed: bool = False, data: bytes | None = None) -> bytes:
         """``data`` (default: the blob) with field ``event`` holding ``value``."""
         data = self.blob if data is None else data
-        raw = value.to_bytes(len(event.raw), self.layout.endian, signed=signed)
+        byteorder: Literal["little", "big"] = "big" if self.layout.endian == "big" else "little"
+        raw = value.to_bytes(len(event.raw), byteorder, signed=signed)
         return data[: event.offset] + raw + data[event.offset + len(raw):]
 
 

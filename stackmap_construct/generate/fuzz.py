@@ -24,6 +24,8 @@ from typing import Callable
 from ..containers.elf_writer import write_elf
 from ..errors import StackMapError
 from ..format import build, parse, parse_all
+from ..format.api import BACKENDS as PARSERS  # the parser implementations: every input goes through each
+from ..format.api import backend as _backend
 from ..format.walk import walk
 from ..render.explain import render_explain
 from ..model import to_dict
@@ -45,16 +47,12 @@ TIME_LIMIT = 5.0
 
 ENDIANS = ("little", "big")
 
-try:  # the parser implementations, where there are several
-    from ..format.api import BACKENDS as PARSERS
-    from ..format.api import backend as _backend
-except ImportError:
-    PARSERS, _backend = (None,), None
 
-
-def _parser(name: str | None):
+def _parser(name: str | None) -> contextlib.AbstractContextManager[None]:
     """Use parser implementation ``name`` (None: the default) inside ``with``."""
     return contextlib.nullcontext() if name is None else _backend(name)
+
+
 _CLI_RUNS = (
     ["dump", "--format", "text"], ["dump", "--format", "llvm-readobj"], ["dump", "--format", "json"],
     ["explain"], ["validate"],
@@ -139,7 +137,7 @@ def _library(data: bytes) -> list[str]:
     return outcomes
 
 
-_READ_AS = (["--raw", "--endian", "little"], ["--raw", "--endian", "big"], [])
+_READ_AS: tuple[list[str], ...] = (["--raw", "--endian", "little"], ["--raw", "--endian", "big"], [])
 
 
 def _command_line(main: Callable[[list[str]], int], data: bytes, path: str, every_mode: bool) -> None:
@@ -156,7 +154,14 @@ def _command_line(main: Callable[[list[str]], int], data: bytes, path: str, ever
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             status = main(argv)
         if status not in (0, 1):
-            raise FuzzFailure(f"{' '.join(argv)} exited {status}: {err.buffer.getvalue().decode().strip()}", data)
+            raise FuzzFailure(f"{' '.join(argv)} exited {status}: {_text(err)}", data)
+
+
+def _text(console: io.TextIOWrapper) -> str:
+    """What was written to a :func:`_console`."""
+    raw = console.buffer
+    assert isinstance(raw, io.BytesIO)
+    return raw.getvalue().decode(errors="replace").strip()
 
 
 def _console() -> io.TextIOWrapper:
@@ -218,29 +223,29 @@ def _valid_blob(rng: Rng) -> tuple[bytes, str]:
 def mutate(rng: Rng, data: bytes) -> bytes:
     """One random change: a byte flipped or set to 0/0xFF, a 16- or 32-bit
     field set to its maximum, a cut, an insertion, a deletion, a repeat."""
-    data = bytearray(data)
+    buf = bytearray(data)
     how = rng.below(8)
-    if not data:
+    if not buf:
         return bytes(rng.bytes(rng.integer(1, 16)))
-    i = rng.below(len(data))
+    i = rng.below(len(buf))
     if how == 0:
-        data[i] ^= rng.integer(1, 255)
+        buf[i] ^= rng.integer(1, 255)
     elif how == 1:
-        data[i] = rng.choice([0, 0xFF])
+        buf[i] = rng.choice([0, 0xFF])
     elif how == 2:
         width = rng.choice([2, 4])
-        data[i & ~(width - 1): (i & ~(width - 1)) + width] = b"\xff" * width
+        buf[i & ~(width - 1): (i & ~(width - 1)) + width] = b"\xff" * width
     elif how == 3:
-        del data[i:]
+        del buf[i:]
     elif how == 4:
-        data[i:i] = rng.bytes(rng.integer(1, 16))
+        buf[i:i] = rng.bytes(rng.integer(1, 16))
     elif how == 5:
-        del data[i: i + rng.integer(1, 16)]
+        del buf[i: i + rng.integer(1, 16)]
     elif how == 6:
-        data.extend(bytes(data))
+        buf.extend(bytes(buf))
     else:
-        data[i] = rng.below(256)
-    return bytes(data)
+        buf[i] = rng.below(256)
+    return bytes(buf)
 
 
 def fuzz_input(rng: Rng) -> bytes:

@@ -204,7 +204,10 @@ def _expected_locations(site: Site) -> Iterable[ExpectedLocation]:
         kind = op.kind
         if site.intrinsic == "statepoint" and kind == K.Register:
             kind = K.Indirect  # deopt values are spilled
-        yield ExpectedLocation(kind, op.constant if kind != K.ConstantIndex else op.constant & 0xFFFF_FFFF_FFFF_FFFF)
+        value = op.constant
+        if kind == K.ConstantIndex and value is not None:
+            value &= 0xFFFF_FFFF_FFFF_FFFF  # the pool holds u64
+        yield ExpectedLocation(kind, value)
     yield from (ExpectedLocation(K.Indirect) for _ in range(2 * site.gc_pointers))
 
 

@@ -20,7 +20,7 @@ def _value(event: FieldEvent, arch: str | None, names_register: bool) -> str:
         return f"{v} ({name})"
     if event.role == "padding":
         return f"{len(event.raw)} zero bytes" if event.value is None else str(v)
-    if isinstance(v, enum.Enum):
+    if isinstance(v, enum.IntEnum):
         return f"{v.name} ({int(v)})"
     if isinstance(v, int) and abs(v) > 9:
         return f"{v} (0x{v & 0xFFFFFFFFFFFFFFFF:x})" if v >= 0 else str(v)
@@ -80,6 +80,7 @@ class _FieldTexts(dict):
     def __init__(self, leaf, doc: str, arch: str | None, docs: bool):
         super().__init__()
         self.leaf, self.doc, self.arch, self.docs = leaf, doc, arch, docs
+        self.fmt = ""  #: the struct format of the field (byte order and code); set by the caller
 
     def __missing__(self, key):
         raw, names_register = key

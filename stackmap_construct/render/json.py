@@ -16,7 +16,7 @@ depth; byte for byte the text of :func:`render_json_plain`, which is
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Literal, Sequence, overload
 
 from ..model import StackMap, to_dict
 from ..symbols import FunctionTarget
@@ -42,8 +42,14 @@ def render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | 
     return "".join(iter_render_json(blobs))
 
 
-def iter_render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]], *,
-                     encoded: bool = False) -> Iterator[str] | Iterator[bytes]:
+Blobs = Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]
+
+
+@overload
+def iter_render_json(blobs: Blobs, *, encoded: Literal[False] = False) -> Iterator[str]: ...
+@overload
+def iter_render_json(blobs: Blobs, *, encoded: Literal[True]) -> Iterator[bytes]: ...
+def iter_render_json(blobs: Blobs, *, encoded: bool = False) -> Iterator[str] | Iterator[bytes]:
     """The document in pieces: str, or UTF-8 bytes with ``encoded``."""
     pieces = _pieces(list(blobs))
     return (piece.encode() for piece in pieces) if encoded else pieces

@@ -14,7 +14,7 @@ the same line functions below, each distinct location's text made once.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Literal, overload
 
 from ..model import LocationKind, StackMap
 
@@ -23,6 +23,12 @@ def render_readobj(stackmap: StackMap, *, endian: str | None = None) -> str:
     return "".join(iter_render_readobj(stackmap, endian=endian))
 
 
+@overload
+def iter_render_readobj(stackmap: StackMap, *, encoded: Literal[False] = False,
+                        endian: str | None = None) -> Iterator[str]: ...
+@overload
+def iter_render_readobj(stackmap: StackMap, *, encoded: Literal[True],
+                        endian: str | None = None) -> Iterator[bytes]: ...
 def iter_render_readobj(stackmap: StackMap, *, encoded: bool = False,
                         endian: str | None = None) -> Iterator[str] | Iterator[bytes]:
     """The text in pieces: str, or UTF-8 bytes with ``encoded``."""

@@ -10,6 +10,7 @@ from typing import Iterator, Sequence
 from ..model import DYNAMIC_STACK_SIZE, Location, LocationKind, StackMap
 from ..registers import register_name
 from ..symbols import FunctionTarget
+from ..wording import count
 
 
 def _reg(arch: str | None, regnum: int) -> str:
@@ -73,7 +74,7 @@ def iter_render_text(stackmap: StackMap, *, arch: str | None = None, title: str 
         endian = index.endian if index is not None else "little"
     v = view(stackmap, endian=endian)
     nf, nc, nr = len(stackmap.functions), len(stackmap.constants), v.record_count
-    out = [f"{title}: version {stackmap.version}, {nf} functions, {nc} constants, {nr} records"]
+    out = [f"{title}: version {stackmap.version}, {count(nf, 'function')}, {count(nc, 'constant')}, {count(nr, 'record')}"]
     if stackmap.constants:
         out.append("  constants:")
         out.extend(f"    #{i}: {c} (0x{c:x})" for i, c in enumerate(stackmap.constants))
@@ -102,7 +103,7 @@ def iter_render_text(stackmap: StackMap, *, arch: str | None = None, title: str 
     targets = list(targets or [])
     # Group headings, by record index: records_by_function's grouping.
     headings: dict[int, list[tuple[str, int | None]]] = {}
-    bases = [None] * nr
+    bases: list[int | None] = [None] * nr
     start = 0
     groups = list(enumerate(stackmap.functions))
     for fi, fn in groups:
@@ -120,7 +121,7 @@ def iter_render_text(stackmap: StackMap, *, arch: str | None = None, title: str 
             address += f" (relocated: 0x{base:x})"
         headings.setdefault(start, []).append(
             (f"  function #{fi}{name}: address {address}, stack size {_stack_size(fn.stack_size)}, "
-             f"{fn.record_count} records\n", None))
+             f"{count(fn.record_count, 'record')}\n", None))
         if base is not None:
             bases[start:end] = [base] * (end - start)
         start = end

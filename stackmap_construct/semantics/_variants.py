@@ -27,6 +27,8 @@ class Variant:
 
     #: The variant's name ("WasmLocal"); set on each variant class.
     variant: ClassVar[str] = ""
+    #: An enum base's variants by name (:func:`enum_base` gives each its own).
+    _variants: ClassVar[dict[str, Any]]
 
     def payload(self) -> tuple[Any, ...]:
         """The variant's fields, in declaration order."""

@@ -262,7 +262,7 @@ def _decode_entries(items: list) -> tuple:
     entry_cls = StackmapEntry
     # variant name -> {index: the decoded variant}; equal semantics are shared.
     decoded: dict = {name: {} for name in indexed}
-    out = []
+    out: list[StackmapEntry] = []
     append = out.append
     for i, e in enumerate(items):
         try:

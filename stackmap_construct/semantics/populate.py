@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .. import wording
 from ..errors import SemanticsError
 from ..model import Function, Location, LocationKind, Record, StackMap
 from .layout import USIZE_MAX, WASMER_VMCTX_LAYOUT, ModuleInfo, VmctxLayout, machine_value_for
@@ -129,7 +130,7 @@ def populate_msm(
         raise _fail(
             "unordered-local-functions",
             f"{what} belongs to local function {entry.local_function_id} but the map holds "
-            f"{count} local functions (expected {entry.local_function_id} or {entry.local_function_id + 1})",
+            f"{wording.count(count, 'local function')} (expected {entry.local_function_id} or {entry.local_function_id + 1})",
             record_path,
         )
     fsm = msm.last_function()
@@ -138,7 +139,7 @@ def populate_msm(
         raise _fail(
             "location-count",
             f"{what} has {len(entry.value_semantics)} value semantics but its record has "
-            f"{len(map_record.locations)} locations",
+            f"{wording.count(len(map_record.locations), 'location')}",
             record_path,
         )
 
@@ -217,11 +218,11 @@ def populate_msm(
     fsm.diffs.append(
         MachineStateDiff(
             last=None,
-            stack_push=stack_values,
+            stack_push=tuple(stack_values),
             stack_pop=0,
-            reg_diff=regs,
+            reg_diff=tuple(regs),
             prev_frame_diff=prev_frame_diff,
-            wasm_stack_push=wasm_stack,
+            wasm_stack_push=tuple(wasm_stack),
             wasm_stack_pop=0,
             wasm_inst_offset=entry.opcode_offset,
         )
@@ -326,7 +327,7 @@ def _place(
                 raise _fail(
                     "constant-index",
                     f"{what}: location {i} refers to constant #{index} but the stackmap has "
-                    f"{len(stackmap.constants)} constants",
+                    f"{wording.count(len(stackmap.constants), 'constant')}",
                     where,
                 )
             value = stackmap.constants[index]

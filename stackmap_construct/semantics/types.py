@@ -234,6 +234,7 @@ class LocalOrImport(Variant):
 
     Local: ClassVar[Any]
     Import: ClassVar[Any]
+    index: int  #: both variants carry the index (a field of each variant's dataclass)
 
 
 tuple_variant(LocalOrImport, "Local", ("index", int))

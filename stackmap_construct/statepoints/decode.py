@@ -29,6 +29,7 @@ from ..errors import StatepointError
 from ..model import LocationKind, Record, StackMap
 from ..registers import register_name
 from ..lookup import iter_records
+from ..wording import count
 
 #: Statepoint ID that LLVM's RewriteStatepointsForGC gives a call site by default.
 DEFAULT_STATEPOINT_ID = 0xABCDEF00
@@ -119,7 +120,7 @@ def layout_problem(record: Record) -> LayoutProblem | None:
     locs = record.locations
     if len(locs) < HEADER_LOCATIONS:
         return LayoutProblem("statepoint-layout",
-                             f"{len(locs)} locations: a statepoint has at least 3 (calling convention, flags, N)",
+                             f"{count(len(locs), 'location')}: a statepoint has at least 3 (calling convention, flags, N)",
                              "num_locations")
     for i, role in enumerate(("calling convention", "flags", "number of deopt locations")):
         if locs[i].kind != LocationKind.Constant:

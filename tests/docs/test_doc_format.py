@@ -47,13 +47,20 @@ def test_check_names_stale_files_and_doc_rewrites_only_generated_parts(checkout,
         "## Pitfalls", "## Pitfalls\n\nA hand-written line survives.")
     md.write_text(edited)
     (checkout / "schemas" / "llvm_stackmap.ksy").unlink()
+    record_svg = checkout / "docs" / "diagrams" / "record.svg"
+    record_svg.write_text(record_svg.read_text().replace('data-size="4"', 'data-size="2"', 1))
+    (checkout / "docs" / "diagrams" / "location.svg").unlink()
     assert main(["doc", "--check", "--root", str(checkout)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "out of date: docs/format.md, schemas/llvm_stackmap.ksy" in err
+    assert ("out of date: docs/format.md, schemas/llvm_stackmap.ksy, docs/diagrams/record.svg, "
+            "docs/diagrams/location.svg") in err
     assert main(["doc", "--root", str(checkout)]) == 0
     assert capsys.readouterr().out == (
-        "wrote docs/format.md\nunchanged schemas/stackmap.schema.json\nwrote schemas/llvm_stackmap.ksy\n")
+        "wrote docs/format.md\nunchanged schemas/stackmap.schema.json\nwrote schemas/llvm_stackmap.ksy\n"
+        "unchanged docs/diagrams/stackmap.svg\nunchanged docs/diagrams/function.svg\n"
+        "wrote docs/diagrams/record.svg\nwrote docs/diagrams/location.svg\nunchanged docs/diagrams/liveout.svg\n")
+    assert record_svg.read_text() == (ROOT / "docs" / "diagrams" / "record.svg").read_text()
     assert md.read_text() == text.replace("## Pitfalls", "## Pitfalls\n\nA hand-written line survives.")
     assert main(["doc", "--check", "--root", str(checkout)]) == 0
 

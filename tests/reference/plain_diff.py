@@ -97,7 +97,8 @@ def diff_stackmaps(
             out.extend(f"{label}: {line}" for line in compare_records(a, x, b, y, arch_a=arch_a, arch_b=arch_b))
         else:
             if len(x.locations) != len(y.locations):
-                out.append(f"{label}: {len(x.locations)} locations -> {len(y.locations)}")
+                n = len(x.locations)
+                out.append(f"{label}: {n} location{'' if n == 1 else 's'} -> {len(y.locations)}")
             for i, (lx, ly) in enumerate(zip(x.locations, y.locations)):
                 if _loc(a, lx) != _loc(b, ly):
                     out.append(f"{label}: location {i}: {describe_location(a, lx, arch_a)}, size {lx.size}"

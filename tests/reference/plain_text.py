@@ -11,6 +11,10 @@ from stackmap_construct.registers import register_name
 from stackmap_construct.symbols import FunctionTarget
 
 
+def _n(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _reg(arch: str | None, regnum: int) -> str:
     name = register_name(arch, regnum)
     return f"R#{regnum} ({name})" if name else f"R#{regnum}"
@@ -44,7 +48,7 @@ def _stack_size(n: int) -> str:
 def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap",
                 targets: Sequence[FunctionTarget] | None = None) -> str:
     nf, nc, nr = len(stackmap.functions), len(stackmap.constants), len(stackmap.records)
-    out = [f"{title}: version {stackmap.version}, {nf} functions, {nc} constants, {nr} records"]
+    out = [f"{title}: version {stackmap.version}, {_n(nf, 'function')}, {_n(nc, 'constant')}, {_n(nr, 'record')}"]
     if stackmap.constants:
         out.append("  constants:")
         out.extend(f"    #{i}: {c} (0x{c:x})" for i, c in enumerate(stackmap.constants))
@@ -66,7 +70,7 @@ def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "st
                 address += f" (relocated: 0x{base:x})"
             out.append(
                 f"  function #{fi}{name}: address {address}, stack size {_stack_size(fn.stack_size)}, "
-                f"{fn.record_count} records"
+                f"{_n(fn.record_count, 'record')}"
             )
         for r in records:
             at = f" = 0x{base + r.instruction_offset:x}" if base is not None else ""

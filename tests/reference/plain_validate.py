@@ -102,7 +102,8 @@ def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, st
     total = sum(f.record_count for f in stackmap.functions)
     if total != len(stackmap.records):
         yield ("record-count-sum",
-               f"the functions' record counts sum to {total} but there are {len(stackmap.records)} records",
+               f"the functions' record counts sum to {total} but "
+               + ("there is 1 record" if len(stackmap.records) == 1 else f"there are {len(stackmap.records)} records"),
                "functions")
     for i, fn in enumerate(stackmap.functions):
         if fn.stack_size == DYNAMIC_STACK_SIZE:
@@ -133,7 +134,9 @@ def _check(stackmap: StackMap, arch, linked, resolved) -> Iterable[tuple[str, st
             path = f"records[{ri}].locations[{li}]"
             if loc.kind == LocationKind.ConstantIndex and not 0 <= loc.offset_or_small_constant < len(stackmap.constants):
                 yield ("constant-index-range",
-                       f"ConstantIndex {loc.offset_or_small_constant} but there are {len(stackmap.constants)} constants",
+                       f"ConstantIndex {loc.offset_or_small_constant} but "
+                       + ("there is 1 constant" if len(stackmap.constants) == 1
+                          else f"there are {len(stackmap.constants)} constants"),
                        f"{path}.offset_or_small_constant")
             if loc.size == 0:
                 yield ("zero-location-size", "location size is 0", f"{path}.size")

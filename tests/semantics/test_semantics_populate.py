@@ -280,7 +280,7 @@ def test_rule_unordered_local_functions():
 
 
 def test_rule_location_count():
-    fails("location-count", "records[3]", "has 2 value semantics but its record has 1 locations",
+    fails("location-count", "records[3]", "has 2 value semantics but its record has 1 location",
           entry(K.FunctionHeader, 0, 0, [V.Ctx, V.Ctx]), [reg(0)])
 
 

@@ -18,6 +18,7 @@ import struct
 from functools import lru_cache
 from itertools import chain, islice
 from operator import attrgetter, itemgetter
+from typing import Any, Callable, Iterable
 
 from .lazy import RecordList
 from .parser import layout
@@ -38,6 +39,8 @@ class ElementPacker:
     def __init__(self, element: Element, endian: str):
         self.element = element
         self.endian = endian
+        #: variable-size elements: the generated loop that packs a list of them
+        self.pack: Callable[..., int] | None = None
         fixed = element.fixed
         if fixed is not None:
             self._init_fixed(element, fixed)
@@ -46,7 +49,6 @@ class ElementPacker:
 
     # -- fixed-size items --------------------------------------------------
     def _init_fixed(self, element: Element, fixed: Fixed) -> None:
-        self.pack = None
         self.source = ""
         if element.cls is None:  # bare values (constants): one struct.pack call
             return
@@ -71,6 +73,7 @@ class ElementPacker:
         """Encode ``items`` (model objects checked by :meth:`check`)."""
         fmt = self.item_struct.format
         getter = self.getter
+        values: Callable[[Any], Iterable[Any]]
         if len(self.names) == 1:
             values = lambda part: map(getter, part)  # noqa: E731
         else:
@@ -98,6 +101,9 @@ class ElementPacker:
 
     # -- variable-size items (records) ------------------------------------
     def _init_variable(self, element: Element, endian: str) -> None:
+        if element.cls is None:
+            raise Unsupported("a variable-size item without a model class")
+        cls_name = element.cls.__name__
         inner: list[Array] = [p for p in element.parts if isinstance(p, Array)]
         self.inner = inner
         self.inner_packers = [ElementPacker(a.element, endian) for a in inner]
@@ -128,7 +134,10 @@ class ElementPacker:
                 lines.append(f"        pos += {part.size}")
             elif isinstance(part, Array):
                 k = inner.index(part)
-                size = part.element.fixed.size
+                fixed = part.element.fixed
+                if fixed is None:
+                    raise Unsupported(f"{part.name}: an array of variable-size items inside a variable item")
+                size = fixed.size
                 lines.append(f"        if n{k}:")
                 lines.append(f"            e = a{k} + {size} * n{k}")
                 lines.append(f"            ap(B{k}[a{k}:e])")
@@ -142,7 +151,7 @@ class ElementPacker:
                 lines.append("            pos += pad")
         lines.append("    return pos")
         self.source = "\n".join(lines) + "\n"
-        exec(compile(self.source, f"<stackmap fast pack {element.cls.__name__} {endian}>", "exec"), namespace)
+        exec(compile(self.source, f"<stackmap fast pack {cls_name} {endian}>", "exec"), namespace)
         self.pack = namespace["pack"]
 
     def pack_records(self, items, pos: int, ap) -> int:
@@ -158,6 +167,8 @@ class ElementPacker:
             flat = list(chain.from_iterable(lists))
             packer.check(flat)
             args += [lists, packer.pack_items(flat)]
+        if self.pack is None:
+            raise _Fallback
         return self.pack(items, *args, pos, ap)
 
 

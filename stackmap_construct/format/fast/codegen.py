@@ -33,6 +33,8 @@ def _word_field(leaf: Leaf, part_offset_words: int, endian: str) -> tuple[int, i
 
 
 def _expected_int(leaf: Leaf, endian: str) -> int:
+    if leaf.expected is None:
+        raise Unsupported(f"{leaf.name} has no expected value")
     return int.from_bytes(leaf.expected, endian_name(endian))
 
 

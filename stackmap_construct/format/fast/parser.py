@@ -22,6 +22,7 @@ from ...endian import struct_prefix
 
 import io
 from array import array
+from typing import Any
 from functools import lru_cache
 from itertools import accumulate
 
@@ -104,7 +105,7 @@ class BlobIndex:
         self.end = end  #: byte offset just after the last record
         self.count = len(offsets)
         self._items = [lay.fixed_items[f"{array.name}.{a.name}"] for a in self.scanner.arrays]
-        self._starts = None
+        self._starts: dict[int, Any] | None = None  # k -> array("Q") of item starts
 
     def record(self, i: int):
         """Record ``i`` as a model object, made from its bytes."""
@@ -126,7 +127,7 @@ class BlobIndex:
                 k += 1
             elif isinstance(part, Pad):
                 pos += -pos % part.alignment
-        return element.cls(*[values[name] for name in element.names])
+        return _make(element, values)
 
     def item_starts(self, k: int):
         """Index (in items) of each record's first item of inner array
@@ -159,9 +160,17 @@ def _check_header(lay: Layout, buf: bytes, start: int) -> dict:
         if leaf.valid is not None:
             if not leaf.valid[value]:
                 raise FastMiss()
-            value = leaf.decoded[value]
+            if leaf.decoded is not None:
+                value = leaf.decoded[value]
         values[leaf.name] = value
     return values
+
+
+def _make(element: Element, values: dict[str, Any]) -> Any:
+    """The model object of ``element`` from its fields' values."""
+    if element.cls is None:
+        raise FastMiss()  # a bare leaf has no model class: not reached for blobs and records
+    return element.cls(*[values[name] for name in element.names])
 
 
 def parse_blob(buf: bytes, start: int, endian: str) -> tuple[StackMap, int]:
@@ -185,8 +194,7 @@ def parse_blob(buf: bytes, start: int, endian: str) -> tuple[StackMap, int]:
             index = _scan_records(lay, array, buf, pos, count, endian)
             values[array.name] = RecordList(index)
             pos = index.end
-    model = lay.plan.top
-    return model.cls(*[values[name] for name in model.names]), pos
+    return _make(lay.plan.top, values), pos
 
 
 def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, endian: str) -> BlobIndex:
@@ -307,14 +315,16 @@ def raise_record_error(buf: bytes, endian: str, array_name: str, miss: FastMiss)
     its offset); raises that error.  Returns if the record parses."""
     array = plan(endian).array(array_name)
     element = array.element.node
-    i = miss.record
+    i, offset = miss.record, miss.offset
+    if i is None or offset is None or miss.records_start is None:
+        raise ValueError("raise_record_error needs the record, its offset and where the records start")
     stream = io.BytesIO(buf)
-    stream.seek(miss.offset)
+    stream.seek(offset)
     context = Container(_parsing=True, _building=False, _sizing=False, _index=i)
     context._params = context
 
     def one_record():
-        return _located(f"[{i}]", element, miss.offset, False, stream,
+        return _located(f"[{i}]", element, offset, False, stream,
                         lambda: element._parsereport(stream, context, "(parsing)"))
 
     _located(array.name, array.node, miss.records_start, False, stream, one_record)

@@ -34,6 +34,9 @@ from functools import lru_cache
 import io
 from typing import Any, Iterator, Union
 
+# (A Fixed part's field is named ``struct``: the annotation needs another name.)
+_Struct = struct.Struct
+
 from construct import Adapter, Construct, Container, FormatField, Rebuild, Renamed, Struct
 
 from ...errors import PaddingError, ReservedFieldError, StackMapError
@@ -87,7 +90,7 @@ class Fixed:
 
     leaves: tuple[Leaf, ...]
     size: int
-    struct: struct.Struct  #: unpacks every leaf, in order
+    struct: _Struct  #: unpacks every leaf, in order
 
     def leaf(self, name: str) -> Leaf:
         for leaf in self.leaves:
@@ -95,7 +98,7 @@ class Fixed:
                 return leaf
         raise KeyError(name)
 
-    def fields_struct(self, names: tuple[str, ...]) -> struct.Struct:
+    def fields_struct(self, names: tuple[str, ...]) -> _Struct:
         """A Struct over this part that unpacks the named leaves, in the
         part's order, and skips the others."""
         endian = self.struct.format[0]
@@ -384,7 +387,8 @@ def describe_node(node: Construct, endian: str = "little") -> Element:
 def plan(endian: str) -> Plan:
     """The derived layout of :func:`stackmap_format` in ``endian`` order."""
     top = _element(stackmap_format(endian), struct_prefix(endian))
-    header, *arrays = top.parts
-    if not isinstance(header, Fixed) or not all(isinstance(a, Array) for a in arrays):
+    header, *rest = top.parts
+    arrays = tuple(a for a in rest if isinstance(a, Array))
+    if not isinstance(header, Fixed) or len(arrays) != len(rest):
         raise Unsupported("a blob is expected to be a fixed header followed by arrays")
-    return Plan(endian, top, header, tuple(arrays))
+    return Plan(endian, top, header, arrays)
