@@ -206,6 +206,61 @@ def in_process(data: bytes, runs: int) -> dict[str, float]:
     return {k: size / t for k, t in figures.items()}
 
 
+# -- statepoints and call-site lookup (issue 13) ------------------------------
+# A linked x86-64 executable whose stackmap is about 12 MB of 100,000
+# generated statepoint records (gen --statepoints, linked by ld.lld so
+# that records have absolute addresses for --pc); the commands that read
+# statepoints and the call-site index, each as a ratio to llvm-readobj
+# --stackmap on the same file in the same alternated pairs.
+
+STATEPOINT_RECORDS = 100_000
+
+
+def statepoint_input(log=print) -> str:
+    """The cached linked image of generated statepoint records."""
+    inputs.CACHE.mkdir(exist_ok=True)
+    path = inputs.CACHE / f"statepoints-{STATEPOINT_RECORDS}.exe"
+    if not path.exists():
+        log(f"making {path.name} (gen --statepoints, ld.lld)")
+        obj = str(path) + ".o"
+        subprocess.run([sys.executable, "-m", "stackmap_construct", "gen", "--statepoints", "--seed", "7",
+                        "--functions", "1000", "--records", str(STATEPOINT_RECORDS), "--container", "elf",
+                        "--triple", "x86_64-linux-gnu", "-o", obj], check=True, cwd=ROOT)
+        subprocess.run([inputs.find_tool("ld.lld"), "-e", "0", obj, "-o", str(path)], check=True)
+        os.unlink(obj)
+    return str(path)
+
+
+def statepoint_figures(readobj: str, pairs: int) -> None:
+    """Whole-process ratios of the statepoint commands and ``dump --pc``."""
+    from stackmap_construct.lookup import CallSiteIndex
+    from stackmap_construct.symbols import resolve_functions
+
+    path = statepoint_input()
+    container = read_container(open(path, "rb").read())
+    section = container.sections[0]
+    sm = parse(section.data)
+    index = CallSiteIndex([sm], [resolve_functions(container, section, sm)])
+    pc = hex(index.at_offset((0, 500), sm.records[index.records_of(0, 500)[0]].instruction_offset)[0].address)
+    ours = [sys.executable, "-m", "stackmap_construct"]
+    rows = {
+        "statepoints (text)": ours + ["statepoints", path],
+        "statepoints --format json": ours + ["statepoints", path, "--format", "json"],
+        "statepoints --pc": ours + ["statepoints", path, "--pc", pc],
+        "dump --pc": ours + ["dump", path, "--pc", pc],
+        "dump --pc --format json": ours + ["dump", path, "--pc", pc, "--format", "json"],
+    }
+    print(f"statepoints: {os.path.basename(path)}, section {len(section.data) / MB:.1f} MB, "
+          f"{len(sm.records):,} statepoint records; median of {pairs} alternated pairs:")
+    for name, argv in rows.items():
+        t_ref, t_ours = alternate([readobj, "--stackmap", path], argv, pairs)
+        ours_s, ref_s = median(t for t, _ in t_ours), median(t for t, _ in t_ref)
+        peak, peak_ref = max(m for _, m in t_ours), max(m for _, m in t_ref)
+        print(f"  {name:28} {ours_s:7.3f} s ({ours_s / ref_s:5.2f}x of {ref_s:.3f} s)  "
+              f"peak {peak / 1024:6.1f} MiB ({peak / peak_ref:4.2f}x of {peak_ref / 1024:.1f})")
+    print()
+
+
 def main() -> int:
     intro, _usage, *steps = (__doc__ or "").split("\n\n")
     ap = argparse.ArgumentParser(description="\n\n".join([intro, *steps]),
@@ -214,6 +269,7 @@ def main() -> int:
     ap.add_argument("--pairs", type=int, default=5, metavar="N", help="alternated process pairs per comparison (default 5)")
     ap.add_argument("--runs", type=int, default=5, metavar="N", help="in-process repetitions (default 5)")
     ap.add_argument("--mix", choices=inputs.MIXES, action="append", help="only this mix (repeatable)")
+    ap.add_argument("--statepoints-only", action="store_true", help="only the statepoint and --pc figures")
     args = ap.parse_args()
     pairs = 3 if args.quick else args.pairs
     sizes = (10,) if args.quick else (10, 50)
@@ -226,6 +282,9 @@ def main() -> int:
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
     print(f"llvm-readobj: {version}; ours: {sys.executable} -m stackmap_construct")
     report = Report()
+    if args.statepoints_only:
+        statepoint_figures(readobj, pairs)
+        return 0
     worst: dict[str, tuple[float, str]] = {}
     worst_mem: dict[str, tuple[float, str]] = {}
     rates: dict[tuple[str, str], dict[int, float]] = {}
@@ -263,6 +322,8 @@ def main() -> int:
         print(f"dump examples/sample.o: {median(t for t, _ in t_ours):.3f} s vs llvm-readobj "
               f"{median(t for t, _ in t_ref):.3f} s ({sample_ratio:.2f}x)")
         print()
+
+    statepoint_figures(readobj, pairs)
 
     print("in process, MB/s (median):")
     inproc: dict[str, list[tuple[float, str]]] = {}

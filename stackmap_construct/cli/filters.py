@@ -70,15 +70,12 @@ def apply(blobs: list[Blob], args, *, linked: bool) -> list[tuple[int, Blob]]:
     if args.function is not None:
         hits = [set() for _ in blobs]
         for si, fi in index.functions(args.function):
-            start = sum(f.record_count for f in blobs[si].stackmap.functions[:fi])
-            count = blobs[si].stackmap.functions[fi].record_count
-            hits[si].update(range(start, min(start + count, len(blobs[si].stackmap.records))))
+            hits[si].update(index.records_of(si, fi))
         for si, h in enumerate(hits):
             narrow(si, h)
     if args.id:
-        wanted = set(args.id)
-        for si, b in enumerate(blobs):
-            narrow(si, {ri for ri, r in enumerate(b.stackmap.records) if r.patchpoint_id in wanted})
+        for si in range(len(blobs)):
+            narrow(si, set(index.with_ids(si, args.id)))
     out = []
     for si, b in enumerate(blobs):
         keep = chosen[si]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import StatepointError
-from ..statepoints import decode, missing_ids, render_json, render_text, selection
-from ..statepoints.offsets import field_offset
+from ..lookup import CallSiteIndex
+from ..statepoints import StatepointColumns, decode_rows, missing_ids, render_json, render_text, selection
 from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
@@ -45,26 +45,42 @@ def run(args, read) -> int:
     missing = missing_ids([b.stackmap for b in blobs], args.ids)
     if missing:
         raise StatepointError(f"no record has id {', '.join(str(i) for i in missing)}")
-    found = []
+    # Which records are statepoints, decided on each blob's columns (a
+    # record that must be one and is not: the error names the field and its
+    # offset in the blob); then only the records the filters keep are decoded.
+    sel = selection(args.ids)
+    arch, psize = args.arch or container.arch, pointer_size(container)
+    tables, chosen = [], []
     for i, b in enumerate(blobs):
+        cols = StatepointColumns(b.stackmap, arch=arch, pointer_size=psize, targets=b.targets, blob=i,
+                                 endian=b.section.endian)
         try:
-            found.extend(decode(b.stackmap, args.ids, arch=args.arch or container.arch, pointer_size=pointer_size(container),
-                                targets=b.targets, blob=i))
+            chosen.append(list(cols.selected(sel)))
         except StatepointError as e:
-            e.offset = field_offset(b.stackmap, e.path, b.section.endian)
             if len(blobs) > 1:
                 e.message = f"stackmap #{i}: {e.message}"
             raise
+        tables.append(cols)
     wanted = []
-    if args.pc is not None:
-        if not any(t.address is not None for b in blobs for t in b.targets):
-            raise StatepointError("--pc needs absolute addresses and this file has none "
-                                  "(an object file: its function addresses are relocations); use --function NAME")
-        found = [sp for sp in found if sp.address == args.pc]
-        wanted.append(f"--pc 0x{args.pc:x}")
-    if args.function is not None:
-        found = [sp for sp in found if sp.function == args.function]
-        wanted.append(f"--function {args.function}")
+    if args.pc is not None or args.function is not None:
+        index = CallSiteIndex.from_blobs(blobs)
+        keep: list[set[int] | None] = [None] * len(blobs)
+        if args.pc is not None:
+            if not any(t.address is not None for b in blobs for t in b.targets):
+                raise StatepointError("--pc needs absolute addresses and this file has none "
+                                      "(an object file: its function addresses are relocations); use --function NAME")
+            keep = [set() for _ in blobs]
+            for site in index.at(args.pc):
+                keep[site.stackmap].add(site.record_index)  # type: ignore[union-attr]
+            wanted.append(f"--pc 0x{args.pc:x}")
+        if args.function is not None:
+            named: list[set[int]] = [set() for _ in blobs]
+            for si, fi in index.functions(args.function):
+                named[si].update(index.records_of(si, fi))
+            keep = [n if k is None else k & n for k, n in zip(keep, named)]
+            wanted.append(f"--function {args.function}")
+        chosen = [[ri for ri in c if ri in k] for c, k in zip(chosen, keep)]  # type: ignore[operator]
+    found = [sp for cols, c in zip(tables, chosen) for sp in decode_rows(cols, c)]
     if wanted and not found:
         raise StatepointError(f"no statepoint record matches {' '.join(wanted)}")
     if args.format == "json":

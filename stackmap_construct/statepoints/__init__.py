@@ -21,8 +21,10 @@ from .decode import (
     ResolvedLocation,
     Selection,
     Statepoint,
+    StatepointColumns,
     decode,
     decode_record,
+    decode_rows,
     is_statepoint,
     layout_problem,
     missing_ids,
@@ -33,8 +35,8 @@ from .decode import (
 from .render import render_json, render_statepoint, render_text, to_json
 
 __all__ = [
-    "decode", "decode_record", "is_statepoint", "layout_problem", "selection", "missing_ids", "resolve",
-    "signed32", "Statepoint", "GCPointer", "ResolvedLocation", "Selection", "LayoutProblem",
+    "decode", "decode_record", "decode_rows", "is_statepoint", "layout_problem", "selection", "missing_ids", "resolve",
+    "signed32", "Statepoint", "StatepointColumns", "GCPointer", "ResolvedLocation", "Selection", "LayoutProblem",
     "StatepointError", "CALLING_CONVENTIONS", "FLAG_NAMES", "DEFAULT_STATEPOINT_ID",
     "check", "CODES", "compare_statepoints", "compare_records",
     "render_text", "render_statepoint", "render_json", "to_json",

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..lookup import iter_records
 from ..model import LocationKind, StackMap
-from .decode import FLAGS_MASK, IdsArg, decode_record, layout_problem, selection
+from .decode import FLAGS_MASK, IdsArg, StatepointColumns, selection
 
 CODES = {
     "statepoint-layout": "error",  # fewer than three leading Constants
@@ -25,19 +24,23 @@ CODES = {
 }
 
 def check(stackmap: StackMap, ids: IdsArg = "auto", *, pointer_size: int = 8) -> Iterator[tuple[str, str, str]]:
-    """Findings about the statepoints of ``stackmap`` selected by ``ids``."""
+    """Findings about the statepoints of ``stackmap`` selected by ``ids``
+    (read from the stackmap's columns: see :class:`StatepointColumns`)."""
     sel = selection(ids)
+    cols = StatepointColumns(stackmap, pointer_size=pointer_size)
+    fits = cols.fits
+    ids_of = cols.view.record_column("patchpoint_id")
     seen: set[int] = set()
-    for _, ri, record in iter_records(stackmap):
-        if not sel.candidate(record):
-            continue
-        seen.add(record.patchpoint_id)
-        problem = layout_problem(record)
-        if problem is not None:
+    for ri in cols.candidates(sel):
+        if sel.mode == "ids":
+            seen.add(ids_of[ri])
+        if not fits[ri]:
             if sel.strict:
-                yield problem.code, f"record id {record.patchpoint_id}: {problem.message}", f"records[{ri}].{problem.path}"
+                problem = cols.problem(ri)
+                assert problem is not None
+                yield problem.code, f"record id {ids_of[ri]}: {problem.message}", f"records[{ri}].{problem.path}"
             continue
-        sp = decode_record(stackmap, record, record_index=ri, pointer_size=pointer_size)
+        sp = cols.decode(ri)
         at = f"records[{ri}]"
         if sp.flags & ~FLAGS_MASK:
             yield ("statepoint-flags",

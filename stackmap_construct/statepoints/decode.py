@@ -22,13 +22,16 @@ one of them must fit).
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence, Union
+from itertools import compress, repeat
+from typing import Any, Iterable, Iterator, Sequence, Union
 
 from ..errors import StatepointError
+from ..format.columns import view_of
 from ..model import LocationKind, Record, StackMap
 from ..registers import register_name
-from ..lookup import iter_records
 from ..wording import count
 
 #: Statepoint ID that LLVM's RewriteStatepointsForGC gives a call site by default.
@@ -334,6 +337,141 @@ def decode_record(
     )
 
 
+class StatepointColumns:
+    """The statepoints of one stackmap, read from its columnar
+    :func:`~stackmap_construct.format.columns.view`: which records fit the
+    layout is decided on the columns (the kind, offset and count of the
+    locations) for every record at once, and a record is decoded from its
+    rows without making its :class:`~stackmap_construct.model.Record`.
+    Arguments as :func:`decode`."""
+
+    def __init__(self, stackmap: StackMap, *, arch: str | None = None, pointer_size: int = 8,
+                 targets: Sequence[Any] | None = None, blob: int = 0, endian: str | None = None):
+        self.stackmap = stackmap
+        self.view = v = view_of(stackmap, endian)
+        self.arch, self.pointer_size, self.blob = arch, pointer_size, blob
+        table = v.locations
+        self._starts, self._counts = table.starts, table.counts
+        self._kind = table.column("kind")
+        self._size = table.column("size")
+        self._reg = table.column("dwarf_regnum")
+        self._off = table.column("offset_or_small_constant")
+        self._live_outs = v.live_outs.counts
+        self._ids = v.record_column("patchpoint_id")
+        self._offsets = v.record_column("instruction_offset")
+        self._function_of = v.function_of
+        self._constants = list(stackmap.constants)
+        functions = stackmap.functions
+        self._stack_sizes = [fn.stack_size for fn in functions]
+        nf = len(functions)
+        t = list(targets) if targets is not None else []
+        self._symbols = [getattr(x, "symbol", None) for x in t[:nf]] + [None] * max(0, nf - len(t))
+        self._bases = [getattr(x, "address", None) for x in t[:nf]] + [None] * max(0, nf - len(t))
+        self._fits: list[bool] | None = None
+
+    def __len__(self) -> int:
+        return self.view.record_count
+
+    @property
+    def fits(self) -> list[bool]:
+        """For every record: is it laid out as a statepoint (three leading
+        Constants, 0 <= N <= the locations left, an even remainder)?"""
+        if self._fits is None:
+            counts, starts, off = self._counts, self._starts, self._off
+            n = len(counts)
+            # Three locations at least, the first three Constant: one bytes
+            # search per record over the kind column.
+            kinds = self._kind.tobytes()
+            three = bytes([LocationKind.Constant]) * HEADER_LOCATIONS
+            long_enough = list(compress(range(n), map(HEADER_LOCATIONS.__le__, counts)))
+            headed = compress(long_enough, map(kinds.startswith, repeat(three), map(starts.__getitem__, long_enough)))
+            fits = [False] * n
+            for i in headed:
+                rest = counts[i] - HEADER_LOCATIONS
+                num = signed32(off[starts[i] + NUM_DEOPT_INDEX])
+                if 0 <= num <= rest and not (rest - num) & 1:
+                    fits[i] = True
+            self._fits = fits
+        return self._fits
+
+    def candidates(self, sel: Selection) -> Iterator[int]:
+        """Indices of the records ``sel`` considers (every record, or those
+        with one of its ids)."""
+        n = len(self._ids)
+        if sel.mode != "ids":
+            return iter(range(n))
+        return compress(range(n), map(sel.ids.__contains__, self._ids))
+
+    def selected(self, sel: Selection) -> Iterator[int]:
+        """Indices of the statepoints ``sel`` chooses; a record it insists on
+        (``all``, ids) that does not fit raises :class:`StatepointError`
+        naming its field and the field's byte offset in the blob."""
+        fits = self.fits
+        if not sel.strict:
+            return compress(self.candidates(sel), map(fits.__getitem__, self.candidates(sel)))
+        chosen = list(self.candidates(sel))
+        for ri in chosen:
+            if not fits[ri]:
+                raise self.error(ri)
+        return iter(chosen)
+
+    def problem(self, ri: int) -> LayoutProblem | None:
+        """Why record ``ri`` is not a statepoint (None when it is one)."""
+        if self.fits[ri]:
+            return None
+        return layout_problem(self.stackmap.records[ri])
+
+    def error(self, ri: int) -> StatepointError:
+        """The error of record ``ri`` taken as a statepoint, with the offset of the field at fault."""
+        problem = self.problem(ri)
+        assert problem is not None
+        path = f"records[{ri}].{problem.path}"
+        try:
+            offset: int | None = self.view.offset_of(path)
+        except (KeyError, IndexError):  # pragma: no cover - every problem path names a field
+            offset = None
+        return StatepointError(f"record #{ri} (id {self._ids[ri]}) is not a statepoint: {problem.message}",
+                               code=problem.code, path=path, offset=offset)
+
+    def decode(self, ri: int) -> Statepoint:
+        """Record ``ri``, which fits (see :attr:`fits`), as a :class:`Statepoint`."""
+        s, e = self._starts[ri], self._starts[ri + 1]
+        kinds = list(map(_KINDS.__getitem__, self._kind[s:e]))
+        offs = self._off[s:e]
+        constants = self._constants
+        pool = len(constants)
+        values = [signed32(o) if k == _CONSTANT else constants[o] if k == _CONSTANT_INDEX and 0 <= o < pool else None
+                  for k, o in zip(kinds, offs)]
+        c = e - s
+        arch, psize = self.arch, self.pointer_size
+        locs = list(map(ResolvedLocation, range(c), kinds, self._size[s:e], self._reg[s:e], offs, values,
+                        repeat(arch, c), repeat(psize, c), repeat(pool, c)))
+        n = values[NUM_DEOPT_INDEX] or 0
+        deopt = tuple(locs[HEADER_LOCATIONS:HEADER_LOCATIONS + n])
+        rest = locs[HEADER_LOCATIONS + n:]
+        pairs = tuple(GCPointer(rest[i], rest[i + 1], max(1, rest[i + 1].size // psize))
+                      for i in range(0, len(rest), 2))
+        fi: int | None = self._function_of[ri]
+        offset = self._offsets[ri]
+        symbol = address = stack_size = None
+        if fi is not None and fi >= 0:
+            symbol = self._symbols[fi]
+            base = self._bases[fi]
+            address = base + offset if base is not None else None
+            stack_size = self._stack_sizes[fi]
+        else:
+            fi = None
+        return Statepoint(
+            stackmap=self.blob, record_index=ri, function_index=fi, function=symbol,
+            patchpoint_id=self._ids[ri], instruction_offset=offset, address=address, stack_size=stack_size,
+            calling_convention=values[CC_INDEX] or 0, flags=values[FLAGS_INDEX] or 0,
+            deopt=deopt, gc_pointers=pairs, header=(locs[0], locs[1], locs[2]), live_outs=self._live_outs[ri],
+        )
+
+
+_CONSTANT, _CONSTANT_INDEX = LocationKind.Constant, LocationKind.ConstantIndex
+
+
 def decode(
     stackmap: StackMap,
     ids: IdsArg = "auto",
@@ -342,29 +480,48 @@ def decode(
     pointer_size: int = 8,
     targets: Sequence[Any] | None = None,
     blob: int = 0,
+    endian: str | None = None,
 ) -> list[Statepoint]:
     """The statepoints of ``stackmap``, in record order.
 
     ``ids``: "auto" (default: the records whose layout fits), "all" (every
     record must fit) or ids (text ``"101,0xABCDEF00"`` or ints: every record
     with one of them must fit).  A selected record that does not fit raises
-    :class:`StatepointError` with its path.  ``arch`` names registers;
+    :class:`StatepointError` with its path and the byte offset of that field
+    in the blob (in the byte order ``endian``; by default the one the
+    stackmap was parsed in).  ``arch`` names registers;
     ``pointer_size`` (8, or 4 for 32-bit targets) counts the pointers of a
     wide GC location; ``targets`` (one
     :class:`~stackmap_construct.symbols.FunctionTarget` per function record,
     or anything with ``symbol`` and ``address``) supplies function names and
     absolute return addresses; ``blob`` is the stackmap's number in its file.
+
+    Reads the stackmap's columns (:class:`StatepointColumns`): no record
+    object is made.
     """
-    sel = selection(ids)
-    out = []
-    for fi, ri, record in iter_records(stackmap):
-        if not sel.candidate(record):
-            continue
-        if not sel.strict and not is_statepoint(record):
-            continue
-        out.append(decode_record(stackmap, record, record_index=ri, function_index=fi, arch=arch,
-                                 pointer_size=pointer_size, targets=targets, blob=blob))
-    return out
+    cols = StatepointColumns(stackmap, arch=arch, pointer_size=pointer_size, targets=targets, blob=blob,
+                             endian=endian)
+    return decode_rows(cols, cols.selected(selection(ids)))
+
+
+def decode_rows(columns: StatepointColumns, records: Iterable[int]) -> list[Statepoint]:
+    """The records ``records`` (indices, each one that fits) of ``columns`` decoded, in bulk."""
+    with _collector_paused():
+        return list(map(columns.decode, records))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while decoding in bulk: the
+    objects made (locations, pairs, statepoints) form no cycles, and the
+    collections their number triggers would otherwise double the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def missing_ids(stackmaps: Iterable[StackMap], ids: IdsArg) -> list[int]:
@@ -374,8 +531,7 @@ def missing_ids(stackmaps: Iterable[StackMap], ids: IdsArg) -> list[int]:
         return []
     left = set(sel.ids)
     for sm in stackmaps:
-        for _, _, record in iter_records(sm):
-            left.discard(record.patchpoint_id)
-            if not left:
-                return []
+        left.difference_update(view_of(sm).record_column("patchpoint_id"))
+        if not left:
+            return []
     return sorted(left)
