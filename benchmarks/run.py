@@ -24,7 +24,8 @@ reference measured in the same run, on the same machine.
    columns, the objects, to_dict, build of the plain-data form).
 4. Prints every figure and PASS or FAIL per target; the worse mix counts.
 
-``--quick``: 10 MB only, 3 pairs, both mixes (a few minutes).  The whole
+``--quick``: 10 MB only, 3 pairs, both mixes (a few minutes).
+``--in-process``: only the in-process figures and the sample object.  The whole
 ``explain`` of 50 MB runs one pair (it takes minutes).  Other
 programs running at the same time make timings noisy; the pairs are
 alternated so both tools see the same conditions.
@@ -269,6 +270,8 @@ def main() -> int:
     ap.add_argument("--pairs", type=int, default=5, metavar="N", help="alternated process pairs per comparison (default 5)")
     ap.add_argument("--runs", type=int, default=5, metavar="N", help="in-process repetitions (default 5)")
     ap.add_argument("--mix", choices=inputs.MIXES, action="append", help="only this mix (repeatable)")
+    ap.add_argument("--in-process", action="store_true",
+                    help="only the in-process figures and the dump of examples/sample.o (a minute)")
     ap.add_argument("--statepoints-only", action="store_true", help="only the statepoint and --pc figures")
     args = ap.parse_args()
     pairs = 3 if args.quick else args.pairs
@@ -289,7 +292,7 @@ def main() -> int:
     worst_mem: dict[str, tuple[float, str]] = {}
     rates: dict[tuple[str, str], dict[int, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for mix in mixes:
+        for mix in ([] if args.in_process else mixes):
             files = {mb: inputs.object_file(mb, llc, mix=mix) for mb in (1, *sizes)}
             for mb, path in files.items():
                 data = read_container(path.read_bytes()).sections[0].data
@@ -337,9 +340,13 @@ def main() -> int:
 
     print("targets (the worse mix and size):")
     for name, limit in LIMITS.items():
+        if name not in worst:  # --in-process
+            continue
         ratio, where = worst[name]
         report.target(f"{name} <= {limit}x llvm-readobj", f"{ratio:.2f}x ({where})", ratio <= limit)
     for name, limit in MEMORY.items():
+        if name not in worst_mem:
+            continue
         ratio, where = worst_mem[name]
         report.target(f"peak memory of {name} <= {limit}x llvm-readobj's", f"{ratio:.2f}x ({where})", ratio <= limit)
     top = max(sizes)

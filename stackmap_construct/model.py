@@ -10,6 +10,7 @@ list lengths and writes reserved bytes as zero.
 from __future__ import annotations
 
 import enum
+import gc
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -180,6 +181,9 @@ def _list(obj: Any, key: str, path: str) -> list:
     return value
 
 
+_KIND_NAMES: dict[str, LocationKind] = dict(LocationKind.__members__)
+
+
 def _kind(value: Any, path: str) -> LocationKind:
     if isinstance(value, str) and value in LocationKind.__members__:
         return LocationKind[value]
@@ -191,6 +195,18 @@ def _kind(value: Any, path: str) -> LocationKind:
 
 def from_dict(data: dict[str, Any]) -> StackMap:
     """Inverse of :func:`to_dict`; raises :class:`BuildError` naming the bad key."""
+    # A fresh tree of objects (no cycles): the cyclic collector's passes over
+    # its millions of new objects would cost more than making them.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _from_dict(data)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _from_dict(data: dict[str, Any]) -> StackMap:
     functions = []
     for i, f in enumerate(_list(data, "functions", "")):
         p = f"functions[{i}]"
@@ -211,6 +227,15 @@ def from_dict(data: dict[str, Any]) -> StackMap:
         patchpoint_id, instruction_offset = _int(r, "patchpoint_id", p), _int(r, "instruction_offset", p)
         locations = []
         for j, loc in enumerate(_list(r, "locations", p)):
+            # The common case (a dict of exact ints and a kind's name) at
+            # once; anything else, the checks below, which name the problem.
+            if type(loc) is dict:
+                kind, size, reg, off = (loc.get("kind"), loc.get("size"), loc.get("dwarf_regnum"),
+                                        loc.get("offset_or_small_constant"))
+                kind = _KIND_NAMES.get(kind) if type(kind) is str else None
+                if kind is not None and type(size) is int and type(reg) is int and type(off) is int:
+                    locations.append(Location(kind, size, reg, off))
+                    continue
             lp = f"{p}.locations[{j}]"
             locations.append(
                 Location(
@@ -222,6 +247,11 @@ def from_dict(data: dict[str, Any]) -> StackMap:
             )
         live_outs = []
         for j, lo in enumerate(_list(r, "live_outs", p)):
+            if type(lo) is dict:
+                reg, size = lo.get("dwarf_regnum"), lo.get("size")
+                if type(reg) is int and type(size) is int:
+                    live_outs.append(LiveOut(reg, size))
+                    continue
             lp = f"{p}.live_outs[{j}]"
             live_outs.append(LiveOut(_int(lo, "dwarf_regnum", lp), _int(lo, "size", lp)))
         records.append(Record(patchpoint_id, instruction_offset, locations, live_outs))

@@ -29,14 +29,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: usage error: {message}\n")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, just that command's module is
+    imported (the others are bare names: each command's imports are its own
+    start-up cost, and a command runs alone)."""
     parser = _Parser(prog=PROG, description="Parse, print and build LLVM StackMap (.llvm_stackmaps v3) sections.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        importlib.import_module(f"{__package__}.{name}").add_parser(sub)
+        if only is None or name == only:
+            importlib.import_module(f"{__package__}.{name}").add_parser(sub)
+        else:
+            sub.add_parser(name)
     return parser
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command ``argv`` names, when its first word is one (anything else,
+    ``--help`` included, gets the whole parser)."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
 
 
 def _read(path: str) -> bytes:
@@ -53,7 +65,9 @@ def _subject(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = make_parser(_command(argv)).parse_args(argv)
     try:
         return args.run(args, _read)
     except StackMapError as e:

@@ -345,29 +345,41 @@ def _dict_maker(names: Sequence[str], converters: dict[str, str]):
 
 def records_plain_data(index: BlobIndex) -> list[dict]:
     """The plain-data form of every record of ``index`` (what
-    :func:`~stackmap_construct.model.to_dict` gives), made from columns."""
-    v = StackMapView(None, index, index.start)  # type: ignore[arg-type]  # offsets unused
-    element = v.record_element
-    lists = {}
-    for name, table in v.tables.items():
-        leaves = {leaf.name: leaf for leaf in table.fixed.leaves}
-        cols: list[Sequence[Any]] = []
-        for n in table.names:
-            col = table.column(n)
-            decoded = leaves[n].decoded
-            if decoded is not None:
-                names_of = [d.name if d is not None else None for d in decoded]
-                cols.append(list(map(names_of.__getitem__, col)))
-            else:
-                cols.append(col)
-        make = _dict_maker(table.names, {})
-        items = list(map(make, *cols)) if cols else []
-        starts = table.starts
-        lists[name] = [items[starts[i]:starts[i + 1]] for i in range(v.record_count)]
-    head = element.parts[0]
-    columns: list[Sequence[Any]] = [v.record_column(n) if n not in lists else lists[n] for n in element.names]
-    del head
-    return list(map(_dict_maker(element.names, {}), *columns))
+    :func:`~stackmap_construct.model.to_dict` gives), made from columns.
+
+    Only dicts, lists, ints and strings are made, which cannot form a
+    cycle: the cyclic garbage collector is paused meanwhile (its passes
+    over the millions of new dicts cost more than making them)."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        v = StackMapView(None, index, index.start)  # type: ignore[arg-type]  # offsets unused
+        element = v.record_element
+        lists = {}
+        for name, table in v.tables.items():
+            leaves = {leaf.name: leaf for leaf in table.fixed.leaves}
+            cols: list[Sequence[Any]] = []
+            for n in table.names:
+                col = table.column(n)
+                decoded = leaves[n].decoded
+                if decoded is not None:
+                    names_of = [d.name if d is not None else None for d in decoded]
+                    cols.append(list(map(names_of.__getitem__, col)))
+                else:
+                    cols.append(col)
+            make = _dict_maker(table.names, {})
+            items = list(map(make, *cols)) if cols else []
+            starts = table.starts
+            lists[name] = list(map(items.__getitem__, map(slice, starts[:-1], starts[1:])))
+        head = element.parts[0]
+        columns: list[Sequence[Any]] = [v.record_column(n) if n not in lists else lists[n] for n in element.names]
+        del head
+        return list(map(_dict_maker(element.names, {}), *columns))
+    finally:
+        if paused:
+            gc.enable()
 
 
 def view_of(stackmap: StackMap, endian: str | None = None) -> StackMapView:
