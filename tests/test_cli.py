@@ -199,3 +199,73 @@ def test_progress_only_on_a_terminal_and_only_when_long(monkeypatch):
     quick = Tty()
     assert b"".join(output._Progress(slow(), quick)) == b"x" * 30
     assert quick.getvalue() == ""
+
+
+def test_activity_progress_only_on_a_terminal_and_only_when_long(monkeypatch):
+    import io
+    import time
+
+    from stackmap_construct.cli import output
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(output._Progress, "DELAY", 0.01)
+    tty = Tty()
+    with output.Activity("validating stackmap 1 of 1", tty) as activity:
+        time.sleep(0.1)
+        activity.set("validating stackmap 2 of 2")
+        time.sleep(1.1)
+    text = tty.getvalue()
+    assert "stackmap-construct: validating stackmap 1 of 1, 0 s" in text
+    assert "stackmap-construct: validating stackmap 2 of 2, 1 s" in text
+    assert text.endswith("\r\033[K")
+    plain = io.StringIO()
+    with output.Activity("validating", plain):
+        time.sleep(0.05)
+    assert plain.getvalue() == ""
+    monkeypatch.setattr(output._Progress, "DELAY", 60)
+    quick = Tty()
+    with output.Activity("validating", quick):
+        time.sleep(0.05)
+    assert quick.getvalue() == ""
+
+
+@pytest.mark.parametrize("command", ["validate", "diff"])
+def test_validate_and_diff_show_progress_on_a_terminal(monkeypatch, capsys, command):
+    """A slow validate or diff shows what it is doing on a terminal's
+    stderr, wipes it, and prints the same report as without a terminal."""
+    import io
+    import time
+
+    import stackmap_construct.diff
+    import stackmap_construct.validate
+    from stackmap_construct.cli import diff as cli_diff, output
+
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    args = [command, sample] + ([sample] if command == "diff" else [])
+    assert main(args) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    def slowly(f):
+        def run(*a, **k):
+            time.sleep(0.3)
+            return f(*a, **k)
+        return run
+
+    monkeypatch.setattr(stackmap_construct.validate, "validate", slowly(stackmap_construct.validate.validate))
+    monkeypatch.setattr(cli_diff, "diff_stackmaps", slowly(cli_diff.diff_stackmaps))
+    monkeypatch.setattr(output._Progress, "DELAY", 0.05)
+    tty = Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert main(args) == 0
+    assert capsys.readouterr().out == quiet.out
+    word = "validating" if command == "validate" else "comparing"
+    assert f"stackmap-construct: {word} stackmap 1 of 1 (" in tty.getvalue()
+    assert tty.getvalue().endswith("\r\033[K")

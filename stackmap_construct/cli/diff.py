@@ -7,7 +7,7 @@ import argparse
 from ..diff import diff_stackmaps
 from ..statepoints import selection
 from .common import add_input_options, load
-from .output import write_output
+from .output import Activity, write_output
 
 
 def add_parser(sub) -> None:
@@ -32,16 +32,21 @@ def _statepoints(text: str):
 
 
 def run(args, read) -> int:
-    ca, blobs_a = load(read(args.path), args)
-    args.path = args.other  # errors from here on are about B
-    cb, blobs_b = load(read(args.other), args)
-    lines = []
-    if len(blobs_a) != len(blobs_b):
-        lines.append(f"stackmaps: A has {len(blobs_a)}, B has {len(blobs_b)}")
-    for i, (a, b) in enumerate(zip(blobs_a, blobs_b)):
-        prefix = f"stackmap #{i}: " if max(len(blobs_a), len(blobs_b)) > 1 else ""
-        for line in diff_stackmaps(a.stackmap, b.stackmap, names_a=a.symbols, names_b=b.symbols,
-                                   arch_a=ca.arch, arch_b=cb.arch, statepoints=args.statepoints):
-            lines.append(prefix + line)
+    with Activity(f"reading {args.path}") as activity:
+        ca, blobs_a = load(read(args.path), args)
+        args.path = args.other  # errors from here on are about B
+        activity.set(f"reading {args.other}")
+        cb, blobs_b = load(read(args.other), args)
+        lines = []
+        if len(blobs_a) != len(blobs_b):
+            lines.append(f"stackmaps: A has {len(blobs_a)}, B has {len(blobs_b)}")
+        pairs = list(zip(blobs_a, blobs_b))
+        for i, (a, b) in enumerate(pairs):
+            activity.set(f"comparing stackmap {i + 1} of {len(pairs)} "
+                         f"({len(a.stackmap.records):,} and {len(b.stackmap.records):,} records)")
+            prefix = f"stackmap #{i}: " if max(len(blobs_a), len(blobs_b)) > 1 else ""
+            for line in diff_stackmaps(a.stackmap, b.stackmap, names_a=a.symbols, names_b=b.symbols,
+                                       arch_a=ca.arch, arch_b=cb.arch, statepoints=args.statepoints):
+                lines.append(prefix + line)
     write_output(args.output, "".join(line + "\n" for line in lines))
     return 1 if lines else 0

@@ -26,6 +26,8 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
+import time
 from typing import IO, Iterable, Union
 
 Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
@@ -44,8 +46,6 @@ class _Progress:
         self.shown = False
 
     def __iter__(self):
-        import time
-
         tty = self.stream.isatty() if hasattr(self.stream, "isatty") else False
         if not tty:
             yield from self.pieces
@@ -70,6 +70,55 @@ class _Progress:
 
 
 PROGRESS_PREFIX = "stackmap-construct: "
+
+
+class Activity:
+    """The same progress line for a command that works before it writes
+    (validate, diff): after :attr:`_Progress.DELAY` seconds, a line on
+    stderr saying what it is doing (:meth:`set`) and for how long, updated
+    every second by a timer thread; only when stderr is a terminal, and
+    wiped when the work ends, so that nothing extra is printed otherwise.
+
+    Use it as a context manager around the work, and write the output
+    after it (the line is wiped by then)."""
+
+    def __init__(self, what: str, stream=None):
+        self.what = what
+        self.stream = stream if stream is not None else sys.stderr
+        self.shown = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start = 0.0
+
+    def set(self, what: str) -> None:
+        """What the command is doing now, e.g. ``validating stackmap 2 of 3``."""
+        self.what = what
+
+    def __enter__(self) -> "Activity":
+        tty = self.stream.isatty() if hasattr(self.stream, "isatty") else False
+        if tty:
+            self._start = time.monotonic()
+            self._thread = threading.Thread(target=self._tick, name="stackmap-construct progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def _tick(self) -> None:
+        if self._stop.wait(_Progress.DELAY):
+            return
+        while not self._stop.is_set():
+            self.stream.write(f"\r\033[K{PROGRESS_PREFIX}{self.what}, {time.monotonic() - self._start:.0f} s")
+            self.stream.flush()
+            self.shown = True
+            if self._stop.wait(1.0):
+                return
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 def _umask() -> int:

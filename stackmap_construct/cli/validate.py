@@ -9,7 +9,7 @@ from ..errors import StackMapError
 from ..statepoints import missing_ids, selection
 from .arch import add_arch_option
 from .common import add_input_options, load
-from .output import write_output
+from .output import Activity, write_output
 
 
 def add_parser(sub) -> None:
@@ -35,20 +35,32 @@ def _statepoints(text: str):
 def run(args, read) -> int:
     from ..validate import validate  # imported when the command runs (start-up of the others)
 
-    try:
-        container, blobs = load(read(args.path), args)
-    except StackMapError as e:
-        if args.output not in (None, "-"):
-            raise  # no report file for an input that cannot be read: the error, on stderr
+    structure: StackMapError | None = None
+    with Activity(f"reading {args.path}") as activity:
+        try:
+            container, blobs = load(read(args.path), args)
+        except StackMapError as e:
+            if args.output not in (None, "-"):
+                raise  # no report file for an input that cannot be read: the error, on stderr
+            structure = e
+        else:
+            if args.arch and container.arch and args.arch != container.arch:
+                args.validate_parser.error(f"--arch {args.arch} contradicts the {container.format} file's own "
+                                           f"machine ({container.arch}); --arch is for raw blobs")
+            lines, errors, warnings = _report(args, container, blobs, validate, activity)
+    if structure is not None:
         # A structural error is a finding too: report it in the same form.
-        write_output(args.output, f"error: structure: {e.describe()}\n")
+        write_output(args.output, f"error: structure: {structure.describe()}\n")
         return 1
-    if args.arch and container.arch and args.arch != container.arch:
-        args.validate_parser.error(f"--arch {args.arch} contradicts the {container.format} file's own machine "
-                                   f"({container.arch}); --arch is for raw blobs")
+    write_output(args.output, "\n".join(lines) + "\n")
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _report(args, container, blobs, validate, activity: Activity) -> tuple[list[str], int, int]:
     arch = args.arch or container.arch
     lines, errors, warnings = [], 0, 0
     for i, b in enumerate(blobs):
+        activity.set(f"validating stackmap {i + 1} of {len(blobs)} ({len(b.stackmap.records):,} records)")
         prefix = f"stackmap #{i}: " if len(blobs) > 1 else ""
         resolved = [t.address is not None and t.address != 0 for t in b.targets]
         for f in validate(b.stackmap, arch=arch, linked=container.linked, resolved_functions=resolved,
@@ -60,9 +72,9 @@ def run(args, read) -> int:
             errors += f.severity == "error"
             warnings += f.severity == "warning"
     if args.statepoints is not None and len(blobs) > 1:
+        activity.set("checking statepoint ids across stackmaps")
         for missing in missing_ids([b.stackmap for b in blobs], args.statepoints):
             lines.append(f"error: statepoint-missing-id: no record of any stackmap has id {missing}")
             errors += 1
     lines.append(f"{args.path}: {len(blobs)} stackmap(s), {errors} error(s), {warnings} warning(s)")
-    write_output(args.output, "\n".join(lines) + "\n")
-    return 1 if errors or (args.strict and warnings) else 0
+    return lines, errors, warnings

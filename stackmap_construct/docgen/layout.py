@@ -1,11 +1,12 @@
 """What the construct definition of :mod:`stackmap_construct.format.v3` says,
 as plain data for the documentation generators.
 
-:func:`describe` walks the Structs of the definition (both byte orders) and
-returns one :class:`Block` per ``Model`` in spec order, with every field's
-name, one-line doc (``subcon.docs``), integer type, byte order sensitivity,
-size, offset within the block, and constraint (``Expect``, ``AlignPad``,
-``Rebuild``, ``Items``, ``KindAdapter``).  The JSON Schema, the Kaitai
+:func:`describe` reads the one description of the layout
+(:func:`~stackmap_construct.format.fast.plan.plan`, derived from the
+construct tree, in both byte orders) and returns one :class:`Block` per
+model class in spec order, with every field's name, one-line doc, integer
+type, byte order sensitivity, size, offset within the block, and constraint
+(a fixed value, a pad, a count, an array, the location kind).  The JSON Schema, the Kaitai
 Struct spec and the tables of ``docs/format.md`` are all rendered from it.
 
 Anything in the definition this module does not understand is a
@@ -14,17 +15,14 @@ Anything in the definition this module does not understand is a
 
 from __future__ import annotations
 
-import io
 import itertools
-import struct
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 from typing import Any, Optional
 
-from construct import Construct, Container, FormatField, Rebuild, Renamed, Struct
+from construct import Construct
 
-from ..format.constructs import AlignPad, Expect, Items, KindAdapter, Model, _Field, unwrap
-from ..format.v3 import stackmap_format
+from ..format.fast.plan import Array, Element, Leaf, Pad, Unsupported, describe_node, plan
 
 
 class DocGenError(Exception):
@@ -56,14 +54,11 @@ class IntType:
         return (1 << (8 * self.size - 1)) - 1 if self.signed else (1 << (8 * self.size)) - 1
 
 
-def _int_type(little: Construct, big: Construct) -> IntType:
-    if not (isinstance(little, FormatField) and isinstance(big, FormatField)):
-        raise DocGenError(f"expected an integer FormatField, found {type(little).__name__}")
-    code = little.fmtstr[1:]
-    if code not in _INT_NAMES or big.fmtstr[1:] != code:
-        raise DocGenError(f"unknown integer format {little.fmtstr!r}")
-    size = struct.calcsize(little.fmtstr)
-    return IntType(_INT_NAMES[code], size, code.islower(), little.fmtstr != big.fmtstr and size > 1)
+def _int_type(little: Leaf, big: Leaf) -> IntType:
+    code = little.code
+    if code not in _INT_NAMES or big.code != code:
+        raise DocGenError(f"unknown integer format {little.fmt!r}")
+    return IntType(_INT_NAMES[code], little.size, little.signed, little.fmt != big.fmt and little.size > 1)
 
 
 # -- blocks and fields ---------------------------------------------------------
@@ -151,40 +146,14 @@ class Block:
 
 
 
-def _doc(sc: Construct) -> str:
-    """The field's one-line doc: the ``* "..."`` of the definition."""
-    while True:
-        if getattr(sc, "docs", ""):
-            return sc.docs
-        if not isinstance(sc, (_Field, Renamed)):
-            return ""
-        sc = sc.subcon
-
-
-def _probe_kinds(f: Field) -> tuple[dict[int, Any], str]:
-    """Every value the kind adapter accepts, and the error it raises for one
-    it does not."""
-    values: dict[int, Any] = {}
-    error = None
-    for n in range(1 << (8 * f.int_of.size)):
-        try:
-            values[n] = f.construct._decode(n, Container(), "")
-        except Exception as e:  # noqa: BLE001 - we want the class the definition raises
-            error = type(e).__name__
-    if not values or error is None:
+def _kinds(f: Field, leaf: Leaf) -> tuple[dict[int, Any], str]:
+    """Every value the kind adapter accepts (what it decodes them to), and
+    the error it raises for one it does not: as the description probed them."""
+    assert leaf.valid is not None and leaf.decoded is not None
+    values = {n: leaf.decoded[n] for n in range(len(leaf.valid)) if leaf.valid[n]}
+    if not values or leaf.invalid_error is None:
         raise DocGenError(f"{f.name}: the kind adapter accepts {'no' if not values else 'every'} value")
-    return values, error
-
-
-def _probe_pad(f: Field) -> str:
-    """The error an alignment pad raises when it is not zero."""
-    stream = io.BytesIO(bytes(1) + b"\x01" * f.pad_alignment)  # one byte in: the pad runs to the boundary
-    stream.seek(1)
-    try:
-        f.construct._parse(stream, Container(), "")
-    except Exception as e:  # noqa: BLE001
-        return type(e).__name__
-    raise DocGenError(f"{f.name}: a non-zero pad is not refused")
+    return values, leaf.invalid_error.__name__
 
 
 # Position of a field inside its block, modulo the alignment, as an affine
@@ -234,10 +203,22 @@ def _pad_rule(pos: _Affine, alignment: int) -> tuple[str, int, list[int]]:
     return f"(−({terms})) mod {alignment} bytes", max(sizes), sizes
 
 
-def _describe_block(little: Construct, big: Construct, blocks: dict[str, Block]) -> Block:
-    if not (isinstance(little, Model) and isinstance(little.subcon, Struct)):
-        raise DocGenError(f"expected a Model over a Block, found {type(little).__name__}")
+def _element(node: Element | Construct, endian: str) -> Element:
+    """``node`` as the layout description has it (a construct is described
+    on the spot: a small definition of a test)."""
+    if isinstance(node, Element):
+        return node
+    try:
+        return describe_node(node, endian)
+    except Unsupported as e:
+        raise DocGenError(f"docgen does not know {e}; teach stackmap_construct/format/fast/plan.py") from None
+
+
+def _describe_block(little: Element | Construct, big: Element | Construct, blocks: dict[str, Block]) -> Block:
+    little, big = _element(little, "little"), _element(big, "big")
     cls = little.cls
+    if cls is None:
+        raise DocGenError("expected a model over a block, found a bare field")
     doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
     block = Block(cls.__name__, doc, cls, tuple(little.names))
     offset: Optional[int] = 0
@@ -245,65 +226,63 @@ def _describe_block(little: Construct, big: Construct, blocks: dict[str, Block])
     pos: Optional[_Affine] = _Affine(0)
     counts: dict[str, str] = {}  # count field -> array
     arrays_counted: dict[str, str] = {}  # array -> count field
-    for lsc, bsc in zip(little.subcon.subcons, big.subcon.subcons):
-        name = lsc.name
+    lengths: dict[str, Optional[str]] = {}  # count field -> the array its rebuild measures
+    for lm, bm in zip(little.members(), big.members()):
+        name = lm.name
         if not name:
             raise DocGenError(f"{block.name}: an unnamed member cannot be documented")
-        doc = _doc(lsc)
+        doc = lm.doc
         if not doc:
             raise DocGenError(f"{block.name}.{name} has no doc (add `* \"...\"` in format/v3.py)")
-        lc, bc = unwrap(lsc), unwrap(bsc)
-        f = Field(name, doc, "", lc, in_model=name in block.model_names)
-        if isinstance(lc, Expect):
-            f.role = "expect"
-            f.int_type = _int_type(lc.subcon, bc.subcon)
-            f.expect_value, f.expect_error, f.expect_what = lc.value, lc.error.__name__, lc.what
-        elif isinstance(lc, Rebuild):
-            f.role = "count"
-            f.int_type = _int_type(lc.subcon, bc.subcon)
-        elif isinstance(lc, KindAdapter):
-            f.role = "kind"
-            f.int_type = _int_type(lc.subcon, bc.subcon)
-            f.enum_values, f.error = _probe_kinds(f)
-        elif isinstance(lc, FormatField):
-            f.role = "int"
-            f.int_type = _int_type(lc, bc)
-        elif isinstance(lc, Items):
+        f = Field(name, doc, "", lm.node, in_model=name in block.model_names)
+        if isinstance(lm, Leaf) and isinstance(bm, Leaf):
+            f.role = lm.kind
+            f.int_type = _int_type(lm, bm)
+            if lm.expect is not None:
+                f.expect_value, f.expect_error, f.expect_what = lm.expect.value, lm.expect.error.__name__, lm.expect.what
+            elif lm.rebuild:
+                lengths[name] = lm.length_of
+            elif lm.adapter is not None:
+                f.enum_values, f.error = _kinds(f, lm)
+        elif isinstance(lm, Array) and isinstance(bm, Array):
             f.role = "array"
-            f.count_field = lc.count_field
-            f.min_item_size = lc.min_size
-            if lc.count_field not in [g.name for g in block.fields] or block.field(lc.count_field).role != "count":
-                raise DocGenError(f"{block.name}.{name}: its count {lc.count_field!r} is not an earlier count field")
-            arrays_counted[name] = lc.count_field
-            if isinstance(lc.subcon, Model):
-                key = lc.subcon.cls.__name__
+            f.count_field = lm.count_field
+            f.min_item_size = lm.min_size
+            if lm.count_field not in [g.name for g in block.fields] or block.field(lm.count_field).role != "count":
+                raise DocGenError(f"{block.name}.{name}: its count {lm.count_field!r} is not an earlier count field")
+            arrays_counted[name] = lm.count_field
+            if lm.element.cls is not None:
+                key = lm.element.cls.__name__
                 if key not in blocks:
-                    blocks[key] = _describe_block(lc.subcon, bc.subcon, blocks)
+                    blocks[key] = _describe_block(lm.element, bm.element, blocks)
                 f.element = blocks[key]
                 item_size, item_min = f.element.size, f.element.min_size
             else:
-                f.int_type = _int_type(lc.subcon, bc.subcon)
+                assert lm.element.leaf is not None and bm.element.leaf is not None
+                f.int_type = _int_type(lm.element.leaf, bm.element.leaf)
                 item_size = item_min = f.int_type.size
-            if item_min != lc.min_size:
+            if item_min != lm.min_size:
                 raise DocGenError(
-                    f"{block.name}.{name}: format/v3.py declares {lc.min_size} bytes as the smallest item, "
+                    f"{block.name}.{name}: format/v3.py declares {lm.min_size} bytes as the smallest item, "
                     f"but the layout's smallest item is {item_min} bytes"
                 )
             if item_size is not None:
-                f.size_text = f"{item_size} × `{lc.count_field}`"
+                f.size_text = f"{item_size} × `{lm.count_field}`"
             else:
                 f.size_text = f"variable (≥ {item_min} each)"
-        elif isinstance(lc, AlignPad):
+        elif isinstance(lm, Pad):
             f.role = "pad"
-            f.alignment = lc.alignment
-            f.error = _probe_pad(f)
+            f.alignment = lm.alignment
+            if lm.error is None:
+                raise DocGenError(f"{f.name}: a non-zero pad is not refused")
+            f.error = lm.error.__name__
             if pos is None:
                 raise DocGenError(f"{block.name}.{name}: alignment after a variable-size array of variable-size items")
-            f.pad_rule, most, sizes = _pad_rule(pos, lc.alignment)
+            f.pad_rule, most, sizes = _pad_rule(pos, lm.alignment)
             f.size_text = " or ".join(str(s) for s in sizes)
         else:
-            raise DocGenError(f"{block.name}.{name}: docgen does not know {type(lc).__name__}; teach stackmap_construct/docgen/layout.py")
-        # size, offset, position
+            raise DocGenError(f"{block.name}.{name}: the two byte orders of the definition differ")
+    # size, offset, position
         f.offset = offset
         f.offset_text = exact.text() if exact is not None else "variable"
         if f.role in ("int", "expect", "count", "kind"):
@@ -333,8 +312,7 @@ def _describe_block(little: Construct, big: Construct, blocks: dict[str, Block])
                 raise DocGenError(f"{block.name}.{f.name} is rebuilt but counts no array")
             f.counts = counts[f.name]
             # The Rebuild must be the length of that array: check it.
-            probe = Container({counts[f.name]: [None] * 5})
-            if f.construct.func(probe) != 5:
+            if lengths.get(f.name) != counts[f.name]:
                 raise DocGenError(f"{block.name}.{f.name} is not rebuilt as len({counts[f.name]})")
     missing = [n for n in block.model_names if n not in [f.name for f in block.fields]]
     if missing:
@@ -374,7 +352,11 @@ def _size_for(block: Block, counts: dict[str, int]) -> int:
 def describe() -> tuple[Block, ...]:
     """Every Block of the definition, in spec order (depth first)."""
     blocks: dict[str, Block] = {}
-    top = _describe_block(stackmap_format("little"), stackmap_format("big"), blocks)
+    try:
+        little, big = plan("little"), plan("big")
+    except Unsupported as e:
+        raise DocGenError(f"the definition holds what the layout description does not know: {e}") from None
+    top = _describe_block(little.top, big.top, blocks)
     order = [top]
     seen = {top.name}
 

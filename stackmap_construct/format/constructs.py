@@ -20,7 +20,7 @@ import io
 from dataclasses import fields as dataclass_fields
 
 from construct import (
-    Adapter, Array, Construct, ConstructError, Container, FormatField, Renamed, StreamError, Struct, Subconstruct,
+    Adapter, Array, Construct, ConstructError, Container, FormatField, StreamError, Struct, Subconstruct,
 )
 from construct.core import stream_read, stream_write
 
@@ -50,6 +50,8 @@ def _nbytes(n: int) -> str:
 
 def _int_range(field: Construct) -> tuple[int, int, str] | None:
     """(lowest, highest, as text) of an integer field, None for others."""
+    from .fast.plan import unwrap  # the one reader of the definition (plan imports this module)
+
     field = unwrap(field)
     if not isinstance(field, FormatField) or field.fmtstr[-1] not in "bBhHiIlLqQ":
         return None
@@ -155,15 +157,6 @@ class _Field(Subconstruct):
                         lambda: self.subcon._build(obj, stream, context, path), obj)
 
 
-def unwrap(node: Construct) -> Construct:
-    """The construct a Block member stands for, without its name (Renamed)
-    and error-annotation (_Field) wrappers: what introspection of the
-    definition looks at."""
-    while isinstance(node, (Renamed, _Field)):
-        node = node.subcon
-    return node
-
-
 def Block(*subcons, **subconskw) -> Struct:
     """A ``Struct`` whose members report failures with field path and offset."""
     struct = Struct(*subcons, **subconskw)
@@ -244,6 +237,8 @@ class Items(Array):
 def _field_at(element: Construct, within: int) -> tuple[str, int, int]:
     """(name, start, size) of the field of a fixed-size ``element`` that
     holds byte ``within``; ("", 0, size) for an element that is one value."""
+    from .fast.plan import unwrap  # the one reader of the definition (plan imports this module)
+
     node = unwrap(element)
     while isinstance(node, Adapter) and not isinstance(node, Struct):
         node = unwrap(node.subcon)

@@ -2,7 +2,8 @@
 
 Where :func:`~.api.parse` gives the parsed stackmap, :func:`walk` gives every
 field on the way: its path, offset, raw bytes, value, role (value, count,
-reserved, padding) and doc line.  It interprets the same construct tree (the
+reserved, padding) and doc line.  It follows the one description of the
+layout (:func:`~.fast.plan.plan`, derived from the construct tree; the
 layout is not restated here), parses each leaf with the leaf's own
 construct, and reports errors exactly as ``parse`` does.  A broken blob
 yields every field before the error, then raises the error.
@@ -14,11 +15,11 @@ import io
 from dataclasses import dataclass
 from typing import Any, Generator, Iterator
 
-from construct import Construct, ConstructError, Container, Rebuild, Renamed, Struct
+from construct import Construct, ConstructError, Container
 
-from ..errors import PaddingError, ReservedFieldError, StackMapError
-from .constructs import AlignPad, Expect, Items, Model, _as_stackmap_error, _Field
-from .v3 import stackmap_format
+from ..errors import StackMapError
+from .constructs import _as_stackmap_error
+from .fast.plan import Array, Element, Leaf, Member, Pad, join as _join, plan
 
 
 @dataclass(frozen=True)
@@ -33,57 +34,41 @@ class FieldEvent:
     doc: str  #: the field's one-line doc from the definition
 
 
-def _role(leaf: Construct) -> str:
-    if isinstance(leaf, AlignPad):
-        return "padding"
-    if isinstance(leaf, Rebuild):
-        return "count"
-    if isinstance(leaf, Expect):
-        return {ReservedFieldError: "reserved", PaddingError: "padding"}.get(leaf.error, "value")
-    return "value"
-
-
-def _join(path: str, segment: str) -> str:
-    if not path or segment.startswith("["):
-        return path + segment
-    return f"{path}.{segment}"
-
-
 class _Walker:
     def __init__(self, data: memoryview):
         self.data = data
         self.stream = io.BytesIO(data)
 
-    def node(self, node: Construct, context: dict, path: str, doc: str) -> Generator[FieldEvent, None, Any]:
-        """Yield the events of ``node``; return its parsed value (a plain
-        dict for blocks, the leaf value otherwise)."""
-        if isinstance(node, Model):
-            return (yield from self.node(node.subcon, context, path, doc))
-        if isinstance(node, Struct):
-            values: dict[str, Any] = {}
-            for field in node.subcons:
-                values[field.name] = yield from self.node(field, values, _join(path, field.name), field.docs or "")
-            return values
-        if isinstance(node, _Field):
-            return (yield from self.located(node.name, node.subcon, context, path, doc))
-        if isinstance(node, Renamed):
-            return (yield from self.node(node.subcon, context, path, doc or node.docs))
-        if isinstance(node, Items):
-            count = context[node.count_field]
-            node.check_count(count, self.stream)
+    def element(self, element: Element, path: str, doc: str) -> Generator[FieldEvent, None, Any]:
+        """Yield the events of one element; return its parsed value (a
+        plain dict for blocks, the leaf value for a bare leaf)."""
+        bare = element.leaf
+        if bare is not None:
+            return (yield from self.leaf(bare, path, bare.doc or doc))
+        values: dict[str, Any] = {}
+        for member in element.members():
+            where = _join(path, member.name)
+            values[member.name] = yield from self.located(member.name, member.node, self.member(member, values, where))
+        return values
+
+    def member(self, member: Member, values: dict, path: str) -> Generator[FieldEvent, None, Any]:
+        if isinstance(member, Array):
+            count = values[member.count_field]
+            member.node.check_count(count, self.stream)
             items = []
             for i in range(count):
-                item = yield from self.located(f"[{i}]", node.subcon, context, f"{path}[{i}]", doc)
+                item = yield from self.located(f"[{i}]", member.element.node,
+                                               self.element(member.element, f"{path}[{i}]", member.doc))
                 items.append(item)
             return items
-        return (yield from self.leaf(node, path, doc))
+        return (yield from self.leaf(member, path, member.doc))
 
-    def located(self, segment: str, node: Construct, context: dict, path: str,
-                doc: str) -> Generator[FieldEvent, None, Any]:
+    def located(self, segment: str, node: Construct | None,
+                events: Generator[FieldEvent, None, Any]) -> Generator[FieldEvent, None, Any]:
         """Annotate failures inside ``node`` as the parser does."""
         start = self.stream.tell()
         try:
-            return (yield from self.node(node, context, path, doc))
+            return (yield from events)
         except StackMapError as e:
             e.add_parent(segment, start)
             raise
@@ -92,12 +77,14 @@ class _Walker:
             err.add_parent(segment)
             raise err from None
 
-    def leaf(self, node: Construct, path: str, doc: str) -> Generator[FieldEvent, None, Any]:
+    def leaf(self, leaf: Leaf | Pad, path: str, doc: str) -> Generator[FieldEvent, None, Any]:
+        node = leaf.node
+        assert node is not None, "the description keeps every field's construct"
         start = self.stream.tell()
         value = node._parsereport(self.stream, Container(), path)
         end = self.stream.tell()
-        if end > start or not isinstance(node, AlignPad):  # an absent pad is no field
-            yield FieldEvent(path, start, bytes(self.data[start:end]), value, _role(node), doc)
+        if end > start or not isinstance(leaf, Pad):  # an absent pad is no field
+            yield FieldEvent(path, start, bytes(self.data[start:end]), value, leaf.role, doc)
         return value
 
 
@@ -108,11 +95,11 @@ def walk(data, *, endian: str = "little") -> Iterator[FieldEvent]:
     """
     view = memoryview(data).cast("B")
     walker = _Walker(view)
-    fmt = stackmap_format(endian)
+    top = plan(endian).top
     index = 0
     while walker.stream.tell() < len(view) or index == 0:
         prefix = f"#{index}" if index else ""
-        events = walker.node(fmt, {}, prefix, "")
+        events = walker.element(top, prefix, "")
         try:
             for event in events:
                 yield event

@@ -1,5 +1,6 @@
-"""Where things are in a blob, learnt from the one definition in
-:mod:`stackmap_construct.format.v3` (never restated here).
+"""Where things are in a blob, learnt from the one description of the layout
+(:func:`stackmap_construct.format.fast.plan.plan`, derived from
+:mod:`stackmap_construct.format.v3`; never restated here).
 
 * :func:`field_templates`: every leaf field of the definition, in byte
   order, as a template path (``records[].locations[].reserved2``) with its
@@ -17,11 +18,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from construct import Construct, Renamed, Struct
+from construct import Construct
 
-from ..format.constructs import Items, Model, _Field
-from ..format.v3 import stackmap_format
-from ..format.walk import FieldEvent, _role, walk
+from ..format.fast.plan import plan
+from ..format.walk import FieldEvent, walk
 
 _INDEX = re.compile(r"\[\d+\]")
 
@@ -39,41 +39,18 @@ class FieldTemplate:
     doc: str
 
 
-def _leaves(node: Construct, path: str, doc: str):
-    while isinstance(node, (Model, _Field, Renamed)):
-        doc = doc or node.docs or ""
-        node = node.subcon
-    if isinstance(node, Struct):
-        for member in node.subcons:
-            yield from _leaves(member, f"{path}.{member.name}" if path else member.name, "")
-    elif isinstance(node, Items):
-        yield from _leaves(node.subcon, path + "[]", doc)
-    else:
-        yield FieldTemplate(path, _role(node), node, doc)
-
-
 @lru_cache(maxsize=None)
 def field_templates(endian: str = "little") -> tuple[FieldTemplate, ...]:
-    """Every leaf field of the definition, in the order of the bytes."""
-    return tuple(_leaves(stackmap_format(endian), "", ""))
-
-
-def _arrays(node: Construct, name: str = ""):
-    while isinstance(node, (Model, _Field, Renamed)):
-        node = node.subcon
-    if isinstance(node, Struct):
-        for member in node.subcons:
-            yield from _arrays(member, member.name)
-    elif isinstance(node, Items):
-        yield name, node
-        yield from _arrays(node.subcon)
+    """Every leaf field of the definition, in the order of the bytes (from
+    the one description of the layout)."""
+    return tuple(FieldTemplate(t.path, t.role, t.member.node, t.doc) for t in plan(endian).field_templates())
 
 
 @lru_cache(maxsize=None)
 def array_min_sizes(endian: str = "little") -> dict[str, tuple[str, int]]:
     """``{array name: (its count field, smallest element size)}``, e.g.
     ``{"locations": ("num_locations", 12), ...}``."""
-    return {name: (items.count_field, items.min_size) for name, items in _arrays(stackmap_format(endian))}
+    return {a.name: (a.count_field, a.min_size) for a in plan(endian).all_arrays()}
 
 
 def _order() -> dict[str, int]:

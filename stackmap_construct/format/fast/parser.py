@@ -29,7 +29,7 @@ from itertools import accumulate
 from construct import Container
 
 from ...model import StackMap
-from ..constructs import Items, _located
+from ..constructs import _located
 from ..v3 import stackmap_format
 from .codegen import FixedItems, RecordScanner, native_words
 from .lazy import RecordList
@@ -339,12 +339,8 @@ def raise_record_error(buf: bytes, endian: str, array_name: str, miss: FastMiss)
     """Parse record ``miss.record`` alone with the construct definition,
     decorated as the blob's parse would decorate it (``records[i]...`` and
     its offset); raises that error.  Returns if the record parses."""
-    block = stackmap_format(endian).subcon
-    member = next(sc for sc in block.subcons if sc.name == array_name)  # the Block's _Field
-    items = member.subcon
-    while not isinstance(items, Items):
-        items = items.subcon
-    element = items.subcon
+    array = plan(endian).array(array_name)
+    element = array.element.node
     i, offset = miss.record, miss.offset
     if i is None or offset is None or miss.records_start is None:
         raise ValueError("raise_record_error needs the record, its offset and where the records start")
@@ -357,7 +353,7 @@ def raise_record_error(buf: bytes, endian: str, array_name: str, miss: FastMiss)
         return _located(f"[{i}]", element, offset, False, stream,
                         lambda: element._parsereport(stream, context, "(parsing)"))
 
-    _located(member.name, member.subcon, miss.records_start, False, stream, one_record)
+    _located(array.name, array.node, miss.records_start, False, stream, one_record)
 
 
 def parse_at(buf: bytes, start: int, endian: str) -> tuple[StackMap, int]:

@@ -1,8 +1,11 @@
-"""The layout of the v3 definition, read off the construct tree.
+"""The one description of the v3 layout, read off the construct tree.
 
-The fast path never restates the format.  :func:`plan` walks the construct
-built by :func:`~stackmap_construct.format.v3.stackmap_format` and turns
-each node into a small description the fast code can use in bulk:
+Nothing else restates the format, and nothing else looks at construct
+classes: :func:`plan` walks the construct built by
+:func:`~stackmap_construct.format.v3.stackmap_format` once and turns each
+node into a small description that every consumer reads (the fast parser
+and builder, the columnar view, explain's walks, the documentation
+generators, the test-map generator):
 
 * a run of consecutive fixed-size leaves (``FormatField``, possibly inside
   ``Expect``, ``Rebuild`` or an adapter such as ``KindAdapter``) becomes a
@@ -11,11 +14,14 @@ each node into a small description the fast code can use in bulk:
 * ``AlignPad`` becomes a :class:`Pad`;
 * ``Model`` gives the :class:`Element` its dataclass and field names.
 
-The checks are derived too: an ``Expect`` leaf contributes the bytes it
-must hold (``expected``), an adapter leaf the table of its valid raw values
-(found by asking the adapter to decode every value of its field).  Anything
-the walker does not recognise raises :class:`Unsupported`, and the caller
-then uses the construct path alone.
+The checks are derived too: an ``Expect`` leaf contributes the value and
+the bytes it must hold and the error it raises, an adapter leaf the table
+of its valid raw values and the error for the others (found by asking the
+adapter to decode every value of its field), a ``Rebuild`` the array whose
+length it is, a pad the error it raises when not zero (asked of the pad
+itself).  Each item keeps its construct (``node``), so the reference walker
+can parse field by field with the definition's own code.  Anything the
+walker does not recognise raises :class:`Unsupported`.
 """
 
 from __future__ import annotations
@@ -23,17 +29,18 @@ from __future__ import annotations
 from ...endian import struct_prefix
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Union
+import io
+from typing import Any, Iterator, Union
 
 # (A Fixed part's field is named ``struct``: the annotation needs another name.)
 _Struct = struct.Struct
 
-from construct import Adapter, Construct, FormatField, Rebuild, Struct
+from construct import Adapter, Construct, Container, FormatField, Rebuild, Renamed, Struct
 
 from ...errors import PaddingError, ReservedFieldError, StackMapError
-from ..constructs import AlignPad, Expect, Items, Model, unwrap
+from ..constructs import AlignPad, Expect, Items, Model, _Field
 from ..v3 import stackmap_format
 
 
@@ -58,6 +65,23 @@ class Leaf:
     signed: bool  #: the FormatField is signed
     doc: str = ""  #: the field's one-line doc from the definition
     role: str = "value"  #: "value", "count", "reserved" or "padding"
+    node: Construct | None = None  #: the field's construct (without name wrappers), for the reference walker
+    fmt: str = ""  #: the FormatField's full struct format, byte order included ("<H")
+    invalid_error: type | None = None  #: for an adapter: the error it raises for a raw value it refuses
+    length_of: str | None = None  #: for a count: the array of its block whose length it is rebuilt from
+
+    @property
+    def kind(self) -> str:
+        """What the definition makes of the field: "expect" (one fixed
+        value), "count" (rebuilt from a list's length), "kind" (a value
+        adapter) or "int" (a plain integer)."""
+        if self.expect is not None:
+            return "expect"
+        if self.rebuild:
+            return "count"
+        if self.adapter is not None:
+            return "kind"
+        return "int"
 
 
 @dataclass(frozen=True)
@@ -87,6 +111,9 @@ class Pad:
     name: str
     alignment: int
     doc: str = ""
+    node: Construct | None = None  #: the AlignPad, for the reference walker
+    error: type | None = None  #: the error raised for a non-zero pad (None: not refused)
+    role: str = "padding"
 
 
 @dataclass(frozen=True)
@@ -100,6 +127,7 @@ class Array:
 
 
 Part = Union[Fixed, Pad, Array]
+Member = Union[Leaf, Pad, Array]
 
 
 @dataclass(frozen=True)
@@ -133,6 +161,30 @@ class Element:
             return fixed.leaves
         return tuple(fixed.leaf(n) for n in self.names)
 
+    def members(self) -> Iterator[Member]:
+        """Every member of the element in the definition's order: each leaf
+        of its fixed parts, each array, each pad."""
+        for part in self.parts:
+            if isinstance(part, Fixed):
+                yield from part.leaves
+            else:
+                yield part
+
+    @property
+    def leaf(self) -> Leaf | None:
+        """The single leaf of a bare element (a constant), else None."""
+        return self.parts[0].leaves[0] if self.cls is None else None  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class FieldTemplate:
+    """One leaf field (or pad) of the definition, wherever it occurs."""
+
+    path: str  #: without indices, e.g. ``records[].locations[].reserved2``
+    role: str  #: "value", "count", "reserved" or "padding"
+    member: "Leaf | Pad"
+    doc: str
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -147,23 +199,82 @@ class Plan:
                 return array
         raise KeyError(name)
 
+    def all_arrays(self) -> tuple[Array, ...]:
+        """Every array of the definition, nested ones included, depth first."""
+        return tuple(_arrays(self.top))
+
+    def field_templates(self) -> tuple[FieldTemplate, ...]:
+        """Every leaf field and pad of the definition, in byte order."""
+        return tuple(_templates(self.top, "", ""))
+
+
+def join(path: str, segment: str) -> str:
+    """``records[0]`` + ``kind`` -> ``records[0].kind``; ``[3]`` is appended bare."""
+    if not path or segment.startswith("["):
+        return path + segment
+    return f"{path}.{segment}"
+
+
+def _arrays(element: Element) -> Iterator[Array]:
+    for m in element.members():
+        if isinstance(m, Array):
+            yield m
+            yield from _arrays(m.element)
+
+
+def _templates(element: Element, path: str, doc: str) -> Iterator[FieldTemplate]:
+    if element.leaf is not None:
+        yield FieldTemplate(path, element.leaf.role, element.leaf, element.leaf.doc or doc)
+        return
+    for m in element.members():
+        where = join(path, m.name)
+        if isinstance(m, Array):
+            yield from _templates(m.element, where + "[]", m.doc)
+        else:
+            yield FieldTemplate(where, m.role, m, m.doc)
 
 
 
-def _probe(adapter: Adapter, field: FormatField) -> tuple[bytes, tuple]:
-    """Which raw values ``adapter`` accepts, and what it decodes them to."""
+
+def _probe(adapter: Adapter, field: FormatField) -> tuple[bytes, tuple, type | None]:
+    """Which raw values ``adapter`` accepts, what it decodes them to, and
+    the error it raises for the others."""
     size = field.sizeof()
     if size > 2:
         raise Unsupported("adapter over a field wider than 16 bits")
     valid = bytearray(1 << (8 * size))
     decoded: list[Any] = [None] * len(valid)
+    error: type | None = None
     for raw in range(len(valid)):
         try:
-            decoded[raw] = adapter._decode(raw, None, "")
-        except (StackMapError, ValueError):
+            decoded[raw] = adapter._decode(raw, Container(), "")
+        except (StackMapError, ValueError) as e:
+            error = type(e)
             continue
         valid[raw] = 1
-    return bytes(valid), tuple(decoded)
+    return bytes(valid), tuple(decoded), error
+
+
+def _pad_error(pad: AlignPad) -> type | None:
+    """The error an alignment pad raises when it is not zero."""
+    stream = io.BytesIO(bytes(1) + b"\x01" * pad.alignment)  # one byte in: the pad runs to the boundary
+    stream.seek(1)
+    try:
+        pad._parse(stream, Container(), "")
+    except StackMapError as e:
+        return type(e)
+    return None
+
+
+def _length_of(rebuild: Rebuild, arrays: list[str]) -> str | None:
+    """The array among ``arrays`` whose length ``rebuild`` computes."""
+    for name in arrays:
+        try:
+            if rebuild.func(Container({name: [None] * 5})) == 5:
+                return name
+        except (KeyError, AttributeError, TypeError):
+            continue
+    return None
 
 
 def _role(expect: Expect | None, rebuild: bool) -> str:
@@ -178,7 +289,7 @@ def _leaf(name: str, node: Construct, offset: int, doc: str = "") -> Leaf | None
     """A Leaf for ``node``, or None when ``node`` is not a fixed-size leaf."""
     expect = adapter = None
     rebuild = False
-    inner = node
+    inner = member = node
     if isinstance(inner, Expect):
         expect, inner = inner, inner.subcon
     elif isinstance(inner, Rebuild):
@@ -193,11 +304,11 @@ def _leaf(name: str, node: Construct, offset: int, doc: str = "") -> Leaf | None
         raise Unsupported(f"field format {fmt!r}")
     size = struct.calcsize(fmt)
     expected = struct.pack(fmt, expect.value) if expect is not None else None
-    valid = decoded = None
+    valid = decoded = error = None
     if adapter is not None:
-        valid, decoded = _probe(adapter, inner)
+        valid, decoded, error = _probe(adapter, inner)
     return Leaf(name, offset, size, code, expect, expected, adapter, valid, decoded, rebuild, code.islower(),
-                doc, _role(expect, rebuild))
+                doc, _role(expect, rebuild), member, fmt, error)
 
 
 def _fixed(leaves: list[Leaf], endian: str) -> Fixed:
@@ -237,12 +348,39 @@ def _parts(block: Struct, endian: str) -> tuple[Part, ...]:
         if isinstance(node, Items):
             parts.append(Array(name, node.count_field, node.min_size, _element(node.subcon, endian), node, doc))
         elif isinstance(node, AlignPad):
-            parts.append(Pad(name, node.alignment, doc))
+            parts.append(Pad(name, node.alignment, doc, node, _pad_error(node)))
         else:
             raise Unsupported(f"member {name!r}: {type(node).__name__}")
     if run:
         parts.append(_fixed(run, endian))
-    return tuple(parts)
+    return _with_lengths(tuple(parts), endian)
+
+
+def _with_lengths(parts: tuple[Part, ...], endian: str) -> tuple[Part, ...]:
+    """Each count leaf told which array of its block it is the length of."""
+    arrays = [p.name for p in parts if isinstance(p, Array)]
+    out: list[Part] = []
+    for part in parts:
+        if isinstance(part, Fixed) and any(leaf.rebuild for leaf in part.leaves):
+            leaves = [replace(leaf, length_of=_length_of(leaf.node, arrays)) if leaf.rebuild else leaf
+                      for leaf in part.leaves]
+            part = _fixed(leaves, endian)
+        out.append(part)
+    return tuple(out)
+
+
+def unwrap(node: Construct) -> Construct:
+    """The construct a Block member stands for, without its name (Renamed)
+    and error-annotation (_Field) wrappers."""
+    while isinstance(node, (Renamed, _Field)):
+        node = node.subcon
+    return node
+
+
+def describe_node(node: Construct, endian: str = "little") -> Element:
+    """The description of any Model (or bare leaf) made of the definition's
+    building blocks, e.g. a small definition of a test."""
+    return _element(node, struct_prefix(endian))
 
 
 @lru_cache(maxsize=None)
