@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator, Literal, Sequence, overload
 
+from .texts import Texts
 from ..model import StackMap, to_dict
 from ..symbols import FunctionTarget
 
@@ -57,22 +58,12 @@ def iter_render_json(blobs: Blobs, *, encoded: bool = False) -> Iterator[str] | 
 
 INDENT = 2
 CHUNK = 2048  # records per piece
-_CACHE_LIMIT = 1 << 16
 
 
 def _dumps(value, depth: int) -> str:
     """``json.dumps(value, indent=2)`` as it appears nested ``depth`` levels deep."""
     return json.dumps(value, indent=INDENT).replace("\n", "\n" + " " * (INDENT * depth))
 
-
-class _Texts(dict):
-    def __init__(self, make):
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key):
-        text = self[key] = self.make(key[0])
-        return text
 
 
 def _pieces(blobs) -> Iterator[str]:
@@ -138,7 +129,7 @@ def _records(stackmap: StackMap, v, targets: list, item_values, struct) -> Itera
     assert lives.names == ("dwarf_regnum", "size"), lives.names
     loc_template = item_template(locs.names, ("kind",))
     live_template = item_template(lives.names, ())
-    loc_texts, live_texts = _Texts(loc_text), _Texts(live_text)
+    loc_texts, live_texts = Texts(loc_text), Texts(live_text)
     # Each record's address: its function's, plus the instruction offset.
     bases = [None] * v.record_count
     start = 0
@@ -175,10 +166,8 @@ def _records(stackmap: StackMap, v, targets: list, item_values, struct) -> Itera
             base = bases[i]
             ap(",\n" + i5 + f'"address": {"null" if base is None else base + off}\n' + i4
                + ("}" if i + 1 == v.record_count else "},\n"))
-        if len(loc_texts) > _CACHE_LIMIT:
-            loc_texts.clear()
-        if len(live_texts) > _CACHE_LIMIT:
-            live_texts.clear()
+        loc_texts.bound()
+        live_texts.bound()
         yield "".join(out)
 
 

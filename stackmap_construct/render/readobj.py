@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Iterator, Literal, overload
 
+from .texts import Texts
 from ..model import LocationKind, StackMap
 
 
@@ -37,20 +38,7 @@ def iter_render_readobj(stackmap: StackMap, *, encoded: bool = False,
 
 
 CHUNK = 2048  # records per piece
-_CACHE_LIMIT = 1 << 16  # distinct items kept; memory stays bounded
 
-
-class _Texts(dict):
-    """Encoded item (a 1-tuple, as ``struct.iter_unpack`` gives it) -> its
-    text, made once per distinct item by ``make``."""
-
-    def __init__(self, make):
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key):
-        text = self[key] = self.make(key[0])
-        return text
 
 
 def _pieces(stackmap: StackMap, endian: str | None) -> Iterator[str]:
@@ -62,8 +50,8 @@ def _pieces(stackmap: StackMap, endian: str | None) -> Iterator[str]:
     yield head_lines(stackmap) + f"Num Records: {v.record_count}\n"
     locs, lives = v.locations, v.live_outs
     loc_values, live_values = item_values(locs), item_values(lives)
-    loc_texts = _Texts(lambda raw: location_tail(stackmap, loc_values(raw)))
-    live_texts = _Texts(lambda raw: live_out_item(live_values(raw)))
+    loc_texts = Texts(lambda raw: location_tail(stackmap, loc_values(raw)))
+    live_texts = Texts(lambda raw: live_out_item(live_values(raw)))
     prefixes: list[str] = []
     ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
     lsize, vsize = locs.item_size, lives.item_size
@@ -88,10 +76,8 @@ def _pieces(stackmap: StackMap, endian: str | None) -> Iterator[str]:
                 ap("".join(map(str.__add__, prefixes, loc_lines[a:b])))
             a, b = vstarts[i] - v0, vstarts[i + 1] - v0
             ap(live_outs_head(b - a) + "".join(live_lines[a:b]) + "]\n")
-        if len(loc_texts) > _CACHE_LIMIT:
-            loc_texts.clear()
-        if len(live_texts) > _CACHE_LIMIT:
-            live_texts.clear()
+        loc_texts.bound()
+        live_texts.bound()
         yield "".join(out)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 from typing import Iterator, Sequence
 
+from .texts import Texts
 from ..model import DYNAMIC_STACK_SIZE, Location, LocationKind, StackMap
 from ..registers import register_name
 from ..symbols import FunctionTarget
@@ -48,17 +49,6 @@ def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "st
     return "".join(iter_render_text(stackmap, arch=arch, title=title, targets=targets, endian=endian))
 
 
-class _Texts(dict):
-    """Encoded item -> its text, made once per distinct item."""
-
-    def __init__(self, make):
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key):
-        text = self[key] = self.make(key[0])
-        return text
-
 
 CHUNK = 4096  # records per piece of output
 
@@ -95,7 +85,7 @@ def iter_render_text(stackmap: StackMap, *, arch: str | None = None, title: str 
         values = dict(zip(live_names, make_live(raw)))
         return f"{_reg(arch, values['dwarf_regnum'])} {values['size']} bytes"
 
-    loc_texts, live_texts = _Texts(location_text), _Texts(live_text)
+    loc_texts, live_texts = Texts(location_text), Texts(live_text)
     loc_item = f"{locs.item_size}s"
     live_item = f"{lives.item_size}s"
     prefixes: list[str] = []
@@ -153,8 +143,8 @@ def iter_render_text(stackmap: StackMap, *, arch: str | None = None, title: str 
                 raw = lives.data[la * lives.item_size:lb * lives.item_size]
                 ap("      live-outs: " + ", ".join(map(live_texts.__getitem__, struct.iter_unpack(live_item, raw)))
                    + "\n")
-        if len(loc_texts) > 1 << 16:
-            loc_texts.clear()
+        loc_texts.bound()
+        live_texts.bound()
         yield "".join(out)
     if trailing:
         yield "".join(h for h, _ in trailing)
