@@ -12,7 +12,6 @@ selects one for a block of code, for tests and comparisons.
 from __future__ import annotations
 
 import io
-import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Iterator, NamedTuple, Union
@@ -55,9 +54,11 @@ def _fast():
 
 
 def _release() -> None:
-    """Let the fast path drop what it kept between the blobs of one buffer."""
-    if "stackmap_construct.format.fast" in sys.modules:
-        sys.modules["stackmap_construct.format.fast"].forget_words()
+    """Let the fast path drop what it kept between the blobs of one buffer
+    (only the fast path keeps anything, and only under its own backend)."""
+    fast = _fast()
+    if fast is not None:
+        fast.forget_words()
 
 
 def _stream(data: Buffer) -> io.BytesIO:

@@ -13,6 +13,7 @@ from ...endian import endian_name
 
 import struct
 import sys
+import threading
 from array import array
 from itertools import repeat, starmap
 
@@ -310,7 +311,9 @@ class FixedItems:
         return lambda data: list(starmap(mk, s.iter_unpack(data)))
 
 
-_swapped: list = [None, None]  # (buffer, its byte-swapped words): the last one made
+# (buffer, its byte-swapped words): the last one made, per thread, so that
+# threads parsing different buffers never see each other's copy.
+_swapped = threading.local()
 
 
 def native_words(buf: bytes, endian: str):  # endian: "little" or "big"
@@ -320,14 +323,15 @@ def native_words(buf: bytes, endian: str):  # endian: "little" or "big"
     usable = len(buf) - len(buf) % 4
     if endian == _NATIVE:
         return memoryview(buf)[:usable].cast("I")
-    if _swapped[0] is buf:
-        return _swapped[1]
+    kept = getattr(_swapped, "kept", None)
+    if kept is not None and kept[0] is buf:
+        return kept[1]
     words = array("I", buf[:usable])
     words.byteswap()
-    _swapped[:] = [buf, words]
+    _swapped.kept = (buf, words)
     return words
 
 
 def forget_words() -> None:
-    """Drop the kept byte-swapped copy (at the end of a parse)."""
-    _swapped[:] = [None, None]
+    """Drop this thread's kept byte-swapped copy (at the end of a parse)."""
+    _swapped.kept = None
