@@ -121,24 +121,8 @@ def to_dict(stackmap: StackMap) -> dict[str, Any]:
     # Records still backed by parsed bytes give their form in bulk.
     bulk = getattr(stackmap.records, "plain_data", None)
     records = bulk() if bulk is not None else None
-    if records is not None:
-        return {
-            "version": stackmap.version,
-            "functions": [
-                {"address": f.address, "stack_size": f.stack_size, "record_count": f.record_count}
-                for f in stackmap.functions
-            ],
-            "constants": list(stackmap.constants),
-            "records": records,
-        }
-    return {
-        "version": stackmap.version,
-        "functions": [
-            {"address": f.address, "stack_size": f.stack_size, "record_count": f.record_count}
-            for f in stackmap.functions
-        ],
-        "constants": list(stackmap.constants),
-        "records": [
+    if records is None:
+        records = [
             {
                 "patchpoint_id": r.patchpoint_id,
                 "instruction_offset": r.instruction_offset,
@@ -154,7 +138,15 @@ def to_dict(stackmap: StackMap) -> dict[str, Any]:
                 "live_outs": [{"dwarf_regnum": lo.dwarf_regnum, "size": lo.size} for lo in r.live_outs],
             }
             for r in stackmap.records
+        ]
+    return {
+        "version": stackmap.version,
+        "functions": [
+            {"address": f.address, "stack_size": f.stack_size, "record_count": f.record_count}
+            for f in stackmap.functions
         ],
+        "constants": list(stackmap.constants),
+        "records": records,
     }
 
 
