@@ -272,10 +272,14 @@ def main() -> int:
     ap.add_argument("--mix", choices=inputs.MIXES, action="append", help="only this mix (repeatable)")
     ap.add_argument("--in-process", action="store_true",
                     help="only the in-process figures and the dump of examples/sample.o (a minute)")
+    ap.add_argument("--only", action="append", metavar="COMMAND",
+                    help="only this command's figures, named as in the table (repeatable), e.g. 'explain (everything)'")
+    ap.add_argument("--size", type=int, action="append", choices=(10, 50), metavar="MB",
+                    help="only this size besides 1 MB (10 or 50; repeatable)")
     ap.add_argument("--statepoints-only", action="store_true", help="only the statepoint and --pc figures")
     args = ap.parse_args()
     pairs = 3 if args.quick else args.pairs
-    sizes = (10,) if args.quick else (10, 50)
+    sizes = tuple(args.size) if args.size else (10,) if args.quick else (10, 50)
     mixes = args.mix or list(inputs.MIXES)
 
     llc, readobj = inputs.find_tool("llc"), inputs.find_tool("llvm-readobj")
@@ -304,7 +308,7 @@ def main() -> int:
             for mb in (1, *sizes):
                 path = str(files[mb])
                 size = len(read_container(files[mb].read_bytes()).sections[0].data)
-                results = measure(readobj, path, size, pairs if mb != 1 else 3, tmp)
+                results = measure(readobj, path, size, pairs if mb != 1 else 3, tmp, args.only)
                 print(f"{mix} mix, {mb} MB, whole process, median of {pairs if mb != 1 else 3} alternated pairs "
                       f"(ratio to llvm-readobj --stackmap in the same pairs):")
                 for name, (ours, ref, peak, peak_ref, times) in results.items():
@@ -326,7 +330,8 @@ def main() -> int:
               f"{median(t for t, _ in t_ref):.3f} s ({sample_ratio:.2f}x)")
         print()
 
-    statepoint_figures(readobj, pairs)
+    if not args.only:  # --only narrows to the named commands
+        statepoint_figures(readobj, pairs)
 
     print("in process, MB/s (median):")
     inproc: dict[str, list[tuple[float, str]]] = {}
