@@ -8,7 +8,7 @@ from typing import Iterator
 from ..errors import StackMapError
 from ..format import parse_spans, view
 from ..format.walk import walk, walk_view
-from ..render.explain import HEADER, render_explain, render_explain_view
+from ..render.explain import HEADER, render_explain, render_explain_chunks
 from .arch import add_arch_option
 from .common import add_input_options
 from .inputs import explain_failure, open_container, warn_empty
@@ -53,7 +53,8 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run, explain_parser=p)
 
 
-def _section_lines(section, start: int | None, end: int | None, arch: str | None, docs: bool) -> Iterator[str]:
+def _section_lines(section, start: int | None, end: int | None, arch: str | None,
+                   docs: bool) -> Iterator[str | bytes]:
     """The lines of a section: from the columnar view when every blob
     parses (with a range, only the blocks near it), else the walk of the
     definition, which shows every field up to the error, then raises it."""
@@ -68,7 +69,7 @@ def _section_lines(section, start: int | None, end: int | None, arch: str | None
     if start is None and end is None:
         yield HEADER + "\n"
         for k, v in enumerate(views):
-            yield from render_explain_view(v, prefix=f"#{k}" if k else "", arch=arch, docs=docs)
+            yield from render_explain_chunks(v, prefix=f"#{k}" if k else "", arch=arch, docs=docs)
         return
 
     def events():
@@ -87,7 +88,7 @@ def run(args, read) -> int:
         args.explain_parser.error(f"--range starts at {start}, past the end of the section ({longest} bytes)")
     failures: list[StackMapError] = []
 
-    def lines() -> Iterator[str]:
+    def lines() -> Iterator[str | bytes]:
         # Streamed: a 50 MB section explains into gigabytes of text.
         for section in container.sections:
             where = f" at file offset 0x{section.file_offset:x}" if section.file_offset else ""

@@ -1,25 +1,38 @@
 """The annotated hex dump of ``explain``: one line per field with offset,
-raw bytes, path, value, and what the field is (from the definition's docs)."""
+raw bytes, path, value, and what the field is (from the definition's docs).
+
+A line is made of four columns, each written once here
+(:func:`offset_column`, :func:`bytes_column`, :func:`path_column`, and the
+value with its doc, :func:`tail_text`); :func:`explain_line` joins them
+for one :class:`~..format.walk.FieldEvent`.  :func:`render_explain_chunks`
+makes the same lines for a whole valid blob from its columnar view, in
+bytes, a chunk at a time: the text of a location (or live-out) depends
+only on its encoded bytes apart from its offset and indices, so the
+columns of each distinct item are made once (from the same four column
+functions) and every occurrence is a join of those with its offsets and
+path."""
 
 from __future__ import annotations
 
 import enum
 import struct
-from typing import Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..format.walk import FieldEvent
 from ..model import LocationKind
 from ..registers import register_name
 
 _ROLE_NOTE = {"reserved": "reserved, must be 0", "padding": "padding, must be 0", "count": "count"}
+_NO_REGISTER = (LocationKind.Constant, LocationKind.ConstantIndex)
 
 
-def _value(event: FieldEvent, arch: str | None, names_register: bool) -> str:
-    v = event.value
-    if names_register and event.path.endswith("dwarf_regnum") and (name := register_name(arch, v)):
-        return f"{v} ({name})"
-    if event.role == "padding":
-        return f"{len(event.raw)} zero bytes" if event.value is None else str(v)
+def value_text(name: str, value: Any, role: str, size: int, arch: str | None, names_register: bool) -> str:
+    """The value column of field ``name`` (its path, or its last segment)."""
+    v = value
+    if names_register and name.endswith("dwarf_regnum") and (reg := register_name(arch, v)):
+        return f"{v} ({reg})"
+    if role == "padding":
+        return f"{size} zero bytes" if value is None else str(v)
     if isinstance(v, enum.IntEnum):
         return f"{v.name} ({int(v)})"
     if isinstance(v, int) and abs(v) > 9:
@@ -27,18 +40,37 @@ def _value(event: FieldEvent, arch: str | None, names_register: bool) -> str:
     return str(v)
 
 
-def _tail(event: FieldEvent, arch: str | None, docs: bool, names_register: bool) -> str:
+def tail_text(name: str, value: Any, role: str, size: int, doc: str, arch: str | None, docs: bool,
+              names_register: bool) -> str:
     """What follows the path: the value, then the doc line."""
-    value = _value(event, arch, names_register)
+    text = value_text(name, value, role, size, arch, names_register)
     # The doc line already says "must be 0"; without docs, still flag the role.
-    note = event.doc if docs else _ROLE_NOTE.get(event.role, "")
-    return f"{value}  # {note}" if note else value
+    note = doc if docs else _ROLE_NOTE.get(role, "")
+    return f"{text}  # {note}" if note else text
+
+
+def _tail(event: FieldEvent, arch: str | None, docs: bool, names_register: bool) -> str:
+    return tail_text(event.path, event.value, event.role, len(event.raw), event.doc, arch, docs, names_register)
+
+
+def offset_column(offset: int) -> str:
+    return f"0x{offset:06x}"
+
+
+def bytes_column(raw: bytes) -> str:
+    """The raw bytes, with the gaps around them."""
+    return f"  {raw.hex(' '):<23}  "
+
+
+def path_column(path: str) -> str:
+    """The path, padded, and the gap before the value."""
+    return f"{path:<46} "
 
 
 def explain_line(event: FieldEvent, *, arch: str | None = None, docs: bool = True,
                  names_register: bool = True) -> str:
-    return f"0x{event.offset:06x}  {event.raw.hex(' '):<23}  {event.path:<46} " \
-           f"{_tail(event, arch, docs, names_register)}"
+    return offset_column(event.offset) + bytes_column(event.raw) + path_column(event.path) + \
+        _tail(event, arch, docs, names_register)
 
 
 def in_range(event: FieldEvent, start: int | None, end: int | None) -> bool:
@@ -50,6 +82,10 @@ def in_range(event: FieldEvent, start: int | None, end: int | None) -> bool:
 HEADER = f"{'offset':<8}  {'bytes':<23}  {'field':<46} value"
 
 
+def _names_register(path: str, kind) -> bool:
+    return not (path.endswith("].dwarf_regnum") and ".locations[" in path and kind in _NO_REGISTER)
+
+
 def render_explain(events: Iterable[FieldEvent], *, start: int | None = None, end: int | None = None,
                    arch: str | None = None, docs: bool = True) -> Iterable[str]:
     yield HEADER
@@ -57,115 +93,259 @@ def render_explain(events: Iterable[FieldEvent], *, start: int | None = None, en
     for event in events:
         if event.path.endswith(".kind"):
             kind = event.value
-        names_register = not (event.path.endswith("].dwarf_regnum") and ".locations[" in event.path
-                              and kind in (LocationKind.Constant, LocationKind.ConstantIndex))
         if in_range(event, start, end):
-            yield explain_line(event, arch=arch, docs=docs, names_register=names_register)
+            yield explain_line(event, arch=arch, docs=docs, names_register=_names_register(event.path, kind))
 
 
-def _names_register(path: str, kind) -> bool:
-    return not (path.endswith("].dwarf_regnum") and ".locations[" in path
-                and kind in (LocationKind.Constant, LocationKind.ConstantIndex))
+# -- the whole of a valid blob, from its columns -------------------------------
+
+#: the offset column of ``o`` is ``_HIGH[o >> 16] + _LOW[o & 0xFFFF]``
+#: (both cut from :func:`offset_column`; made on first use)
+_LOW: list[bytes] = []
 
 
-class _FieldTexts(dict):
-    """For one field of a fixed-size item: its raw bytes (and, for a
-    register number, whether the location's kind names a register) ->
-    (the bytes column, padded; what follows the path).  Made once per
-    distinct value; emptied when it grows large, so memory stays bounded
-    whatever the input."""
+def _low_digits() -> list[bytes]:
+    if not _LOW:
+        _LOW.extend(offset_column(x)[-4:].encode() for x in range(0x10000))
+        # (the split holds for offset_column's zero-padded hex)
+        assert offset_column(0x1234567) == offset_column(0x1230000)[:-4] + _LOW[0x4567].decode()
+    return _LOW
 
-    LIMIT = 1 << 16
 
-    def __init__(self, leaf, doc: str, arch: str | None, docs: bool):
+class _Offsets:
+    """The offset columns of a buffer: ``high[o >> 16] + low[o & 0xFFFF]``."""
+
+    def __init__(self, size: int):
+        self.low = _low_digits()
+        self.high = [offset_column(h << 16)[:-4].encode() for h in range((size >> 16) + 1)]
+
+    def column(self, o: int) -> bytes:
+        return self.high[o >> 16] + self.low[o & 0xFFFF]
+
+
+class _Limited(dict):
+    """A dict emptied when it grows past ``limit`` entries, so that memory
+    stays bounded whatever the input."""
+
+    def __init__(self, limit: int):
         super().__init__()
-        self.leaf, self.doc, self.arch, self.docs = leaf, doc, arch, docs
-        self.fmt = ""  #: the struct format of the field (byte order and code); set by the caller
+        self.limit = limit
 
-    def __missing__(self, key):
-        raw, names_register = key
-        leaf = self.leaf
-        (value,) = struct.unpack(self.fmt, raw)
-        if leaf.decoded is not None:
-            value = leaf.decoded[value]
-        event = FieldEvent(leaf.name, 0, raw, value, leaf.role, leaf.doc or self.doc)
-        if len(self) >= self.LIMIT:
+    def put(self, key, value):
+        if len(self) >= self.limit:
             self.clear()
-        text = self[key] = (f"{raw.hex(' '):<23}", _tail(event, self.arch, self.docs, names_register))
-        return text
+        self[key] = value
+        return value
 
 
-def render_explain_view(v, *, prefix: str = "", arch: str | None = None, docs: bool = True) -> Iterable[str]:
+class _Field:
+    """One leaf of a fixed-size part: its bytes column and its tail per
+    distinct raw value, and its name column per path length."""
+
+    def __init__(self, leaf, doc: str, fmt: str, arch: str | None, docs: bool, names_register: bool,
+                 limit: int = 1 << 14):
+        self.leaf, self.doc, self.arch, self.docs, self.names = leaf, leaf.doc or doc, arch, docs, names_register
+        self.unpack = struct.Struct(fmt).unpack
+        self.suffix = f".{leaf.name}" if leaf.name else ""
+        self.texts = _Limited(limit)  #: raw -> (bytes column, tail + newline)
+        self.after: dict[int, bytes] = {}  #: path length -> the suffix, padded
+
+    def text(self, raw: bytes) -> tuple[bytes, bytes]:
+        t = self.texts.get(raw)
+        if t is None:
+            (value,) = self.unpack(raw)
+            leaf = self.leaf
+            if leaf.decoded is not None:
+                value = leaf.decoded[value]
+            tail = tail_text(self.suffix, value, leaf.role, len(raw), self.doc, self.arch, self.docs, self.names)
+            t = self.texts.put(raw, (bytes_column(raw).encode(), (tail + "\n").encode()))
+        return t
+
+    def padded(self, length: int) -> bytes:
+        """What follows a path prefix of ``length`` characters: the leaf's
+        own segment, padded, and the gap before the value."""
+        t = self.after.get(length)
+        if t is None:
+            t = self.after[length] = path_column("\0" * length + self.suffix)[length:].encode()
+        return t
+
+
+class _Pad:
+    """An alignment pad: a field only when it has bytes."""
+
+    def __init__(self, part, arch, docs):
+        self.part, self.arch, self.docs = part, arch, docs
+        self.suffix = f".{part.name}"
+        self.texts: dict[bytes, tuple[bytes, bytes]] = {}
+        self.after: dict[int, bytes] = {}
+
+    def text(self, raw: bytes) -> tuple[bytes, bytes]:
+        t = self.texts.get(raw)
+        if t is None:
+            tail = tail_text(self.suffix, None, "padding", len(raw), self.part.doc, self.arch, self.docs, True)
+            t = self.texts[raw] = (bytes_column(raw).encode(), (tail + "\n").encode())
+        return t
+
+    padded = _Field.padded
+
+
+class _Items:
+    """The items of one item table (locations, live-outs): for each
+    distinct encoded item, the ``(bytes column, tail)`` of each of its
+    fields (shared with every other item holding the same field value)."""
+
+    def __init__(self, part, fixed, prefix_code: str, arch, docs, limit: int = 1 << 16):
+        self.size = fixed.size
+        self.deltas = tuple(leaf.offset for leaf in fixed.leaves)
+        kind = next((leaf for leaf in fixed.leaves if leaf.name == "kind"), None)
+        self.kind_leaf = kind  # the kind decides whether a location's register number names a register
+        self.fields = []
+        for leaf in fixed.leaves:
+            named = _Field(leaf, part.doc, prefix_code + leaf.code, arch, docs, True)
+            if kind is not None and leaf.name == "dwarf_regnum" and part.name == "locations":
+                plain = _Field(leaf, part.doc, prefix_code + leaf.code, arch, docs, False)
+                self.fields.append((leaf.offset, leaf.offset + leaf.size, named, plain))
+            else:
+                self.fields.append((leaf.offset, leaf.offset + leaf.size, named, named))
+        self.cache = _Limited(limit)
+        self._after: dict[int, tuple[bytes, ...]] = {}
+
+    def after(self, length: int) -> tuple[bytes, ...]:
+        """Each field's own path segment, padded, after a path prefix of
+        ``length`` characters."""
+        t = self._after.get(length)
+        if t is None:
+            t = self._after[length] = tuple(named.padded(length) for _, _, named, _ in self.fields)
+        return t
+
+    def miss(self, raw: bytes) -> tuple:
+        names = True
+        if self.kind_leaf is not None:
+            leaf = self.kind_leaf
+            names = leaf.decoded[raw[leaf.offset]] not in _NO_REGISTER
+        out: list[bytes] = []
+        for lo, hi, named, plain in self.fields:
+            out.extend((named if names else plain).text(raw[lo:hi]))
+        return self.cache.put(raw, tuple(out))
+
+
+def _item_runner(size: int, deltas: tuple[int, ...]) -> Callable:
+    """A loop over a run of items of ``size`` bytes whose fields start at
+    ``deltas``, made for that layout: per item, one lookup of its pieces
+    and one extend with its offsets and path."""
+    span = max(deltas)
+    pieces = ", ".join(f"h, o[{d}], u[{2 * k}], p, s[{k}], u[{2 * k + 1}]" for k, d in enumerate(deltas))
+    slow = ", ".join(f"col(a + {d}), u[{2 * k}], p, s[{k}], u[{2 * k + 1}]" for k, d in enumerate(deltas))
+    src = f"""
+def run(ext, buf, a, j0, j1, rpath, js, s, cache, miss, high, low, col):
+    get = cache.get
+    for j in range(j0, j1):
+        key = buf[a:a + {size}]
+        u = get(key)
+        if u is None:
+            u = miss(key)
+        p = rpath + js[j]
+        x = a & 0xFFFF
+        if x <= {0xFFFF - span}:
+            h = high[a >> 16]
+            o = low[x:x + {span + 1}]
+            ext(({pieces}))
+        else:
+            ext(({slow}))
+        a += {size}
+    return a
+"""
+    namespace: dict[str, Any] = {}
+    exec(compile(src, f"<explain items {size}:{deltas}>", "exec"), namespace)
+    return namespace["run"]
+
+
+#: lines per chunk of output (a chunk is a few hundred kilobytes)
+CHUNK_PIECES = 1 << 14
+
+
+def render_explain_chunks(v, *, prefix: str = "", arch: str | None = None, docs: bool = True) -> Iterator[bytes]:
     """The lines :func:`render_explain` gives for ``walk_view(v)`` (the
-    whole blob), in pieces of many lines: each fixed-size item (function,
-    constant, location, live-out) is one ``str.format`` of a template made
-    once per distinct item."""
+    whole blob), UTF-8 encoded, in chunks of a few hundred kilobytes."""
     from ..format.fast.plan import Array, Fixed
     from ..format.walk import _join, walk_view
 
     plan = v.plan
     # The header, functions and constants: few; the plain way.
     head_end = v.start + (v.record_offsets[0] if v.record_count else v.end - v.start)
-    kind = None
+    out: list[bytes] = []
     for event in walk_view(v, start=v.start, end=head_end, prefix=prefix):
         if event.offset >= head_end:
             break
-        yield explain_line(event, arch=arch, docs=docs) + "\n"
+        out.append((explain_line(event, arch=arch, docs=docs) + "\n").encode())
+    yield b"".join(out)
+    if not v.record_count:
+        return
     records = next(a for a in plan.arrays if a.element.fixed is None)
-    element = records.element
     prefix_code = plan.header.struct.format[0]
-    fields = {}
-    for part in element.parts:
-        if isinstance(part, Array):
-            fixed = v.tables[part.name].fixed
-            texts = []
-            for leaf in fixed.leaves:
-                t = _FieldTexts(leaf, part.doc, arch, docs)
-                t.fmt = prefix_code + leaf.code
-                texts.append((leaf.offset, leaf.offset + leaf.size, f".{leaf.name}" if leaf.name else "", t,
-                              leaf.name == "dwarf_regnum" and part.name == "locations"))
-            kind_leaf = next((leaf for leaf in fixed.leaves if leaf.name == "kind"), None)
-            fields[part.name] = (texts, fixed.size, kind_leaf)
-    no_register = {LocationKind.Constant, LocationKind.ConstantIndex}
     buf, base = v.buf, v.start
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    offsets = _Offsets(len(buf) + 16)
+    high, low, col = offsets.high, offsets.low, offsets.column
+    # Each part of a record: ("fixed", [(delta, size, field)]) / ("items", ...) / ("pad", ...)
+    steps: list[tuple] = []
+    for part in v.record_element.parts:
+        if isinstance(part, Fixed):
+            fields = [(leaf.offset, leaf.size, _Field(leaf, "", prefix_code + leaf.code, arch, docs, True))
+                      for leaf in part.leaves]
+            steps.append(("fixed", part.size, fields))
+        elif isinstance(part, Array):
+            table = v.tables[part.name]
+            items = _Items(part, table.fixed, prefix_code, arch, docs)
+            runner = _item_runner(items.size, items.deltas)
+            steps.append(("items", part.name, table, items, runner))
+        else:
+            steps.append(("pad", part.alignment, _Pad(part, arch, docs)))
+    js = [f"{j}]".encode() for j in range(10)]
     rpath = _join(prefix, records.name)
-    out: list[str] = []
-    ap = out.append
+    out = []
+    ext = out.extend
     for i in range(v.record_count):
-        pos = v.record_offsets[i]
-        path = f"{rpath}[{i}]"
-        for part in element.parts:
-            if isinstance(part, Fixed):
-                values = part.struct.unpack_from(buf, base + pos)
-                for leaf, value in zip(part.leaves, values):
-                    at = base + pos + leaf.offset
-                    event = FieldEvent(f"{path}.{leaf.name}", at, buf[at:at + leaf.size], value, leaf.role, leaf.doc)
-                    ap(explain_line(event, arch=arch, docs=docs) + "\n")
-                pos += part.size
-            elif isinstance(part, Array):
-                texts, size, kind_leaf = fields[part.name]
-                n = len(v.tables[part.name].rows(i))
-                at = base + pos
-                for j in range(n):
-                    item = f"{path}.{part.name}[{j}]"
-                    names = True
-                    if kind_leaf is not None:
-                        raw_kind = buf[at + kind_leaf.offset]
-                        names = kind_leaf.decoded[raw_kind] not in no_register
-                    for lo, hi, name, t, regnum in texts:
-                        h, tail = t[buf[at + lo:at + hi], names if regnum else True]
-                        ap(f"0x{at + lo:06x}  {h}  {item + name:<46} {tail}\n")
-                    at += size
-                pos += n * size
+        a = base + v.record_offsets[i]
+        path = f"{rpath}[{i}]".encode()
+        length = len(path)
+        for step in steps:
+            what = step[0]
+            if what == "fixed":
+                for delta, size, field in step[2]:
+                    o = a + delta
+                    raw = buf[o:o + size]
+                    hexes, tail = field.text(raw)
+                    ext((high[o >> 16], low[o & 0xFFFF], hexes, path, field.padded(length), tail))
+                a += step[1]
+            elif what == "items":
+                _, name, table, items, runner = step
+                n = table.counts[i]
+                if n:
+                    if n > len(js):
+                        js.extend(f"{j}]".encode() for j in range(len(js), n))
+                    item_path = (_join(path.decode(), name) + "[").encode()
+                    j0, bound = 0, 10
+                    while j0 < n:
+                        j1 = min(n, bound)
+                        after = items.after(len(item_path) + len(js[j0]))
+                        a = runner(ext, buf, a, j0, j1, item_path, js, after, items.cache, items.miss, high, low, col)
+                        j0, bound = j1, bound * 10
             else:
-                pad = -pos % part.alignment
+                pad = -(a - base) % step[1]
                 if pad:
-                    at = base + pos
-                    event = FieldEvent(f"{path}.{part.name}", at, buf[at:at + pad], None, "padding", part.doc)
-                    ap(explain_line(event, arch=arch, docs=docs) + "\n")
-                    pos += pad
-        if len(out) > 8192:
-            yield "".join(out)
-            out = []
-            ap = out.append
-    yield "".join(out)
+                    field = step[2]
+                    hexes, tail = field.text(buf[a:a + pad])
+                    ext((high[a >> 16], low[a & 0xFFFF], hexes, path, field.padded(length), tail))
+                    a += pad
+        if len(out) > CHUNK_PIECES:
+            yield b"".join(out)
+            out.clear()
+    yield b"".join(out)
+
+
+def render_explain_view(v, *, prefix: str = "", arch: str | None = None, docs: bool = True) -> Iterable[str]:
+    """:func:`render_explain_chunks` as text."""
+    for chunk in render_explain_chunks(v, prefix=prefix, arch=arch, docs=docs):
+        yield chunk.decode()
