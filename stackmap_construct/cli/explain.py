@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import struct
 from typing import Iterator
 
 from ..errors import StackMapError
 from ..format import parse_spans, view
 from ..format.walk import walk, walk_view
-from ..render.explain import HEADER, render_explain, render_explain_chunks
+from ..render.explain import HEADER, ExplainRenderer, render_explain
 from .arch import add_arch_option
 from .common import add_input_options
 from .inputs import explain_failure, open_container, warn_empty
@@ -69,7 +72,9 @@ def _section_lines(section, start: int | None, end: int | None, arch: str | None
     if start is None and end is None:
         yield HEADER + "\n"
         for k, v in enumerate(views):
-            yield from render_explain_chunks(v, prefix=f"#{k}" if k else "", arch=arch, docs=docs)
+            renderer = ExplainRenderer(v, prefix=f"#{k}" if k else "", arch=arch, docs=docs)
+            yield renderer.head()
+            yield from _records_by_two(renderer, v.end - v.start)
         return
 
     def events():
@@ -78,6 +83,85 @@ def _section_lines(section, start: int | None, end: int | None, arch: str | None
 
     for line in render_explain(events(), start=start, end=end, arch=arch, docs=docs):
         yield line + "\n"
+
+
+#: a blob smaller than this is explained by one process
+TWO_WORKERS_FROM = 1 << 20
+#: bytes of output per stripe of records (about 70 bytes of output per byte of blob)
+STRIPE_OUTPUT = 1 << 21
+_FRAME = struct.Struct("<Q")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int) -> Iterator[bytes]:
+    """``size`` bytes from ``fd`` in pieces; raises EOFError when it ends before."""
+    while size:
+        piece = os.read(fd, min(size, 1 << 20))
+        if not piece:
+            raise EOFError
+        size -= len(piece)
+        yield piece
+
+
+def _records_by_two(renderer: ExplainRenderer, blob_size: int) -> Iterator[bytes]:
+    """The records' lines, in order, rendered by this process and a forked
+    one in alternate stripes (both cores; the output is the same bytes):
+    the other process sends each of its stripes through a pipe, and this
+    one passes it on after its own stripe before it.  Memory stays bounded:
+    the other process holds one stripe, the pipe a little more."""
+    n = renderer.record_count
+    per = max(1, STRIPE_OUTPUT // (70 * max(1, blob_size // max(n, 1))))
+    stripes = [(i, min(n, i + per)) for i in range(0, n, per)]
+    if blob_size < TWO_WORKERS_FROM or len(stripes) < 2 or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        yield from renderer.records(0, n)
+        return
+    theirs = stripes[1::2]
+    read_end, write_end = os.pipe()
+    try:
+        import fcntl
+
+        fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+    pid = os.fork()
+    if pid == 0:  # the other process: render its stripes, send them, leave without any cleanup of the parent's
+        status = 0
+        try:
+            os.close(read_end)
+            for first, last in theirs:
+                data = b"".join(renderer.records(first, last))
+                _write_all(write_end, _FRAME.pack(len(data)))
+                _write_all(write_end, data)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    alive = True
+    try:
+        for k, (first, last) in enumerate(stripes):
+            if k % 2 == 0 or not alive:
+                yield from renderer.records(first, last)
+                continue
+            try:
+                (size,) = _FRAME.unpack(b"".join(_read_exactly(read_end, _FRAME.size)))
+                yield from _read_exactly(read_end, size)
+            except EOFError:  # the other process failed: this one renders the rest
+                alive = False
+                yield from renderer.records(first, last)
+    finally:
+        os.close(read_end)
+        if alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:  # pragma: no cover
+                pass
+        os.waitpid(pid, 0)
 
 
 def run(args, read) -> int:

@@ -26,6 +26,17 @@ _ROLE_NOTE = {"reserved": "reserved, must be 0", "padding": "padding, must be 0"
 _NO_REGISTER = (LocationKind.Constant, LocationKind.ConstantIndex)
 
 
+def int_text(v: int) -> str:
+    """A plain integer value: beyond one digit, its hex too (of the
+    unsigned value; a negative one is shown as is)."""
+    return f"{v} (0x{v & 0xFFFFFFFFFFFFFFFF:x})" if v > 9 else str(v)
+
+
+def _plain_int(name: str, role: str, names_register: bool) -> bool:
+    """Is a field's value column :func:`int_text` of its integer?"""
+    return role != "padding" and not (names_register and name.endswith("dwarf_regnum"))
+
+
 def value_text(name: str, value: Any, role: str, size: int, arch: str | None, names_register: bool) -> str:
     """The value column of field ``name`` (its path, or its last segment)."""
     v = value
@@ -35,18 +46,23 @@ def value_text(name: str, value: Any, role: str, size: int, arch: str | None, na
         return f"{size} zero bytes" if value is None else str(v)
     if isinstance(v, enum.IntEnum):
         return f"{v.name} ({int(v)})"
-    if isinstance(v, int) and abs(v) > 9:
-        return f"{v} (0x{v & 0xFFFFFFFFFFFFFFFF:x})" if v >= 0 else str(v)
+    if isinstance(v, int):
+        return int_text(v)
     return str(v)
+
+
+def note_text(role: str, doc: str, docs: bool) -> str:
+    """What follows the value: its doc line (without docs, still the role
+    of a reserved, padding or count field)."""
+    # The doc line already says "must be 0"; without docs, still flag the role.
+    note = doc if docs else _ROLE_NOTE.get(role, "")
+    return f"  # {note}" if note else ""
 
 
 def tail_text(name: str, value: Any, role: str, size: int, doc: str, arch: str | None, docs: bool,
               names_register: bool) -> str:
     """What follows the path: the value, then the doc line."""
-    text = value_text(name, value, role, size, arch, names_register)
-    # The doc line already says "must be 0"; without docs, still flag the role.
-    note = doc if docs else _ROLE_NOTE.get(role, "")
-    return f"{text}  # {note}" if note else text
+    return value_text(name, value, role, size, arch, names_register) + note_text(role, doc, docs)
 
 
 def _tail(event: FieldEvent, arch: str | None, docs: bool, names_register: bool) -> str:
@@ -149,16 +165,21 @@ class _Field:
         self.suffix = f".{leaf.name}" if leaf.name else ""
         self.texts = _Limited(limit)  #: raw -> (bytes column, tail + newline)
         self.after: dict[int, bytes] = {}  #: path length -> the suffix, padded
+        self.plain = leaf.decoded is None and _plain_int(self.suffix, leaf.role, names_register)
+        self.end = note_text(leaf.role, self.doc, docs) + "\n"
 
     def text(self, raw: bytes) -> tuple[bytes, bytes]:
         t = self.texts.get(raw)
         if t is None:
             (value,) = self.unpack(raw)
             leaf = self.leaf
-            if leaf.decoded is not None:
-                value = leaf.decoded[value]
-            tail = tail_text(self.suffix, value, leaf.role, len(raw), self.doc, self.arch, self.docs, self.names)
-            t = self.texts.put(raw, (bytes_column(raw).encode(), (tail + "\n").encode()))
+            if self.plain:
+                text = int_text(value)
+            else:
+                if leaf.decoded is not None:
+                    value = leaf.decoded[value]
+                text = value_text(self.suffix, value, leaf.role, len(raw), self.arch, self.names)
+            t = self.texts.put(raw, (bytes_column(raw).encode(), (text + self.end).encode()))
         return t
 
     def padded(self, length: int) -> bytes:
@@ -207,7 +228,12 @@ class _Items:
                 self.fields.append((leaf.offset, leaf.offset + leaf.size, named, plain))
             else:
                 self.fields.append((leaf.offset, leaf.offset + leaf.size, named, named))
-        self.cache = _Limited(limit)
+        # Two generations of items: when the new one is full it becomes
+        # the old one, so items in use survive and memory stays bounded.
+        self.cache: dict[bytes, tuple] = {}
+        self.old: dict[bytes, tuple] = {}
+        self.limit = limit
+        self.miss = self._misser()
         self._after: dict[int, tuple[bytes, ...]] = {}
 
     def after(self, length: int) -> tuple[bytes, ...]:
@@ -218,15 +244,35 @@ class _Items:
             t = self._after[length] = tuple(named.padded(length) for _, _, named, _ in self.fields)
         return t
 
-    def miss(self, raw: bytes) -> tuple:
-        names = True
-        if self.kind_leaf is not None:
-            leaf = self.kind_leaf
-            names = leaf.decoded[raw[leaf.offset]] not in _NO_REGISTER
-        out: list[bytes] = []
-        for lo, hi, named, plain in self.fields:
-            out.extend((named if names else plain).text(raw[lo:hi]))
-        return self.cache.put(raw, tuple(out))
+    def _misser(self) -> Callable[[bytes], tuple]:
+        """``miss(raw)``: the pieces of an item not in the new generation,
+        made for this layout (one lookup per field)."""
+        env: dict[str, Any] = {"items": self}
+        lines = []
+        for k, (lo, hi, named, plain) in enumerate(self.fields):
+            env[f"g{k}"], env[f"t{k}"] = named.texts.get, named.text
+            if plain is named:
+                lines.append(f"        r = raw[{lo}:{hi}]; t{k}_ = g{k}(r) or t{k}(r)")
+            else:
+                env[f"pg{k}"], env[f"pt{k}"] = plain.texts.get, plain.text
+                lines.append(f"        r = raw[{lo}:{hi}]\n"
+                             f"        t{k}_ = (g{k}(r) or t{k}(r)) if names else (pg{k}(r) or pt{k}(r))")
+        kind = self.kind_leaf
+        if kind is not None:
+            env["names_of"] = tuple(d not in _NO_REGISTER for d in kind.decoded) + (True,) * 256
+            lines.insert(0, f"        names = names_of[raw[{kind.offset}]]")
+        src = ("def miss(raw):\n"
+               "    u = items.old.get(raw)\n"
+               "    if u is None:\n" + "\n".join(lines) + "\n"
+               f"        u = ({', '.join(f'*t{k}_' for k in range(len(self.fields)))},)\n"
+               "    new = items.cache\n"
+               "    if len(new) >= items.limit:\n"
+               "        items.old, new = new, {}\n"
+               "        items.cache = new\n"
+               "    new[raw] = u\n"
+               "    return u\n")
+        exec(compile(src, "<explain item pieces>", "exec"), env)
+        return env["miss"]
 
 
 def _item_runner(size: int, deltas: tuple[int, ...]) -> Callable:
@@ -264,85 +310,110 @@ def run(ext, buf, a, j0, j1, rpath, js, s, cache, miss, high, low, col):
 CHUNK_PIECES = 1 << 14
 
 
+class ExplainRenderer:
+    """The lines :func:`render_explain` gives for ``walk_view(v)`` (the
+    whole of a valid blob), UTF-8 encoded, in chunks of a few hundred
+    kilobytes: :meth:`head` (header, functions, constants), then
+    :meth:`records` of any range of records, in any order (so that the
+    records can be shared out between workers)."""
+
+    def __init__(self, v, *, prefix: str = "", arch: str | None = None, docs: bool = True):
+        from ..format.fast.plan import Array, Fixed
+        from ..format.walk import _join
+
+        self.v, self.prefix, self.arch, self.docs = v, prefix, arch, docs
+        self.record_count = v.record_count
+        plan = v.plan
+        records = next(a for a in plan.arrays if a.element.fixed is None)
+        prefix_code = plan.header.struct.format[0]
+        buf = v.buf
+        self.buf = buf if isinstance(buf, bytes) else bytes(buf)
+        self.offsets = _Offsets(len(self.buf) + 16)
+        # Each part of a record: ("fixed", size, [(delta, size, field)]) / ("items", ...) / ("pad", ...)
+        steps: list[tuple] = []
+        for part in v.record_element.parts:
+            if isinstance(part, Fixed):
+                fields = [(leaf.offset, leaf.size, _Field(leaf, "", prefix_code + leaf.code, arch, docs, True))
+                          for leaf in part.leaves]
+                steps.append(("fixed", part.size, fields))
+            elif isinstance(part, Array):
+                table = v.tables[part.name]
+                items = _Items(part, table.fixed, prefix_code, arch, docs)
+                steps.append(("items", part.name, table.counts, items, _item_runner(items.size, items.deltas)))
+            else:
+                steps.append(("pad", part.alignment, _Pad(part, arch, docs)))
+        self.steps = steps
+        self.rpath = _join(prefix, records.name)
+        self.js = [f"{j}]".encode() for j in range(10)]
+
+    def head(self) -> bytes:
+        """The lines before the first record (the plain way: they are few)."""
+        from ..format.walk import walk_view
+
+        v = self.v
+        head_end = v.start + (v.record_offsets[0] if v.record_count else v.end - v.start)
+        out: list[bytes] = []
+        for event in walk_view(v, start=v.start, end=head_end, prefix=self.prefix):
+            if event.offset >= head_end:
+                break
+            out.append((explain_line(event, arch=self.arch, docs=self.docs) + "\n").encode())
+        return b"".join(out)
+
+    def records(self, first: int, last: int) -> Iterator[bytes]:
+        """The lines of records ``first`` to ``last`` (exclusive)."""
+        from ..format.walk import _join
+
+        buf, base, record_offsets = self.buf, self.v.start, self.v.record_offsets
+        high, low, col = self.offsets.high, self.offsets.low, self.offsets.column
+        steps, js, rpath = self.steps, self.js, self.rpath
+        out: list[bytes] = []
+        ext = out.extend
+        for i in range(first, last):
+            a = base + record_offsets[i]
+            path = f"{rpath}[{i}]".encode()
+            length = len(path)
+            for step in steps:
+                what = step[0]
+                if what == "fixed":
+                    for delta, size, field in step[2]:
+                        o = a + delta
+                        hexes, tail = field.text(buf[o:o + size])
+                        ext((high[o >> 16], low[o & 0xFFFF], hexes, path, field.padded(length), tail))
+                    a += step[1]
+                elif what == "items":
+                    _, name, counts, items, runner = step
+                    n = counts[i]
+                    if n:
+                        if n > len(js):
+                            js.extend(f"{j}]".encode() for j in range(len(js), n))
+                        item_path = (_join(path.decode(), name) + "[").encode()
+                        j0, bound = 0, 10
+                        while j0 < n:  # runs of indices with as many digits: one padding each
+                            j1 = min(n, bound)
+                            after = items.after(len(item_path) + len(js[j0]))
+                            a = runner(ext, buf, a, j0, j1, item_path, js, after, items.cache, items.miss,
+                                       high, low, col)
+                            j0, bound = j1, bound * 10
+                else:
+                    pad = -(a - base) % step[1]
+                    if pad:
+                        field = step[2]
+                        hexes, tail = field.text(buf[a:a + pad])
+                        ext((high[a >> 16], low[a & 0xFFFF], hexes, path, field.padded(length), tail))
+                        a += pad
+            if len(out) > CHUNK_PIECES:
+                yield b"".join(out)
+                out.clear()
+        if out:
+            yield b"".join(out)
+
+
 def render_explain_chunks(v, *, prefix: str = "", arch: str | None = None, docs: bool = True) -> Iterator[bytes]:
     """The lines :func:`render_explain` gives for ``walk_view(v)`` (the
     whole blob), UTF-8 encoded, in chunks of a few hundred kilobytes."""
-    from ..format.fast.plan import Array, Fixed
-    from ..format.walk import _join, walk_view
-
-    plan = v.plan
-    # The header, functions and constants: few; the plain way.
-    head_end = v.start + (v.record_offsets[0] if v.record_count else v.end - v.start)
-    out: list[bytes] = []
-    for event in walk_view(v, start=v.start, end=head_end, prefix=prefix):
-        if event.offset >= head_end:
-            break
-        out.append((explain_line(event, arch=arch, docs=docs) + "\n").encode())
-    yield b"".join(out)
-    if not v.record_count:
-        return
-    records = next(a for a in plan.arrays if a.element.fixed is None)
-    prefix_code = plan.header.struct.format[0]
-    buf, base = v.buf, v.start
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    offsets = _Offsets(len(buf) + 16)
-    high, low, col = offsets.high, offsets.low, offsets.column
-    # Each part of a record: ("fixed", [(delta, size, field)]) / ("items", ...) / ("pad", ...)
-    steps: list[tuple] = []
-    for part in v.record_element.parts:
-        if isinstance(part, Fixed):
-            fields = [(leaf.offset, leaf.size, _Field(leaf, "", prefix_code + leaf.code, arch, docs, True))
-                      for leaf in part.leaves]
-            steps.append(("fixed", part.size, fields))
-        elif isinstance(part, Array):
-            table = v.tables[part.name]
-            items = _Items(part, table.fixed, prefix_code, arch, docs)
-            runner = _item_runner(items.size, items.deltas)
-            steps.append(("items", part.name, table, items, runner))
-        else:
-            steps.append(("pad", part.alignment, _Pad(part, arch, docs)))
-    js = [f"{j}]".encode() for j in range(10)]
-    rpath = _join(prefix, records.name)
-    out = []
-    ext = out.extend
-    for i in range(v.record_count):
-        a = base + v.record_offsets[i]
-        path = f"{rpath}[{i}]".encode()
-        length = len(path)
-        for step in steps:
-            what = step[0]
-            if what == "fixed":
-                for delta, size, field in step[2]:
-                    o = a + delta
-                    raw = buf[o:o + size]
-                    hexes, tail = field.text(raw)
-                    ext((high[o >> 16], low[o & 0xFFFF], hexes, path, field.padded(length), tail))
-                a += step[1]
-            elif what == "items":
-                _, name, table, items, runner = step
-                n = table.counts[i]
-                if n:
-                    if n > len(js):
-                        js.extend(f"{j}]".encode() for j in range(len(js), n))
-                    item_path = (_join(path.decode(), name) + "[").encode()
-                    j0, bound = 0, 10
-                    while j0 < n:
-                        j1 = min(n, bound)
-                        after = items.after(len(item_path) + len(js[j0]))
-                        a = runner(ext, buf, a, j0, j1, item_path, js, after, items.cache, items.miss, high, low, col)
-                        j0, bound = j1, bound * 10
-            else:
-                pad = -(a - base) % step[1]
-                if pad:
-                    field = step[2]
-                    hexes, tail = field.text(buf[a:a + pad])
-                    ext((high[a >> 16], low[a & 0xFFFF], hexes, path, field.padded(length), tail))
-                    a += pad
-        if len(out) > CHUNK_PIECES:
-            yield b"".join(out)
-            out.clear()
-    yield b"".join(out)
+    renderer = ExplainRenderer(v, prefix=prefix, arch=arch, docs=docs)
+    yield renderer.head()
+    yield from renderer.records(0, renderer.record_count)
 
 
 def render_explain_view(v, *, prefix: str = "", arch: str | None = None, docs: bool = True) -> Iterable[str]:
