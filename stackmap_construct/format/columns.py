@@ -144,7 +144,6 @@ class StackMapView:
         self.end = index.end
         self.buf = index.buf
         base = blob_start
-        buf = index.buf
         element = index.array.element
         self.record_element = element
         self.record_count = index.count
@@ -173,8 +172,7 @@ class StackMapView:
         if not isinstance(head, Fixed):
             raise ValueError("a record is expected to start with fixed fields")
         self._head = head
-        starts = index.offsets
-        self._head_data = b"".join(map(buf.__getitem__, map(slice, starts, map(head.size.__add__, starts))))
+        self._head_bytes: bytes | None = None  # the records' heads, back to back: cut on first use
         self.tables = tables
         self.locations: ItemTable = tables["locations"]
         self.live_outs: ItemTable = tables["live_outs"]
@@ -207,6 +205,13 @@ class StackMapView:
                     pos = [p + (-(p - base) % a) for p in pos]
             self._part_offsets_cache = out
         return self._part_offsets_cache
+
+    @property
+    def _head_data(self) -> bytes:
+        if self._head_bytes is None:
+            starts, size = self._index.offsets, self._head.size
+            self._head_bytes = b"".join(map(self.buf.__getitem__, map(slice, starts, map(size.__add__, starts))))
+        return self._head_bytes
 
     # -- records -----------------------------------------------------------
     def record_column(self, name: str) -> array:

@@ -140,15 +140,18 @@ class _Offsets:
 
 
 class _Limited(dict):
-    """A dict emptied when it grows past ``limit`` entries, so that memory
-    stays bounded whatever the input."""
+    """A dict of at most ``limit`` entries, so that memory stays bounded
+    whatever the input: when full, its entries become the ``old``
+    generation (looked up on a miss) and it starts empty."""
 
     def __init__(self, limit: int):
         super().__init__()
         self.limit = limit
+        self.old: dict = {}
 
     def put(self, key, value):
         if len(self) >= self.limit:
+            self.old = dict(self)
             self.clear()
         self[key] = value
         return value
@@ -171,6 +174,9 @@ class _Field:
     def text(self, raw: bytes) -> tuple[bytes, bytes]:
         t = self.texts.get(raw)
         if t is None:
+            t = self.texts.old.get(raw)
+            if t is not None:
+                return self.texts.put(raw, t)
             (value,) = self.unpack(raw)
             leaf = self.leaf
             if self.plain:
@@ -210,30 +216,46 @@ class _Pad:
     padded = _Field.padded
 
 
-class _Items:
-    """The items of one item table (locations, live-outs): for each
-    distinct encoded item, the ``(bytes column, tail)`` of each of its
-    fields (shared with every other item holding the same field value)."""
+#: a field this wide or wider is looked up on its own (its values are many:
+#: offsets, constants); the narrower fields of an item are looked up together
+WIDE = 4
 
-    def __init__(self, part, fixed, prefix_code: str, arch, docs, limit: int = 1 << 16):
+
+class _Items:
+    """The items of one item table (locations, live-outs).  The fields are
+    looked up in groups: each run of narrow fields by its bytes together
+    (a location's kind, size and register: few distinct), each wide field
+    on its own; a group gives the ``(bytes column, tail)`` of each of its
+    fields (shared with every group holding the same field value)."""
+
+    def __init__(self, part, fixed, prefix_code: str, arch, docs, limit: int = 1 << 15):
         self.size = fixed.size
         self.deltas = tuple(leaf.offset for leaf in fixed.leaves)
         kind = next((leaf for leaf in fixed.leaves if leaf.name == "kind"), None)
         self.kind_leaf = kind  # the kind decides whether a location's register number names a register
-        self.fields = []
+        fields = []
         for leaf in fixed.leaves:
             named = _Field(leaf, part.doc, prefix_code + leaf.code, arch, docs, True)
+            plain = named
             if kind is not None and leaf.name == "dwarf_regnum" and part.name == "locations":
                 plain = _Field(leaf, part.doc, prefix_code + leaf.code, arch, docs, False)
-                self.fields.append((leaf.offset, leaf.offset + leaf.size, named, plain))
+            fields.append((leaf, named, plain))
+        self.fields = fields
+        # Groups: (first byte, end byte, [field indices], wide field or None).
+        groups: list[list] = []
+        for k, (leaf, named, plain) in enumerate(fields):
+            wide = leaf.size >= WIDE and plain is named
+            if wide or not groups or groups[-1][3] is not None:
+                groups.append([leaf.offset, leaf.offset + leaf.size, [k], named if wide else None])
             else:
-                self.fields.append((leaf.offset, leaf.offset + leaf.size, named, named))
-        # Two generations of items: when the new one is full it becomes
-        # the old one, so items in use survive and memory stays bounded.
-        self.cache: dict[bytes, tuple] = {}
-        self.old: dict[bytes, tuple] = {}
-        self.limit = limit
-        self.miss = self._misser()
+                groups[-1][1] = leaf.offset + leaf.size
+                groups[-1][2].append(k)
+        if kind is not None and any(kind.offset >= g[1] or kind.offset < g[0] for g in groups
+                                    if any(fields[k][2] is not fields[k][1] for k in g[2])):
+            groups = [[0, self.size, list(range(len(fields))), None]]  # the kind with the register it names
+        self.groups = [tuple(g) for g in groups]
+        self.caches = [_Limited(limit) if g[3] is None else g[3].texts for g in self.groups]
+        self.misses = [self._misser(g) if g[3] is None else g[3].text for g in self.groups]
         self._after: dict[int, tuple[bytes, ...]] = {}
 
     def after(self, length: int) -> tuple[bytes, ...]:
@@ -241,15 +263,19 @@ class _Items:
         ``length`` characters."""
         t = self._after.get(length)
         if t is None:
-            t = self._after[length] = tuple(named.padded(length) for _, _, named, _ in self.fields)
+            t = self._after[length] = tuple(named.padded(length) for _, named, _ in self.fields)
         return t
 
-    def _misser(self) -> Callable[[bytes], tuple]:
-        """``miss(raw)``: the pieces of an item not in the new generation,
+    def _misser(self, group: tuple) -> Callable[[bytes], tuple]:
+        """``miss(raw)``: the pieces of a group of fields not in its cache,
         made for this layout (one lookup per field)."""
-        env: dict[str, Any] = {"items": self}
+        first, _, members, _ = group
+        cache = self.caches[self.groups.index(group)]
+        env: dict[str, Any] = {"cache": cache}
         lines = []
-        for k, (lo, hi, named, plain) in enumerate(self.fields):
+        for k in members:
+            leaf, named, plain = self.fields[k]
+            lo, hi = leaf.offset - first, leaf.offset - first + leaf.size
             env[f"g{k}"], env[f"t{k}"] = named.texts.get, named.text
             if plain is named:
                 lines.append(f"        r = raw[{lo}:{hi}]; t{k}_ = g{k}(r) or t{k}(r)")
@@ -258,38 +284,36 @@ class _Items:
                 lines.append(f"        r = raw[{lo}:{hi}]\n"
                              f"        t{k}_ = (g{k}(r) or t{k}(r)) if names else (pg{k}(r) or pt{k}(r))")
         kind = self.kind_leaf
-        if kind is not None:
+        if kind is not None and kind.offset - first in range(0, group[1] - first):
             env["names_of"] = tuple(d not in _NO_REGISTER for d in kind.decoded) + (True,) * 256
-            lines.insert(0, f"        names = names_of[raw[{kind.offset}]]")
+            lines.insert(0, f"        names = names_of[raw[{kind.offset - first}]]")
         src = ("def miss(raw):\n"
-               "    u = items.old.get(raw)\n"
+               "    u = cache.old.get(raw)\n"
                "    if u is None:\n" + "\n".join(lines) + "\n"
-               f"        u = ({', '.join(f'*t{k}_' for k in range(len(self.fields)))},)\n"
-               "    new = items.cache\n"
-               "    if len(new) >= items.limit:\n"
-               "        items.old, new = new, {}\n"
-               "        items.cache = new\n"
-               "    new[raw] = u\n"
-               "    return u\n")
+               f"        u = ({', '.join(f'*t{k}_' for k in members)},)\n"
+               "    return cache.put(raw, u)\n")
         exec(compile(src, "<explain item pieces>", "exec"), env)
         return env["miss"]
 
-
-def _item_runner(size: int, deltas: tuple[int, ...]) -> Callable:
-    """A loop over a run of items of ``size`` bytes whose fields start at
-    ``deltas``, made for that layout: per item, one lookup of its pieces
-    and one extend with its offsets and path."""
-    span = max(deltas)
-    pieces = ", ".join(f"h, o[{d}], u[{2 * k}], p, s[{k}], u[{2 * k + 1}]" for k, d in enumerate(deltas))
-    slow = ", ".join(f"col(a + {d}), u[{2 * k}], p, s[{k}], u[{2 * k + 1}]" for k, d in enumerate(deltas))
-    src = f"""
-def run(ext, buf, a, j0, j1, rpath, js, s, cache, miss, high, low, col):
-    get = cache.get
+    def runner(self) -> Callable:
+        """A loop over a run of items, made for this layout: per item, one
+        lookup per group and one extend with its offsets and path."""
+        deltas = self.deltas
+        span, size = max(deltas), self.size
+        look, where = [], {}
+        for g, (lo, hi, members, _) in enumerate(self.groups):
+            look.append(f"        u{g} = c{g}(buf[a + {lo}:a + {hi}]) or m{g}(buf[a + {lo}:a + {hi}])")
+            for n, k in enumerate(members):
+                where[k] = (g, n)
+        pieces = ", ".join(f"h, o[{d}], u{where[k][0]}[{2 * where[k][1]}], p, s[{k}], u{where[k][0]}[{2 * where[k][1] + 1}]"
+                           for k, d in enumerate(deltas))
+        slow = ", ".join(f"col(a + {d}), u{where[k][0]}[{2 * where[k][1]}], p, s[{k}], u{where[k][0]}[{2 * where[k][1] + 1}]"
+                         for k, d in enumerate(deltas))
+        args = ", ".join(f"c{g}, m{g}" for g in range(len(self.groups)))
+        src = f"""
+def run(ext, buf, a, j0, j1, rpath, js, s, high, low, col, {args}):
     for j in range(j0, j1):
-        key = buf[a:a + {size}]
-        u = get(key)
-        if u is None:
-            u = miss(key)
+{chr(10).join(look)}
         p = rpath + js[j]
         x = a & 0xFFFF
         if x <= {0xFFFF - span}:
@@ -301,9 +325,12 @@ def run(ext, buf, a, j0, j1, rpath, js, s, cache, miss, high, low, col):
         a += {size}
     return a
 """
-    namespace: dict[str, Any] = {}
-    exec(compile(src, f"<explain items {size}:{deltas}>", "exec"), namespace)
-    return namespace["run"]
+        namespace: dict[str, Any] = {}
+        exec(compile(src, f"<explain items {size}:{deltas}>", "exec"), namespace)
+        run = namespace["run"]
+        lookups = [x for g in range(len(self.groups)) for x in (self.caches[g].get, self.misses[g])]
+        return lambda ext, buf, a, j0, j1, rpath, js, s, high, low, col: run(
+            ext, buf, a, j0, j1, rpath, js, s, high, low, col, *lookups)
 
 
 #: lines per chunk of output (a chunk is a few hundred kilobytes)
@@ -339,7 +366,7 @@ class ExplainRenderer:
             elif isinstance(part, Array):
                 table = v.tables[part.name]
                 items = _Items(part, table.fixed, prefix_code, arch, docs)
-                steps.append(("items", part.name, table.counts, items, _item_runner(items.size, items.deltas)))
+                steps.append(("items", part.name, table.counts, items, items.runner()))
             else:
                 steps.append(("pad", part.alignment, _Pad(part, arch, docs)))
         self.steps = steps
@@ -391,8 +418,7 @@ class ExplainRenderer:
                         while j0 < n:  # runs of indices with as many digits: one padding each
                             j1 = min(n, bound)
                             after = items.after(len(item_path) + len(js[j0]))
-                            a = runner(ext, buf, a, j0, j1, item_path, js, after, items.cache, items.miss,
-                                       high, low, col)
+                            a = runner(ext, buf, a, j0, j1, item_path, js, after, high, low, col)
                             j0, bound = j1, bound * 10
                 else:
                     pad = -(a - base) % step[1]
