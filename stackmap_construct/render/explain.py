@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import enum
 import struct
+import sys
+from array import array
 from typing import Any, Callable, Iterable, Iterator
 
 from ..format.walk import FieldEvent
@@ -115,25 +117,29 @@ def render_explain(events: Iterable[FieldEvent], *, start: int | None = None, en
 
 # -- the whole of a valid blob, from its columns -------------------------------
 
-#: the offset column of ``o`` is ``_HIGH[o >> 16] + _LOW[o & 0xFFFF]``
-#: (both cut from :func:`offset_column`; made on first use)
-_LOW: list[bytes] = []
-
-
-def _low_digits() -> list[bytes]:
-    if not _LOW:
-        _LOW.extend(offset_column(x)[-4:].encode() for x in range(0x10000))
-        # (the split holds for offset_column's zero-padded hex)
-        assert offset_column(0x1234567) == offset_column(0x1230000)[:-4] + _LOW[0x4567].decode()
-    return _LOW
-
-
 class _Offsets:
-    """The offset columns of a buffer: ``high[o >> 16] + low[o & 0xFFFF]``."""
+    """The offset columns of a buffer of ``size`` bytes, in two pieces:
+    ``high[o >> 16] + low[o & 0xFFFF]`` is :func:`offset_column` of ``o``
+    (its zero-padded hex, cut before the last four digits)."""
+
+    _full: list[bytes] = []  # the whole low table, once made
 
     def __init__(self, size: int):
-        self.low = _low_digits()
+        n = min(size, 0x10000)
+        if n == 0x10000 and self._full:
+            self.low = self._full
+        else:
+            words = array("H", range(n))
+            if sys.byteorder == "little":
+                words.byteswap()
+            digits = words.tobytes().hex().encode()  # every 16-bit number's four hex digits, in one go
+            self.low = [digits[i:i + 4] for i in range(0, 4 * n, 4)]
+            if n == 0x10000:
+                _Offsets._full = self.low
         self.high = [offset_column(h << 16)[:-4].encode() for h in range((size >> 16) + 1)]
+        for o in (0, 0xA, n - 1, size - 1):  # the split is offset_column's
+            if o & 0xFFFF < n:
+                assert self.column(o).decode() == offset_column(o)
 
     def column(self, o: int) -> bytes:
         return self.high[o >> 16] + self.low[o & 0xFFFF]
@@ -254,9 +260,10 @@ class _Items:
                                     if any(fields[k][2] is not fields[k][1] for k in g[2])):
             groups = [[0, self.size, list(range(len(fields))), None]]  # the kind with the register it names
         self.groups = [tuple(g) for g in groups]
-        self.caches = [_Limited(limit) if g[3] is None else g[3].texts for g in self.groups]
-        self.misses = [self._misser(g) if g[3] is None else g[3].text for g in self.groups]
+        self.limit = limit
         self._after: dict[int, tuple[bytes, ...]] = {}
+        self._runs: dict[int, list] = {}  # path length -> each group's (lookup, miss)
+        self._run = self._runner()
 
     def after(self, length: int) -> tuple[bytes, ...]:
         """Each field's own path segment, padded, after a path prefix of
@@ -266,23 +273,39 @@ class _Items:
             t = self._after[length] = tuple(named.padded(length) for _, named, _ in self.fields)
         return t
 
-    def _misser(self, group: tuple) -> Callable[[bytes], tuple]:
+    def _lookups(self, length: int) -> list:
+        """Each group's (lookup, miss) for paths of ``length`` characters:
+        a group of narrow fields (few distinct) keeps its fields' padded
+        path segments with their tails, so per path length; a wide field
+        its own texts."""
+        found = self._runs.get(length)
+        if found is None:
+            found = []
+            for group in self.groups:
+                if group[3] is None:
+                    cache = _Limited(self.limit)
+                    found += [cache.get, self._misser(group, cache, self.after(length))]
+                else:
+                    found += [group[3].texts.get, group[3].text]
+            self._runs[length] = found
+        return found
+
+    def _misser(self, group: tuple, cache: "_Limited", after: tuple[bytes, ...]) -> Callable[[bytes], tuple]:
         """``miss(raw)``: the pieces of a group of fields not in its cache,
         made for this layout (one lookup per field)."""
         first, _, members, _ = group
-        cache = self.caches[self.groups.index(group)]
         env: dict[str, Any] = {"cache": cache}
         lines = []
         for k in members:
             leaf, named, plain = self.fields[k]
             lo, hi = leaf.offset - first, leaf.offset - first + leaf.size
-            env[f"g{k}"], env[f"t{k}"] = named.texts.get, named.text
+            env[f"g{k}"], env[f"t{k}"], env[f"s{k}"] = named.texts.get, named.text, after[k]
             if plain is named:
-                lines.append(f"        r = raw[{lo}:{hi}]; t{k}_ = g{k}(r) or t{k}(r)")
+                lines.append(f"        r = raw[{lo}:{hi}]; h{k}, t{k}_ = g{k}(r) or t{k}(r)")
             else:
                 env[f"pg{k}"], env[f"pt{k}"] = plain.texts.get, plain.text
                 lines.append(f"        r = raw[{lo}:{hi}]\n"
-                             f"        t{k}_ = (g{k}(r) or t{k}(r)) if names else (pg{k}(r) or pt{k}(r))")
+                             f"        h{k}, t{k}_ = (g{k}(r) or t{k}(r)) if names else (pg{k}(r) or pt{k}(r))")
         kind = self.kind_leaf
         if kind is not None and kind.offset - first in range(0, group[1] - first):
             env["names_of"] = tuple(d not in _NO_REGISTER for d in kind.decoded) + (True,) * 256
@@ -290,28 +313,39 @@ class _Items:
         src = ("def miss(raw):\n"
                "    u = cache.old.get(raw)\n"
                "    if u is None:\n" + "\n".join(lines) + "\n"
-               f"        u = ({', '.join(f'*t{k}_' for k in members)},)\n"
+               f"        u = ({', '.join(f'h{k}, s{k} + t{k}_' for k in members)},)\n"
                "    return cache.put(raw, u)\n")
         exec(compile(src, "<explain item pieces>", "exec"), env)
         return env["miss"]
 
     def runner(self) -> Callable:
-        """A loop over a run of items, made for this layout: per item, one
-        lookup per group and one extend with its offsets and path."""
+        """``run(out, buf, a, j0, j1, rpath, js, high, low, col)``: the
+        lines of items ``j0`` to ``j1`` (indices of as many digits) from
+        buffer offset ``a``, appended to ``out``; returns the offset after."""
+        run, lookups, after = self._run, self._lookups, self.after
+
+        def items(out, buf, a, j0, j1, rpath, js, high, low, col):
+            length = len(rpath) + len(js[j0])
+            return run(out, buf, a, j0, j1, rpath, js, after(length), high, low, col, *lookups(length))
+
+        return items
+
+    def _runner(self) -> Callable:
+        """The loop over a run of items, made for this layout: per item,
+        one lookup per group and one extend with its offsets and path."""
         deltas = self.deltas
         span, size = max(deltas), self.size
-        look, where = [], {}
-        for g, (lo, hi, members, _) in enumerate(self.groups):
+        look, line, slow = [], [], []
+        for g, (lo, hi, members, wide) in enumerate(self.groups):
             look.append(f"        u{g} = c{g}(buf[a + {lo}:a + {hi}]) or m{g}(buf[a + {lo}:a + {hi}])")
             for n, k in enumerate(members):
-                where[k] = (g, n)
-        pieces = ", ".join(f"h, o[{d}], u{where[k][0]}[{2 * where[k][1]}], p, s[{k}], u{where[k][0]}[{2 * where[k][1] + 1}]"
-                           for k, d in enumerate(deltas))
-        slow = ", ".join(f"col(a + {d}), u{where[k][0]}[{2 * where[k][1]}], p, s[{k}], u{where[k][0]}[{2 * where[k][1] + 1}]"
-                         for k, d in enumerate(deltas))
+                d = deltas[k]
+                rest = f"u{g}[{2 * n}], p, s[{k}], u{g}[{2 * n + 1}]" if wide else f"u{g}[{2 * n}], p, u{g}[{2 * n + 1}]"
+                line.append(f"h, o[{d}], {rest}")
+                slow.append(f"col(a + {d}), {rest}")
         args = ", ".join(f"c{g}, m{g}" for g in range(len(self.groups)))
         src = f"""
-def run(ext, buf, a, j0, j1, rpath, js, s, high, low, col, {args}):
+def run(out, buf, a, j0, j1, rpath, js, s, high, low, col, {args}):
     for j in range(j0, j1):
 {chr(10).join(look)}
         p = rpath + js[j]
@@ -319,18 +353,15 @@ def run(ext, buf, a, j0, j1, rpath, js, s, high, low, col, {args}):
         if x <= {0xFFFF - span}:
             h = high[a >> 16]
             o = low[x:x + {span + 1}]
-            ext(({pieces}))
+            out += ({", ".join(line)})
         else:
-            ext(({slow}))
+            out += ({", ".join(slow)})
         a += {size}
     return a
 """
         namespace: dict[str, Any] = {}
         exec(compile(src, f"<explain items {size}:{deltas}>", "exec"), namespace)
-        run = namespace["run"]
-        lookups = [x for g in range(len(self.groups)) for x in (self.caches[g].get, self.misses[g])]
-        return lambda ext, buf, a, j0, j1, rpath, js, s, high, low, col: run(
-            ext, buf, a, j0, j1, rpath, js, s, high, low, col, *lookups)
+        return namespace["run"]
 
 
 #: lines per chunk of output (a chunk is a few hundred kilobytes)
@@ -372,6 +403,7 @@ class ExplainRenderer:
         self.steps = steps
         self.rpath = _join(prefix, records.name)
         self.js = [f"{j}]".encode() for j in range(10)]
+        self._records: Callable[[int, int], Iterator[bytes]] | None = None
 
     def head(self) -> bytes:
         """The lines before the first record (the plain way: they are few)."""
@@ -388,50 +420,72 @@ class ExplainRenderer:
 
     def records(self, first: int, last: int) -> Iterator[bytes]:
         """The lines of records ``first`` to ``last`` (exclusive)."""
+        if self._records is None:
+            self._records = self._record_loop()
+        yield from self._records(first, last)
+
+    def _record_loop(self) -> Callable[[int, int], Iterator[bytes]]:
+        """The loop over records, made for the record's layout: its fixed
+        fields and pads inline, its item runs by their runners."""
         from ..format.walk import _join
 
-        buf, base, record_offsets = self.buf, self.v.start, self.v.record_offsets
-        high, low, col = self.offsets.high, self.offsets.low, self.offsets.column
-        steps, js, rpath = self.steps, self.js, self.rpath
-        out: list[bytes] = []
-        ext = out.extend
-        for i in range(first, last):
-            a = base + record_offsets[i]
-            path = f"{rpath}[{i}]".encode()
-            length = len(path)
-            for step in steps:
-                what = step[0]
-                if what == "fixed":
-                    for delta, size, field in step[2]:
-                        o = a + delta
-                        hexes, tail = field.text(buf[o:o + size])
-                        ext((high[o >> 16], low[o & 0xFFFF], hexes, path, field.padded(length), tail))
-                    a += step[1]
-                elif what == "items":
-                    _, name, counts, items, runner = step
-                    n = counts[i]
-                    if n:
-                        if n > len(js):
-                            js.extend(f"{j}]".encode() for j in range(len(js), n))
-                        item_path = (_join(path.decode(), name) + "[").encode()
-                        j0, bound = 0, 10
-                        while j0 < n:  # runs of indices with as many digits: one padding each
-                            j1 = min(n, bound)
-                            after = items.after(len(item_path) + len(js[j0]))
-                            a = runner(ext, buf, a, j0, j1, item_path, js, after, high, low, col)
-                            j0, bound = j1, bound * 10
-                else:
-                    pad = -(a - base) % step[1]
-                    if pad:
-                        field = step[2]
-                        hexes, tail = field.text(buf[a:a + pad])
-                        ext((high[a >> 16], low[a & 0xFFFF], hexes, path, field.padded(length), tail))
-                        a += pad
-            if len(out) > CHUNK_PIECES:
-                yield b"".join(out)
-                out.clear()
-        if out:
-            yield b"".join(out)
+        env: dict[str, Any] = {"buf": self.buf, "base": self.v.start, "offs": self.v.record_offsets,
+                               "high": self.offsets.high, "low": self.offsets.low, "col": self.offsets.column,
+                               "js": self.js, "rpath": self.rpath, "CHUNK": CHUNK_PIECES}
+        body: list[str] = []
+        names = iter(range(1 << 30))
+
+        def line(field, at: str, size: str) -> None:
+            k = next(names)
+            env[f"g{k}"], env[f"t{k}"] = field.texts.get, field.text
+            env[f"a{k}"], env[f"af{k}"] = field.after, field.padded
+            body.extend([f"        o = {at}",
+                         f"        r = buf[o:o + {size}]",
+                         f"        t = g{k}(r) or t{k}(r)",
+                         f"        out += (high[o >> 16], low[o & 0xFFFF], t[0], path, "
+                         f"a{k}.get(length) or af{k}(length), t[1])"])
+
+        for step in self.steps:
+            if step[0] == "fixed":
+                for delta, size, field in step[2]:
+                    line(field, f"a + {delta}", str(size))
+                body.append(f"        a += {step[1]}")
+            elif step[0] == "items":
+                _, name, counts, _, runner = step
+                k = next(names)
+                env[f"n{k}"], env[f"run{k}"] = counts, runner
+                env[f"seg{k}"] = (_join("r", name) + "[")[1:].encode()  # ".locations["
+                body.extend([f"        n = n{k}[i]",
+                             "        if n:",
+                             "            if n > len(js):",
+                             "                js.extend(b'%d]' % j for j in range(len(js), n))",
+                             f"            ip = path + seg{k}",
+                             "            j0, bound = 0, 10",
+                             "            while j0 < n:  # runs of indices with as many digits: one padding each",
+                             "                j1 = min(n, bound)",
+                             f"                a = run{k}(out, buf, a, j0, j1, ip, js, high, low, col)",
+                             "                j0, bound = j1, bound * 10"])
+            else:
+                body.append(f"        pad = (base - a) % {step[1]}")
+                body.append("        if pad:")
+                start = len(body)
+                line(step[2], "a", "pad")
+                body[start:] = ["    " + b for b in body[start:]]
+                body.append("            a += pad")
+        src = ("def records(first, last):\n"
+               "    out = []\n"
+               "    prefix = rpath.encode() + b'['\n"
+               "    for i in range(first, last):\n"
+               "        a = base + offs[i]\n"
+               "        path = prefix + b'%d]' % i\n"
+               "        length = len(path)\n" + "\n".join(body) + "\n"
+               "        if len(out) > CHUNK:\n"
+               "            yield b''.join(out)\n"
+               "            out.clear()\n"
+               "    if out:\n"
+               "        yield b''.join(out)\n")
+        exec(compile(src, "<explain records>", "exec"), env)
+        return env["records"]
 
 
 def render_explain_chunks(v, *, prefix: str = "", arch: str | None = None, docs: bool = True) -> Iterator[bytes]:
