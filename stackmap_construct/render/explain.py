@@ -318,17 +318,20 @@ class _Items:
         exec(compile(src, "<explain item pieces>", "exec"), env)
         return env["miss"]
 
-    def runner(self) -> Callable:
-        """``run(out, buf, a, j0, j1, rpath, js, high, low, col)``: the
-        lines of items ``j0`` to ``j1`` (indices of as many digits) from
-        buffer offset ``a``, appended to ``out``; returns the offset after."""
-        run, lookups, after = self._run, self._lookups, self.after
+    def runner(self) -> tuple[Callable, Callable[[int], tuple]]:
+        """``(run, args)``: ``run(out, buf, a, j0, j1, rpath, js, high, low,
+        col, *args(length))`` appends the lines of items ``j0`` to ``j1``
+        (indices of as many digits, so paths of ``length`` characters)
+        from buffer offset ``a`` to ``out`` and returns the offset after."""
+        made: dict[int, tuple] = {}
 
-        def items(out, buf, a, j0, j1, rpath, js, high, low, col):
-            length = len(rpath) + len(js[j0])
-            return run(out, buf, a, j0, j1, rpath, js, after(length), high, low, col, *lookups(length))
+        def args(length: int) -> tuple:
+            found = made.get(length)
+            if found is None:
+                found = made[length] = (self.after(length), *self._lookups(length))
+            return found
 
-        return items
+        return self._run, args
 
     def _runner(self) -> Callable:
         """The loop over a run of items, made for this layout: per item,
@@ -345,7 +348,7 @@ class _Items:
                 slow.append(f"col(a + {d}), {rest}")
         args = ", ".join(f"c{g}, m{g}" for g in range(len(self.groups)))
         src = f"""
-def run(out, buf, a, j0, j1, rpath, js, s, high, low, col, {args}):
+def run(out, buf, a, j0, j1, rpath, js, high, low, col, s, {args}):
     for j in range(j0, j1):
 {chr(10).join(look)}
         p = rpath + js[j]
@@ -451,9 +454,9 @@ class ExplainRenderer:
                     line(field, f"a + {delta}", str(size))
                 body.append(f"        a += {step[1]}")
             elif step[0] == "items":
-                _, name, counts, _, runner = step
+                _, name, counts, _, (runner, args) = step
                 k = next(names)
-                env[f"n{k}"], env[f"run{k}"] = counts, runner
+                env[f"n{k}"], env[f"run{k}"], env[f"args{k}"] = counts, runner, args
                 env[f"seg{k}"] = (_join("r", name) + "[")[1:].encode()  # ".locations["
                 body.extend([f"        n = n{k}[i]",
                              "        if n:",
@@ -463,7 +466,8 @@ class ExplainRenderer:
                              "            j0, bound = 0, 10",
                              "            while j0 < n:  # runs of indices with as many digits: one padding each",
                              "                j1 = min(n, bound)",
-                             f"                a = run{k}(out, buf, a, j0, j1, ip, js, high, low, col)",
+                             f"                a = run{k}(out, buf, a, j0, j1, ip, js, high, low, col, "
+                             f"*args{k}(len(ip) + len(js[j0])))",
                              "                j0, bound = j1, bound * 10"])
             else:
                 body.append(f"        pad = (base - a) % {step[1]}")
