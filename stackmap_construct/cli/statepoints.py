@@ -41,7 +41,7 @@ def pointer_size(container) -> int:
 
 
 def run(args, read) -> int:
-    container, blobs = load(read(args.path), args)
+    container, blobs = load(read, args.path, args)
     missing = missing_ids([b.stackmap for b in blobs], args.ids)
     if missing:
         raise StatepointError(f"no record has id {', '.join(str(i) for i in missing)}")
