@@ -7,7 +7,8 @@ import argparse
 
 from ..errors import StatepointError
 from ..lookup import CallSiteIndex
-from ..statepoints import StatepointColumns, decode_rows, missing_ids, render_json, render_text, selection
+from ..statepoints import StatepointColumns, decode_rows, missing_ids, selection
+from ..statepoints.render import CHUNK, iter_render_json, iter_render_text
 from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
@@ -80,12 +81,14 @@ def run(args, read) -> int:
             keep = [n if k is None else k & n for k, n in zip(keep, named)]
             wanted.append(f"--function {args.function}")
         chosen = [[ri for ri in c if ri in k] for c, k in zip(chosen, keep)]  # type: ignore[operator]
-    found = [sp for cols, c in zip(tables, chosen) for sp in decode_rows(cols, c)]
-    if wanted and not found:
+    if wanted and not any(chosen):
         raise StatepointError(f"no statepoint record matches {' '.join(wanted)}")
+    # Decoded and rendered a batch at a time as the output is written.
+    found = (sp for cols, c in zip(tables, chosen)
+             for start in range(0, len(c), CHUNK) for sp in decode_rows(cols, c[start:start + CHUNK]))
     if args.format == "json":
-        text = render_json(found)
+        text = iter_render_json(found)
     else:
-        text = render_text(found, multi=len(blobs) > 1) if found else "no statepoint records\n"
+        text = iter_render_text(found, multi=len(blobs) > 1) if any(chosen) else "no statepoint records\n"
     write_output(args.output, text)
     return 0
