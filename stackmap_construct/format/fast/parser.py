@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ...endian import struct_prefix
 
+import gc
 import io
 from array import array
 from typing import Any
@@ -128,6 +129,20 @@ class BlobIndex:
             elif isinstance(part, Pad):
                 pos += -pos % part.alignment
         return _make(element, values)
+
+    def records(self, start: int, stop: int) -> list:
+        """Records ``start`` to ``stop - 1`` as model objects, made together
+        with the cyclic collector paused: they hold no cycles, and the
+        collections that tens of thousands of new objects trigger (each
+        walking everything made so far) would otherwise cost more than
+        making them."""
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return [self.record(i) for i in range(start, stop)]
+        finally:
+            if paused:
+                gc.enable()
 
     def item_starts(self, k: int):
         """Index (in items) of each record's first item of inner array
