@@ -4,6 +4,7 @@ statepoint call site."""
 from __future__ import annotations
 
 import argparse
+from typing import Iterator
 
 from ..errors import StatepointError
 from ..lookup import CallSiteIndex
@@ -86,6 +87,7 @@ def run(args, read) -> int:
     # Decoded and rendered a batch at a time as the output is written.
     found = (sp for cols, c in zip(tables, chosen)
              for start in range(0, len(c), CHUNK) for sp in decode_rows(cols, c[start:start + CHUNK]))
+    text: Iterator[str] | str
     if args.format == "json":
         text = iter_render_json(found)
     else:
