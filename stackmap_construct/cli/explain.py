@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import signal
 import struct
@@ -86,8 +85,6 @@ def _section_lines(section, start: int | None, end: int | None, arch: str | None
         yield line + "\n"
 
 
-#: a section this big has the file it came from freed at once
-BIG_SECTION = 1 << 22
 #: a blob smaller than this is explained by one process
 TWO_WORKERS_FROM = 1 << 20
 #: bytes of output per stripe of records (about 70 bytes of output per byte of blob)
@@ -171,11 +168,6 @@ def run(args, read) -> int:
     container = open_container(read(args.path), args)
     start, end = args.range or (None, None)
     longest = max((len(s.data) for s in container.sections), default=0)
-    if start is None and end is None and longest >= BIG_SECTION:
-        # The file's bytes are held only by the reader's cycles (pyelftools'
-        # objects): free them now, not when the collector next runs, so that
-        # a big file's bytes and its section's are not both kept.
-        gc.collect()
     if start is not None and start >= longest:
         args.explain_parser.error(f"--range starts at {start}, past the end of the section ({longest} bytes)")
     failures: list[StackMapError] = []
