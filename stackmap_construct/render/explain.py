@@ -4,13 +4,15 @@ raw bytes, path, value, and what the field is (from the definition's docs).
 A line is made of four columns, each written once here
 (:func:`offset_column`, :func:`bytes_column`, :func:`path_column`, and the
 value with its doc, :func:`tail_text`); :func:`explain_line` joins them
-for one :class:`~..format.walk.FieldEvent`.  :func:`render_explain_chunks`
+for one :class:`~..format.walk.FieldEvent`.  :class:`ExplainRenderer`
 makes the same lines for a whole valid blob from its columnar view, in
-bytes, a chunk at a time: the text of a location (or live-out) depends
-only on its encoded bytes apart from its offset and indices, so the
-columns of each distinct item are made once (from the same four column
-functions) and every occurrence is a join of those with its offsets and
-path."""
+bytes, a chunk at a time, with memory independent of the blob: the text of
+a location (or live-out) depends only on its encoded bytes apart from its
+offset and indices, so the columns of each distinct field value are made
+once (from the same column functions) and every occurrence is one join of
+those with its offsets and path, by loops generated from the record's
+layout.  Records can be rendered in any order of ranges, so that two
+processes can share them out (``cli/explain.py``)."""
 
 from __future__ import annotations
 
