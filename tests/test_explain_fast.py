@@ -179,3 +179,30 @@ def test_head_gets_its_lines_promptly_and_nothing_lingers(tmp_path):
     assert time.monotonic() - started < 60
     assert lines[0].startswith(b"section ") and lines[1].startswith(b"offset ") and b"version" in lines[2]
     assert proc.stderr is not None and proc.stderr.read() == b""
+
+
+def test_every_corruption_of_the_records_explains_as_the_walk_of_the_whole(tmp_path, capsysbinary, monkeypatch):
+    """A blob broken in record k > 0: records before it from the columns of
+    the blob cut before it, record k walked; the same bytes as walking the
+    whole blob, for every byte of the records broken two ways."""
+    data = generate_blob(21, records=(5, 5), locations=(1, 6), live_outs=(1, 2), constants=(1, 2))
+    first = view(parse(data)).record_offsets[0]
+    path = tmp_path / "b.bin"
+    cases = fast = 0
+    real = cli_explain._valid_records
+    for pos in range(first, len(data)):
+        for flip in (0x01, 0x80):
+            broken = bytearray(data)
+            broken[pos] ^= flip
+            path.write_bytes(bytes(broken))
+            for args in ([], ["--range", f"{pos - 3}:{pos + 20}"]):
+                monkeypatch.setattr(cli_explain, "_valid_records", real)
+                got = _explain(capsysbinary, path, *args)
+                monkeypatch.setattr(cli_explain, "_valid_records", lambda *a: None)  # the walk of the whole
+                assert got == _explain(capsysbinary, path, *args), (pos, flip, args)
+                cases += 1
+            try:
+                parse(bytes(broken))
+            except StackMapError as e:
+                fast += bool(e.path and e.path.startswith("records[") and not e.path.startswith("records[0]"))
+    assert cases == 4 * (len(data) - first) and fast > (len(data) - first) // 2

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import struct
 from typing import Iterator
 
-from ..errors import StackMapError
+from ..errors import StackMapError, TrailingDataError
 from ..format import parse_spans, view
-from ..format.walk import walk, walk_view
+from ..format.walk import walk, walk_record, walk_view
 from ..render.explain import HEADER, ExplainRenderer, render_explain
 from .arch import add_arch_option
 from .common import add_input_options
@@ -63,10 +64,8 @@ def _section_lines(section, start: int | None, end: int | None, arch: str | None
     definition, which shows every field up to the error, then raises it."""
     try:
         spans = parse_spans(section.data, endian=section.endian)
-    except StackMapError:
-        for line in render_explain(walk(section.data, endian=section.endian), start=start, end=end,
-                                   arch=arch, docs=docs):
-            yield line + "\n"
+    except StackMapError as e:
+        yield from _broken_lines(section, e, start, end, arch, docs)
         return
     views = (view(span.stackmap, endian=section.endian) for span in spans)
     if start is None and end is None:
@@ -83,6 +82,77 @@ def _section_lines(section, start: int | None, end: int | None, arch: str | None
 
     for line in render_explain(events(), start=start, end=end, arch=arch, docs=docs):
         yield line + "\n"
+
+
+_RECORD = re.compile(r"records\[(\d+)\]")
+
+
+def _valid_records(data: bytes, endian: str, count: int):
+    """The view of the first blob of ``data`` cut after its first ``count``
+    records (its record count set to ``count``), or None when those do not
+    parse.  The records keep their offsets: they are the same bytes."""
+    from ..format import parse
+    from ..format.fast.plan import plan as layout
+
+    the_plan = layout(endian)
+    records = next(a for a in the_plan.arrays if a.element.fixed is None)
+    leaf = the_plan.header.leaf(records.count_field)
+    patched = b"".join((data[:leaf.offset], struct.pack(leaf.fmt, count), data[leaf.offset + leaf.size:]))
+    try:
+        parse(patched, endian=endian)
+        return None  # (the records after the count are no more: not reached for a broken blob)
+    except TrailingDataError as e:  # the blob ends where record ``count`` starts
+        end = e.offset
+    except StackMapError:
+        return None
+    if end is None:
+        return None
+    patched = patched[:end]
+    return view(parse(patched, endian=endian), endian=endian)
+
+
+def _broken_lines(section, error: StackMapError, start: int | None, end: int | None, arch: str | None,
+                  docs: bool) -> Iterator[str | bytes]:
+    """The lines of a section that does not parse: every field up to the
+    error, then the error raised.  When the first blob breaks in record
+    ``k > 0``, its header, functions and constants are walked, records 0 to
+    ``k - 1`` come from the columns of the blob cut before record ``k``
+    (the same bytes at the same offsets), and record ``k`` is walked up to
+    its failing field: the lines of the walk of the whole, without walking
+    the records before it.  Anything else: the walk of the whole."""
+    data, endian = section.data, section.endian
+    found = _RECORD.match(error.path or "") if not getattr(error, "blob_index", 0) else None
+    v = _valid_records(data, endian, int(found.group(1))) if found and int(found.group(1)) > 0 else None
+    if v is None:
+        for line in render_explain(walk(data, endian=endian), start=start, end=end, arch=arch, docs=docs):
+            yield line + "\n"
+        return
+    k = v.record_count
+    first_record = v.start + v.record_offsets[0]
+    record_k = v.start + v.record_ends[k - 1]
+
+    def head() -> Iterator:
+        for event in walk(data, endian=endian):
+            if event.offset >= first_record:
+                return
+            yield event
+
+    if start is None and end is None:
+        yield "".join(line + "\n" for line in render_explain(head(), arch=arch, docs=docs))
+        renderer = ExplainRenderer(v, arch=arch, docs=docs)
+        yield from _records_by_two(renderer, v.end - v.start)
+        tail = render_explain(walk_record(data, k, record_k, endian=endian), arch=arch, docs=docs)
+        next(tail)  # (the header line)
+        yield "".join(line + "\n" for line in tail)
+    else:
+        def events() -> Iterator:
+            yield from head()
+            yield from walk_view(v, start=max(start or 0, first_record), end=end)
+            yield from walk_record(data, k, record_k, endian=endian)
+
+        for line in render_explain(events(), start=start, end=end, arch=arch, docs=docs):
+            yield line + "\n"
+    raise error
 
 
 #: a blob smaller than this is explained by one process

@@ -113,6 +113,22 @@ def walk(data, *, endian: str = "little") -> Iterator[FieldEvent]:
             break
 
 
+def walk_record(data, index: int, offset: int, *, endian: str = "little") -> Iterator[FieldEvent]:
+    """The events :func:`walk` gives for record ``index`` of the (first)
+    blob of ``data``, the record starting at byte ``offset``: its fields up
+    to the end of the record or to the first that fails, where the events
+    stop (the error is the blob's parse error, which :func:`walk` would raise
+    there too)."""
+    view = memoryview(data).cast("B")
+    walker = _Walker(view)
+    walker.stream.seek(offset)
+    records = next(a for a in plan(endian).arrays if a.element.fixed is None)
+    try:
+        yield from walker.element(records.element, f"{_join('', records.name)}[{index}]", records.doc)
+    except (StackMapError, ConstructError):
+        return
+
+
 # -- the same events from the columnar view, for valid blobs -------------------
 
 def walk_view(v, *, start: int | None = None, end: int | None = None, prefix: str = "") -> Iterator[FieldEvent]:
