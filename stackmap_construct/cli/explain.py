@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import struct
+import sys
 from typing import Iterator
 
 from ..errors import StackMapError, TrailingDataError
@@ -97,9 +98,11 @@ def _valid_records(data: bytes, endian: str, count: int):
     the_plan = layout(endian)
     records = next(a for a in the_plan.arrays if a.element.fixed is None)
     leaf = the_plan.header.leaf(records.count_field)
-    patched = b"".join((data[:leaf.offset], struct.pack(leaf.fmt, count), data[leaf.offset + leaf.size:]))
+    def patched(end: int | None) -> bytes:
+        return b"".join((data[:leaf.offset], struct.pack(leaf.fmt, count), data[leaf.offset + leaf.size:end]))
+
     try:
-        parse(patched, endian=endian)
+        parse(patched(None), endian=endian)
         return None  # (the records after the count are no more: not reached for a broken blob)
     except TrailingDataError as e:  # the blob ends where record ``count`` starts
         end = e.offset
@@ -107,8 +110,7 @@ def _valid_records(data: bytes, endian: str, count: int):
         return None
     if end is None:
         return None
-    patched = patched[:end]
-    return view(parse(patched, endian=endian), endian=endian)
+    return view(parse(patched(end), endian=endian), endian=endian)
 
 
 def _broken_lines(section, error: StackMapError, start: int | None, end: int | None, arch: str | None,
@@ -264,7 +266,12 @@ def run(args, read) -> int:
             # the terminal, never into a file that would look whole.
             raise failures[0]
 
-    write_output(args.output, lines())
+    pieces: Iterator[str | bytes] = lines()
+    if args.output in (None, "-") and not hasattr(sys.stdout, "buffer"):
+        # A text stream in place of stdout (a caller capturing the output in
+        # process): the encoded chunks go back to text.
+        pieces = (p.decode() if isinstance(p, bytes) else p for p in pieces)
+    write_output(args.output, pieces)
     if failures:
         raise failures[0]
     return 0
