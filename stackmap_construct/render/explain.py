@@ -107,7 +107,7 @@ def _names_register(path: str, kind) -> bool:
 
 
 def render_explain(events: Iterable[FieldEvent], *, start: int | None = None, end: int | None = None,
-                   arch: str | None = None, docs: bool = True) -> Iterable[str]:
+                   arch: str | None = None, docs: bool = True) -> Iterator[str]:
     yield HEADER
     kind = None  # the kind of the location being walked: constants use no register
     for event in events:
