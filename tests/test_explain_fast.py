@@ -206,3 +206,22 @@ def test_every_corruption_of_the_records_explains_as_the_walk_of_the_whole(tmp_p
             except StackMapError as e:
                 fast += bool(e.path and e.path.startswith("records[") and not e.path.startswith("records[0]"))
     assert cases == 4 * (len(data) - first) and fast > (len(data) - first) // 2
+
+
+def test_stripes_the_other_process_has_not_begun_are_taken_over(tmp_path, capsysbinary, monkeypatch):
+    data = _repeated(8, 20, records=(20, 20), locations=(1, 20), live_outs=(0, 2))
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    code, alone = _explain(capsysbinary, path)
+    monkeypatch.setattr(cli_explain, "TWO_WORKERS_FROM", 0)
+    monkeypatch.setattr(cli_explain, "STRIPE_OUTPUT", 20_000)
+    parent = os.getpid()
+    real = cli_explain._write_all
+
+    def slow_after_each_stripe(fd, piece):
+        real(fd, piece)
+        if os.getpid() != parent and len(piece) > cli_explain._FRAME.size:
+            time.sleep(0.05)  # the other process lags: this one takes its next stripes over
+
+    monkeypatch.setattr(cli_explain, "_write_all", slow_after_each_stripe)
+    assert _explain(capsysbinary, path) == (code, alone)
