@@ -61,7 +61,7 @@ def iter_render_json(blobs: Blobs, *, encoded: bool = False) -> Iterator[str] | 
 
 
 INDENT = 2
-CHUNK = 2048  # records per piece
+CHUNK = 512  # records per piece (a record of 28 locations is 4 KB of JSON)
 
 
 def _dumps(value, depth: int) -> str:

@@ -8,7 +8,8 @@ comes with its last unit), so that the text of ``part(0, m)`` followed by
 several such descriptions into one (a document of several blobs).
 
 :func:`render_in_two` gives the pieces of the whole, in order, as bytes:
-where ``os.fork`` exists and the output is large enough, a child process
+where ``os.fork`` exists, the process has one thread and the output is
+large enough, a child process
 renders the second half into an unnamed temporary file meanwhile, and the
 parent, once it has given its own first half, gives the child's from that
 file.  The parent alone writes the output; the child writes nothing else,
@@ -24,9 +25,10 @@ import os
 import signal
 import sys
 import tempfile
-from typing import IO, Callable, Iterable, Iterator, Sequence, Tuple
+import threading
+from typing import IO, Callable, Generator, Iterable, Iterator, Sequence, Tuple
 
-Render = Callable[[int, int], Iterable[str]]
+Render = Callable[[int, int], Iterator[str]]
 Part = Tuple[int, Render]
 
 #: Fewer units than this (records) are rendered by one process: a fork
@@ -66,13 +68,15 @@ def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
         yield piece.encode()
 
 
-def render_in_two(part: Part, *, minimum: int | None = None) -> Iterator[bytes]:
+def render_in_two(part: Part, *, minimum: int | None = None) -> Generator[bytes, None, None]:
     """The bytes of the whole of ``part``, in pieces, rendered by two
     processes when it has at least ``minimum`` units (default
     :data:`MINIMUM`) and ``os.fork`` exists (see the module doc)."""
     units, render = part
     least = MINIMUM if minimum is None else minimum
-    if units < max(least, 2) or not hasattr(os, "fork"):
+    # Only a single-threaded process forks: another thread could hold a
+    # lock the child would then wait for forever.
+    if units < max(least, 2) or not hasattr(os, "fork") or threading.active_count() > 1:
         yield from _encoded(render(0, units))
         return
     yield from _forked(render, units, units // 2)

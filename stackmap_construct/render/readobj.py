@@ -35,7 +35,7 @@ LOCATION_NUMBER = "      #{0}: "  # numbered from 1
 #: number, offset (signed), offset or small constant as unsigned 32 bits (a
 #: Constant's value, a ConstantIndex's index: llvm-readobj reads them so),
 #: the constant a ConstantIndex designates.
-LOCATION = {
+LOCATION: dict[int, str] = {
     LocationKind.Register: "Register R#{1}, size: {0}\n",
     LocationKind.Direct: "Direct R#{1} + {2}, size: {0}\n",
     LocationKind.Indirect: "Indirect [R#{1} + {2}], size: {0}\n",

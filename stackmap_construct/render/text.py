@@ -36,7 +36,7 @@ LOCATION = ": {description}, size {0}\n"
 #: A location in words, by kind; the fields: size, register, sign of the
 #: offset, its magnitude, the offset or small constant (signed), the constant
 #: a ConstantIndex designates (CONSTANT_VALUE, or OUT_OF_RANGE).
-DESCRIPTION = {
+DESCRIPTION: dict[int, str] = {
     LocationKind.Register: "Register {1}",
     LocationKind.Direct: "Direct {1} {2} {3}",
     LocationKind.Indirect: "Indirect [{1} {2} {3}]",
@@ -52,7 +52,7 @@ LIVE_OUT = "{0} {1} bytes"  # register, size
 LIVE_OUT_SEPARATOR = ", "
 
 #: The whole line after the location's number, by kind.
-_LINE = {kind: LOCATION.replace("{description}", text) for kind, text in DESCRIPTION.items()}
+_LINE: dict[int, str] = {kind: LOCATION.replace("{description}", text) for kind, text in DESCRIPTION.items()}
 _SIGNS = ("+", "-")  # by "is negative"
 _ZERO = 0
 
@@ -166,7 +166,8 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
     live_names = ("dwarf_regnum", "size")
 
     def make_locations(missing: list[bytes]) -> list[str]:
-        return location_texts(values, n_constants, registers, *locs.columns_of(b"".join(missing), loc_names))
+        kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), loc_names)
+        return location_texts(values, n_constants, registers, kinds, sizes, regnums, offsets)
 
     def make_live_outs(missing: list[bytes]) -> list[str]:
         return live_out_texts(registers, *lives.columns_of(b"".join(missing), live_names))

@@ -101,18 +101,22 @@ def join_records(opens: Sequence[str], closes: Sequence[str], counts: Sequence[i
     for n in set(counts):
         leading(n)
     before = seps.before
-    # Every item's separator; a record's first one carries everything since
-    # the previous record's last item (that record's close, records without
-    # items, this record's open).
-    pres = list(chain.from_iterable(map(before.__getitem__, counts)))
+    # Items at the odd places, separators at the even ones; a record's
+    # first separator carries everything since the previous record's last
+    # item (that record's close, records without items, this record's open).
+    n_items = len(items)
+    flat = [""] * (2 * n_items + 1)
+    flat[0:2 * n_items:2] = chain.from_iterable(map(before.__getitem__, counts))
+    flat[1::2] = items
     pending = ""
     j = 0
     for n, open_, close in zip(counts, opens, closes):
         s = seps[n]
         if n:
-            pres[j] = pending + open_ + s[0]
+            flat[j] = pending + open_ + s[0]
             pending = s[n] + close
-            j += n
+            j += 2 * n
         else:
             pending += open_ + s[0] + close
-    return "".join(chain.from_iterable(zip(pres, items))) + pending
+    flat[j] = pending
+    return "".join(flat)
