@@ -21,7 +21,7 @@ from itertools import chain, repeat
 from typing import Iterable, Iterator, Literal, Sequence, overload
 
 from .parallel import Part, concat, fixed
-from .texts import Separators, Texts, item_keys, join_records
+from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap, to_dict
 from ..symbols import FunctionTarget
 
@@ -114,10 +114,12 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
         kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), locs.names)
         return list(map(loc_template.__mod__, zip(map(kind_names.__getitem__, kinds), sizes, regnums, offsets)))
 
-    def make_live_outs(missing: list[bytes]) -> list[str]:
-        return list(map(live_template.__mod__, zip(*lives.columns_of(b"".join(missing), lives.names))))
+    def make_live_outs(runs: list[bytes]) -> list[str]:
+        """The live-outs list of each distinct run of live-outs."""
+        items = list(map(live_template.__mod__, zip(*lives.columns_of(b"".join(runs), lives.names))))
+        return list(map(_json_list, split_runs(runs, vsize, items)))
 
-    loc_texts, live_texts = Texts(make_locations), Texts(make_live_outs)
+    loc_texts, live_lists = Texts(make_locations), Texts(make_live_outs)
     # Each record's address: its function's entry plus the offset; groups:
     # (first record, end, entry or None).
     groups: list[tuple[int, int, int | None]] = []
@@ -156,15 +158,10 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
                    + ("[\n" if nr else "[]"))
         for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
             r1 = min(hi - 1, r0 + CHUNK)
-            l0, v0 = lstarts[r0], vstarts[r0]
+            l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
             opens = list(map(record_open.__mod__, zip(ids[r0:r1], offsets[r0:r1])))
-            if vstarts[r1] == v0:
-                lists: Iterable[str] = repeat("[]", r1 - r0)
-            else:
-                lines = live_texts.lookup(item_keys(lives.data[v0 * vsize:vstarts[r1] * vsize], vsize))
-                lists = map(_json_list, map(lines.__getitem__, map(
-                    slice, (s - v0 for s in vstarts[r0:r1]), (s - v0 for s in vstarts[r0 + 1:r1 + 1]))))
+            lists = live_lists.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
             ends = repeat(",\n", r1 - r0) if r1 < nr else chain(repeat(",\n", r1 - r0 - 1), ("",))
             closes = list(map(record_close.format, lists, addresses(r0, r1), ends))
             yield join_records(opens, closes, locs.counts[r0:r1], items, _SEPARATORS)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from itertools import repeat
 from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence, overload
 
-from .texts import Separators, Texts, item_keys, join_records
+from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap
 
 # -- the text of each line (the one place it is written) ----------------------
@@ -131,32 +131,28 @@ def readobj_part(stackmap: StackMap, endian: str | None = None) -> tuple[int, Ca
     def make_locations(missing: list[bytes]) -> list[str]:
         return location_texts(constants, *locs.columns_of(b"".join(missing), loc_names))
 
-    def make_live_outs(missing: list[bytes]) -> list[str]:
-        return live_out_texts(*lives.columns_of(b"".join(missing), live_names))
+    def make_live_outs(runs: list[bytes]) -> list[str]:
+        """The live-outs line of each distinct run of live-outs."""
+        items = live_out_texts(*lives.columns_of(b"".join(runs), live_names))
+        return list(map(LIVE_OUTS.format, (len(run) // vsize for run in runs),
+                        map("".join, split_runs(runs, vsize, items))))
 
-    loc_texts, live_texts = Texts(make_locations), Texts(make_live_outs)
+    loc_texts, live_lines = Texts(make_locations), Texts(make_live_outs)
     ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
     lsize, vsize = locs.item_size, lives.item_size
     lstarts, vstarts = locs.starts, lives.starts
-    lcounts, vcounts = locs.counts, lives.counts
-    no_live_outs = LIVE_OUTS.format(0, "")
+    lcounts = locs.counts
 
     def part(lo: int, hi: int) -> Iterator[str]:
         if lo == 0:
             yield head_lines(stackmap) + RECORDS.format(n)
         for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
             r1 = min(hi - 1, r0 + CHUNK)
-            l0, v0 = lstarts[r0], vstarts[r0]
+            l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
             counts = lcounts[r0:r1]
             opens = list(map(RECORD_HEAD.format, ids[r0:r1], offsets[r0:r1], counts))
-            if vstarts[r1] == v0:
-                closes: Sequence[str] = [no_live_outs] * (r1 - r0)
-            else:
-                lines = live_texts.lookup(item_keys(lives.data[v0 * vsize:vstarts[r1] * vsize], vsize))
-                joined = map("".join, map(lines.__getitem__, map(slice, (s - v0 for s in vstarts[r0:r1]),
-                                                                  (s - v0 for s in vstarts[r0 + 1:r1 + 1]))))
-                closes = list(map(LIVE_OUTS.format, vcounts[r0:r1], joined))
+            closes = live_lines.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
             yield join_records(opens, closes, counts, items, _SEPARATORS)
 
     return n + 1, part

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from itertools import repeat
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, item_keys, join_records
+from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from ..registers import register_name
 from ..symbols import FunctionTarget
@@ -169,10 +169,14 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
         kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), loc_names)
         return location_texts(values, n_constants, registers, kinds, sizes, regnums, offsets)
 
-    def make_live_outs(missing: list[bytes]) -> list[str]:
-        return live_out_texts(registers, *lives.columns_of(b"".join(missing), live_names))
+    def make_live_outs(runs: list[bytes]) -> list[str]:
+        """The live-outs line of each distinct run of live-outs (nothing for none)."""
+        regnums, sizes = lives.columns_of(b"".join(runs), live_names)
+        items = live_out_texts(registers, regnums, sizes)
+        return [LIVE_OUTS.format(LIVE_OUT_SEPARATOR.join(texts)) if texts else ""
+                for texts in split_runs(runs, vsize, items)]
 
-    loc_texts, live_texts = Texts(make_locations), Texts(make_live_outs)
+    loc_texts, live_lines = Texts(make_locations), Texts(make_live_outs)
     ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
     targets = list(targets or [])
     # Each function's heading goes before its first record (records_by_function's grouping);
@@ -211,18 +215,12 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
             yield head_text(stackmap, title, nr)
         for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
             r1 = min(hi - 1, r0 + CHUNK)
-            l0, v0 = lstarts[r0], vstarts[r0]
+            l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
             opens = list(map(RECORD.format, ids[r0:r1], offsets[r0:r1], ats(r0, r1)))
             for first in heading_at[bisect_right(heading_at, r0 - 1):bisect_right(heading_at, r1 - 1)]:
                 opens[first - r0] = headings[first] + opens[first - r0]
-            if vstarts[r1] == v0:
-                closes: Sequence[str] = [""] * (r1 - r0)
-            else:
-                lines = live_texts.lookup(item_keys(lives.data[v0 * vsize:vstarts[r1] * vsize], vsize))
-                joined = map(LIVE_OUT_SEPARATOR.join, map(lines.__getitem__, map(
-                    slice, (s - v0 for s in vstarts[r0:r1]), (s - v0 for s in vstarts[r0 + 1:r1 + 1]))))
-                closes = [LIVE_OUTS.format(j) if j else "" for j in joined]
+            closes = live_lines.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
             yield join_records(opens, closes, locs.counts[r0:r1], items, _SEPARATORS)
         if hi == nr + 1 and trailing:
             yield trailing

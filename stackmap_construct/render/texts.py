@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import struct
 from functools import lru_cache
-from itertools import chain, filterfalse
-from typing import Callable, Sequence
+from itertools import accumulate, chain, filterfalse
+from typing import Callable, Iterator, Sequence
 
 
 class Texts(dict):
@@ -69,6 +69,21 @@ def item_keys(data: bytes, size: int) -> list[bytes]:
     if n > full:
         out.extend(struct.unpack_from(f"{size}s" * (n - full), data, full * size))
     return out
+
+
+def run_keys(data: bytes, starts: Sequence[int], size: int) -> list[bytes]:
+    """Each record's run of items as one bytes object: ``starts`` are the
+    first item of each record, then the end (``ItemTable.starts[r0:r1 + 1]``);
+    ``data`` holds every item of the table."""
+    bounds = list(map(size.__mul__, starts))
+    return list(map(data.__getitem__, map(slice, bounds[:-1], bounds[1:])))
+
+
+def split_runs(runs: list[bytes], size: int, items: list[str]) -> Iterator[list[str]]:
+    """The texts ``items`` of the items of every run of ``runs`` (joined),
+    run by run."""
+    bounds = list(accumulate((len(run) // size for run in runs), initial=0))
+    return map(items.__getitem__, map(slice, bounds[:-1], bounds[1:]))
 
 
 class Separators(dict):
