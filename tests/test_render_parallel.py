@@ -67,13 +67,14 @@ def test_two_processes_give_the_same_bytes():
     for sm, endian in _blobs():
         for name, part in _all_parts(sm, endian):
             want = "".join(part[1](0, part[0])).encode()
-            assert b"".join(render_in_two(part, minimum=0)) == want, name
-            assert _no_children()
+            for segment in (1, 2, 5, 10**6):
+                assert b"".join(render_in_two(part, minimum=0, segment=segment)) == want, (name, segment)
+                assert _no_children()
 
 
 def test_a_reader_that_stops_early_stops_the_child():
     sm, endian = max(_blobs(), key=lambda b: len(b[0].records))
-    pieces = render_in_two(readobj_part(sm, endian), minimum=0)
+    pieces = render_in_two(readobj_part(sm, endian), minimum=0, segment=1)
     first = next(pieces)
     assert first.startswith(b"LLVM StackMap Version: 3\n")
     pieces.close()
@@ -85,14 +86,15 @@ def test_a_failing_child_is_replaced_by_the_parent():
     units, render = readobj_part(sm, endian)
     parent = os.getpid()
 
-    def failing_in_the_child(lo, hi):
-        if os.getpid() != parent:
-            raise RuntimeError("the child fails")
-        return render(lo, hi)
+    for fails_from in (0, 3, units // 2):
+        def failing_in_the_child(lo, hi):
+            if os.getpid() != parent and lo >= fails_from:
+                raise RuntimeError("the child fails")
+            return render(lo, hi)
 
-    got = b"".join(render_in_two((units, failing_in_the_child), minimum=0))
-    assert got == render_readobj_plain(sm).encode()
-    assert _no_children()
+        got = b"".join(render_in_two((units, failing_in_the_child), minimum=0, segment=1))
+        assert got == render_readobj_plain(sm).encode()
+        assert _no_children()
 
 
 def test_without_fork_one_process_renders(monkeypatch):
@@ -113,20 +115,27 @@ def _big_blob(tmp_path, records=400):
 def test_dump_in_two_processes_writes_the_same_file(tmp_path, monkeypatch, fmt):
     path, sm = _big_blob(tmp_path)
     out_one, out_two = tmp_path / "one", tmp_path / "two"
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
     monkeypatch.setattr(parallel, "MINIMUM", 10**9)
     assert main(["dump", str(path), "--format", fmt, "-o", str(out_one)]) == 0
     monkeypatch.setattr(parallel, "MINIMUM", 2)
+    monkeypatch.setattr(parallel, "SEGMENT", 37)
+    monkeypatch.setattr(parallel, "idle_core", lambda: True)
     assert main(["dump", str(path), "--format", fmt, "-o", str(out_two)]) == 0
     assert out_two.read_bytes() == out_one.read_bytes()
+    assert forks == [1]  # the second one forked, the first did not
     if fmt == "llvm-readobj":
         assert out_two.read_text() == render_readobj_plain(sm)
     assert _no_children()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.bin", "one", "two"]  # no spool or partial file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.bin", "one", "two"]  # no partial file left
 
 
 def test_dump_in_two_processes_into_a_pipe_closed_early(tmp_path):
     path, _ = _big_blob(tmp_path, records=3000)
-    code = ("import sys; from stackmap_construct.render import parallel; parallel.MINIMUM = 2; "
+    code = ("import sys; from stackmap_construct.render import parallel; parallel.MINIMUM = 2; parallel.SEGMENT = 50; "
+            "parallel.idle_core = lambda: True; "
             "from stackmap_construct.cli.main import main; sys.exit(main())")
     for fmt in ("llvm-readobj", "text", "json"):
         proc = subprocess.Popen([sys.executable, "-c", code, "dump", str(path), "--format", fmt],
@@ -138,3 +147,18 @@ def test_dump_in_two_processes_into_a_pipe_closed_early(tmp_path):
         assert proc.wait(timeout=60) in (0, 1)
         assert err == b""  # quiet: no traceback, no message
         assert head[0] in (b"LLVM StackMap Version: 3\n", b"{\n") or head[0].startswith(str(path).encode())
+
+
+def test_a_busy_machine_renders_in_one_process(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert parallel.idle_core()
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 0.2, 0.2))
+    assert not parallel.idle_core()
+    sm, endian = max(_blobs(), key=lambda b: len(b[0].records))
+    monkeypatch.setattr(parallel, "MINIMUM", 2)
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked on a busy machine"))
+    assert b"".join(render_in_two(readobj_part(sm, endian))) == render_readobj_plain(sm).encode()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not parallel.idle_core()  # one core
