@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from ..render.json import json_parts
 from ..render.parallel import Part, concat, fixed, render_in_two
-from ..render.readobj import readobj_part
-from ..render.text import text_part
 from . import filters
 from .arch import add_arch_option
 from .common import add_input_options, load
@@ -31,11 +28,18 @@ def run(args, read) -> int:
     if filters.active(args):  # only the matching records, each blob keeping its number
         numbered = filters.apply(blobs, args, linked=container.linked)
         blobs = [b for _, b in numbered]
+    # Only the renderer asked for is imported (start-up).
     if args.format == "llvm-readobj":
+        from ..render.readobj import readobj_part
+
         parts = [readobj_part(b.stackmap) for b in blobs]
     elif args.format == "json":
+        from ..render.json import json_parts
+
         parts = json_parts((b.stackmap, b.section.endian, b.targets) for b in blobs)
     else:
+        from ..render.text import text_part
+
         head = f"{args.path}: {container.format}"
         if container.kind:
             head += f" {container.kind}"
