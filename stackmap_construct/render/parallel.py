@@ -144,7 +144,8 @@ def _forked(render: Render, units: int, size: int) -> Iterator[bytes]:
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the parent gone: end here
             for lo, hi in segments[1::2]:
                 data = "".join(render(lo, hi)).encode()
-                _write_all(write_end, len(data).to_bytes(8, "little") + data)
+                _write_all(write_end, len(data).to_bytes(8, "little"))
+                _write_all(write_end, data)
             status = 0
         finally:
             os._exit(status)
