@@ -112,6 +112,26 @@ def _big_blob(tmp_path, records=400):
 
 
 @pytest.mark.parametrize("fmt", ["llvm-readobj", "text", "json"])
+def test_dump_of_two_blobs_in_two_processes(tmp_path, monkeypatch, capsysbinary, fmt):
+    a = generate_blob(3, functions=(1, 3), records=(40, 60), constants=(1, 3))
+    b = generate_blob(4, functions=(1, 3), records=(40, 60), constants=(1, 3))
+    path = tmp_path / "two.bin"
+    path.write_bytes(a + b)
+    monkeypatch.setattr(parallel, "MINIMUM", 10**9)
+    assert main(["dump", str(path), "--format", fmt, "--raw"]) == 0
+    one = capsysbinary.readouterr().out
+    monkeypatch.setattr(parallel, "MINIMUM", 2)
+    monkeypatch.setattr(parallel, "idle_core", lambda: True)
+    for segment in (1, 7, 45):  # segments across the end of the first blob
+        monkeypatch.setattr(parallel, "SEGMENT", segment)
+        assert main(["dump", str(path), "--format", fmt, "--raw"]) == 0
+        assert capsysbinary.readouterr().out == one, segment
+        assert _no_children()
+    if fmt == "llvm-readobj":
+        assert one.decode() == render_readobj_plain(parse(a)) + render_readobj_plain(parse(b))
+
+
+@pytest.mark.parametrize("fmt", ["llvm-readobj", "text", "json"])
 def test_dump_in_two_processes_writes_the_same_file(tmp_path, monkeypatch, fmt):
     path, sm = _big_blob(tmp_path)
     out_one, out_two = tmp_path / "one", tmp_path / "two"
