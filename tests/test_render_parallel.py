@@ -182,3 +182,15 @@ def test_a_busy_machine_renders_in_one_process(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert not parallel.idle_core()  # one core
+
+
+def test_children_reaped_by_the_system_are_no_error(monkeypatch):
+    import signal
+
+    sm, endian = max(_blobs(), key=lambda b: len(b[0].records))
+    old = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps children itself
+    try:
+        got = b"".join(render_in_two(readobj_part(sm, endian), minimum=0, segment=2))
+    finally:
+        signal.signal(signal.SIGCHLD, old)
+    assert got == render_readobj_plain(sm).encode()

@@ -164,7 +164,7 @@ def _forked(render: Render, units: int, size: int) -> Iterator[bytes]:
                     yield from _encoded(render(lo, hi))
                 else:
                     yield got
-        _, status = os.waitpid(pid, 0)
+        _reap(pid)
         reaped = True
     finally:
         if not reaped:
@@ -172,7 +172,14 @@ def _forked(render: Render, units: int, size: int) -> Iterator[bytes]:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            os.waitpid(pid, 0)
+            _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped already (SIGCHLD ignored)
+        pass
 
 
 def _write_all(fd: int, data: bytes) -> None:
