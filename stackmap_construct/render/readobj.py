@@ -55,9 +55,11 @@ def location_texts(constants: Mapping[int, int], kinds: Iterable[int], sizes: It
                    regnums: Iterable[int], offsets: Sequence[int]) -> list[str]:
     """The text of each location after its number, from its fields
     (``constants``: index -> value)."""
+    kinds = list(kinds)
     small = list(map(_U32.__and__, offsets))
-    return list(map(str.format, map(LOCATION.__getitem__, kinds), sizes, regnums, offsets, small,
-                    map(constants.get, small, repeat(OUT_OF_RANGE))))
+    # The constant only where a ConstantIndex is among them (most batches have none).
+    values = map(constants.get, small, repeat(OUT_OF_RANGE)) if LocationKind.ConstantIndex in kinds else repeat(None)
+    return list(map(str.format, map(LOCATION.__getitem__, kinds), sizes, regnums, offsets, small, values))
 
 
 def live_out_texts(regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:

@@ -54,6 +54,8 @@ LIVE_OUT_SEPARATOR = ", "
 #: The whole line after the location's number, by kind.
 _LINE: dict[int, str] = {kind: LOCATION.replace("{description}", text) for kind, text in DESCRIPTION.items()}
 _SIGNS = ("+", "-")  # by "is negative"
+_WITH_REGISTER = {LocationKind.Register, LocationKind.Direct, LocationKind.Indirect}
+_WITH_OFFSET = {LocationKind.Direct, LocationKind.Indirect}
 _ZERO = 0
 
 
@@ -81,9 +83,17 @@ def location_texts(values: Mapping[int, str], n_constants: int, registers: Regis
     """Each location's text after its number (with ``formats=DESCRIPTION``:
     its description alone), from its fields; ``values``:
     :func:`constant_values`."""
-    return list(map(str.format, map(formats.__getitem__, kinds), sizes, map(registers.__getitem__, regnums),
-                    map(_SIGNS.__getitem__, map(_ZERO.__gt__, offsets)), map(abs, offsets), offsets,
-                    map(values.get, offsets, repeat(OUT_OF_RANGE.format(n_constants)))))
+    kinds = list(kinds)
+    present = set(kinds)
+    # Each field only where a kind among them shows it (most batches are of one or two kinds).
+    nothing = repeat(None)
+    regs = map(registers.__getitem__, regnums) if not present.isdisjoint(_WITH_REGISTER) else nothing
+    signed = not present.isdisjoint(_WITH_OFFSET)
+    signs = map(_SIGNS.__getitem__, map(_ZERO.__gt__, offsets)) if signed else nothing
+    magnitudes = map(abs, offsets) if signed else nothing
+    constant = map(values.get, offsets, repeat(OUT_OF_RANGE.format(n_constants))) \
+        if LocationKind.ConstantIndex in present else nothing
+    return list(map(str.format, map(formats.__getitem__, kinds), sizes, regs, signs, magnitudes, offsets, constant))
 
 
 def live_out_texts(registers: Registers, regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
