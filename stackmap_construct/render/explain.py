@@ -20,6 +20,7 @@ import enum
 import struct
 import sys
 from array import array
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from ..format.walk import FieldEvent
@@ -145,6 +146,19 @@ class _Offsets:
 
     def column(self, o: int) -> bytes:
         return self.high[o >> 16] + self.low[o & 0xFFFF]
+
+
+@lru_cache(maxsize=64)
+def _compiled(src: str, name: str) -> Any:
+    return compile(src, name, "exec")
+
+
+def _made(src: str, name: str, env: dict[str, Any], function: str) -> Callable:
+    """The function ``function`` defined by ``src`` over the names of
+    ``env`` (compiled once per source); taken out of ``env``, so that the
+    two do not refer to each other (no cycle left for the collector)."""
+    exec(_compiled(src, name), env)
+    return env.pop(function)
 
 
 class _Limited(dict):
@@ -317,8 +331,7 @@ class _Items:
                "    if u is None:\n" + "\n".join(lines) + "\n"
                f"        u = ({', '.join(f'h{k}, s{k} + t{k}_' for k in members)},)\n"
                "    return cache.put(raw, u)\n")
-        exec(compile(src, "<explain item pieces>", "exec"), env)
-        return env["miss"]
+        return _made(src, "<explain item pieces>", env, "miss")
 
     def runner(self) -> tuple[Callable, Callable[[int], tuple]]:
         """``(run, args)``: ``run(out, buf, a, j0, j1, rpath, js, high, low,
@@ -364,9 +377,7 @@ def run(out, buf, a, j0, j1, rpath, js, high, low, col, s, {args}):
         a += {size}
     return a
 """
-        namespace: dict[str, Any] = {}
-        exec(compile(src, f"<explain items {size}:{deltas}>", "exec"), namespace)
-        return namespace["run"]
+        return _made(src, f"<explain items {size}:{deltas}>", {}, "run")
 
 
 #: lines per chunk of output (a chunk is a few hundred kilobytes)
@@ -490,8 +501,7 @@ class ExplainRenderer:
                "            out.clear()\n"
                "    if out:\n"
                "        yield b''.join(out)\n")
-        exec(compile(src, "<explain records>", "exec"), env)
-        return env["records"]
+        return _made(src, "<explain records>", env, "records")
 
 
 def render_explain_chunks(v, *, prefix: str = "", arch: str | None = None, docs: bool = True) -> Iterator[bytes]:
