@@ -197,18 +197,20 @@ class _Field:
         t = self.texts.get(raw)
         if t is None:
             t = self.texts.old.get(raw)
-            if t is not None:
-                return self.texts.put(raw, t)
-            (value,) = self.unpack(raw)
-            leaf = self.leaf
-            if self.plain:
-                text = int_text(value)
-            else:
-                if leaf.decoded is not None:
-                    value = leaf.decoded[value]
-                text = value_text(self.suffix, value, leaf.role, len(raw), self.arch, self.names)
-            t = self.texts.put(raw, (bytes_column(raw).encode(), (text + self.end).encode()))
+            t = self.texts.put(raw, t if t is not None else self.make(raw))
         return t
+
+    def make(self, raw: bytes) -> tuple[bytes, bytes]:
+        """(bytes column, tail) of the field holding ``raw``."""
+        (value,) = self.unpack(raw)
+        leaf = self.leaf
+        if self.plain:
+            text = int_text(value)
+        else:
+            if leaf.decoded is not None:
+                value = leaf.decoded[value]
+            text = value_text(self.suffix, value, leaf.role, len(raw), self.arch, self.names)
+        return bytes_column(raw).encode(), (text + self.end).encode()
 
     def padded(self, length: int) -> bytes:
         """What follows a path prefix of ``length`` characters: the leaf's
@@ -237,6 +239,8 @@ class _Pad:
 
     padded = _Field.padded
 
+
+_KEY_CODES = {1: "B", 2: "H", 4: "L", 8: "Q"}
 
 #: a field this wide or wider is looked up on its own (its values are many:
 #: offsets, constants); the narrower fields of an item are looked up together
@@ -277,6 +281,19 @@ class _Items:
             groups = [[0, self.size, list(range(len(fields))), None]]  # the kind with the register it names
         self.groups = [tuple(g) for g in groups]
         self.limit = limit
+        # Each group is looked up by its bytes as one number (or the bytes
+        # themselves when no integer is that wide): cheaper to cut and hash.
+        codes, self.packs, pos = [], [], 0
+        for lo, hi, _, _ in self.groups:
+            code = _KEY_CODES.get(hi - lo, f"{hi - lo}s")
+            codes.append(f"{lo - pos}x{code}" if lo > pos else code)
+            self.packs.append(struct.Struct("<" + code).pack if code in "BHLQ" else None)
+            pos = hi
+        if pos < self.size:
+            codes.append(f"{self.size - pos}x")
+        self.keys = struct.Struct("<" + "".join(codes))
+        assert self.keys.size == self.size
+        self._wide: dict[int, tuple] = {}  # group -> (lookup, miss) of a wide field, for every path length
         self._after: dict[int, tuple[bytes, ...]] = {}
         self._runs: dict[int, list] = {}  # path length -> each group's (lookup, miss)
         self._run = self._runner()
@@ -297,20 +314,33 @@ class _Items:
         found = self._runs.get(length)
         if found is None:
             found = []
-            for group in self.groups:
+            for g, group in enumerate(self.groups):
                 if group[3] is None:
                     cache = _Limited(self.limit)
-                    found += [cache.get, self._misser(group, cache, self.after(length))]
+                    found += [cache.get, self._misser(g, group, cache, self.after(length))]
                 else:
-                    found += [group[3].texts.get, group[3].text]
+                    if g not in self._wide:
+                        cache = _Limited(group[3].texts.limit)
+                        self._wide[g] = (cache.get, self._wide_misser(g, group[3], cache))
+                    found += self._wide[g]
             self._runs[length] = found
         return found
 
-    def _misser(self, group: tuple, cache: "_Limited", after: tuple[bytes, ...]) -> Callable[[bytes], tuple]:
-        """``miss(raw)``: the pieces of a group of fields not in its cache,
+    def _wide_misser(self, g: int, field: "_Field", cache: "_Limited") -> Callable:
+        """``miss(key)``: the pieces of a wide field's value not in its cache."""
+        pack, make = self.packs[g], field.make
+
+        def miss(key):
+            u = cache.old.get(key)
+            return cache.put(key, u if u is not None else make(pack(key) if pack is not None else key))
+
+        return miss
+
+    def _misser(self, g: int, group: tuple, cache: "_Limited", after: tuple[bytes, ...]) -> Callable:
+        """``miss(key)``: the pieces of a group of fields not in its cache,
         made for this layout (one lookup per field)."""
         first, _, members, _ = group
-        env: dict[str, Any] = {"cache": cache}
+        env: dict[str, Any] = {"cache": cache, "pack": self.packs[g]}
         lines = []
         for k in members:
             leaf, named, plain = self.fields[k]
@@ -326,11 +356,12 @@ class _Items:
         if kind is not None and kind.offset - first in range(0, group[1] - first):
             env["names_of"] = tuple(d not in _NO_REGISTER for d in kind.decoded) + (True,) * 256
             lines.insert(0, f"        names = names_of[raw[{kind.offset - first}]]")
-        src = ("def miss(raw):\n"
-               "    u = cache.old.get(raw)\n"
-               "    if u is None:\n" + "\n".join(lines) + "\n"
+        src = ("def miss(key):\n"
+               "    u = cache.old.get(key)\n"
+               "    if u is None:\n"
+               f"        raw = {'pack(key)' if self.packs[g] is not None else 'key'}\n" + "\n".join(lines) + "\n"
                f"        u = ({', '.join(f'h{k}, s{k} + t{k}_' for k in members)},)\n"
-               "    return cache.put(raw, u)\n")
+               "    return cache.put(key, u)\n")
         return _made(src, "<explain item pieces>", env, "miss")
 
     def runner(self) -> tuple[Callable, Callable[[int], tuple]]:
@@ -350,22 +381,40 @@ class _Items:
 
     def _runner(self) -> Callable:
         """The loop over a run of items, made for this layout: per item,
-        one lookup per group and one extend with its offsets and path."""
+        one lookup per group and one extend with its offsets and path.
+        A run within one 64 KB step of offsets (most) takes its items'
+        keys in one ``iter_unpack`` and keeps the offsets' high digits."""
         deltas = self.deltas
         span, size = max(deltas), self.size
+        keys = ", ".join(f"k{g}" for g in range(len(self.groups))) + ","
         look, line, slow = [], [], []
         for g, (lo, hi, members, wide) in enumerate(self.groups):
-            look.append(f"        u{g} = c{g}(buf[a + {lo}:a + {hi}]) or m{g}(buf[a + {lo}:a + {hi}])")
+            look.append(f"u{g} = c{g}(k{g}) or m{g}(k{g})")
             for n, k in enumerate(members):
                 d = deltas[k]
                 rest = f"u{g}[{2 * n}], p, s[{k}], u{g}[{2 * n + 1}]" if wide else f"u{g}[{2 * n}], p, u{g}[{2 * n + 1}]"
                 line.append(f"h, o[{d}], {rest}")
                 slow.append(f"col(a + {d}), {rest}")
         args = ", ".join(f"c{g}, m{g}" for g in range(len(self.groups)))
+        lookups = "\n".join(" " * 12 + x for x in look)
         src = f"""
 def run(out, buf, a, j0, j1, rpath, js, high, low, col, s, {args}):
+    x = a & 0xFFFF
+    end = a + {size} * (j1 - j0)
+    if x + (end - a) + {span - size} <= 0xFFFF:  # within one step of the offsets' high digits
+        h = high[a >> 16]
+        j = j0
+        for {keys} in iter_unpack(buf[a:end]):
+{lookups}
+            p = rpath + js[j]
+            o = low[x:x + {span + 1}]
+            out += ({", ".join(line)})
+            x += {size}
+            j += 1
+        return end
     for j in range(j0, j1):
-{chr(10).join(look)}
+        {keys} = unpack_from(buf, a)
+{lookups.replace(" " * 12, " " * 8)}
         p = rpath + js[j]
         x = a & 0xFFFF
         if x <= {0xFFFF - span}:
@@ -377,7 +426,8 @@ def run(out, buf, a, j0, j1, rpath, js, high, low, col, s, {args}):
         a += {size}
     return a
 """
-        return _made(src, f"<explain items {size}:{deltas}>", {}, "run")
+        env = {"iter_unpack": self.keys.iter_unpack, "unpack_from": self.keys.unpack_from}
+        return _made(src, f"<explain items {size}:{deltas}>", env, "run")
 
 
 #: lines per chunk of output (a chunk is a few hundred kilobytes)
