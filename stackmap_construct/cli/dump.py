@@ -5,9 +5,6 @@ from __future__ import annotations
 from itertools import chain
 from typing import Iterable
 
-from ..render.json import iter_render_json
-from ..render.readobj import iter_render_readobj
-from ..render.text import iter_render_text
 from . import filters
 from .arch import add_arch_option
 from .common import add_input_options, load
@@ -33,12 +30,19 @@ def run(args, read) -> int:
     if filters.active(args):  # only the matching records, each blob keeping its number
         numbered = filters.apply(blobs, args, linked=container.linked)
         blobs = [b for _, b in numbered]
+    # Only the renderer asked for is imported (start-up).
     if args.format == "llvm-readobj":
+        from ..render.readobj import iter_render_readobj
+
         # In pieces, as rendered: a 50 MB stackmap prints 160 MB of text.
         text = chain.from_iterable(iter_render_readobj(b.stackmap, encoded=True) for b in blobs)
     elif args.format == "json":
+        from ..render.json import iter_render_json
+
         text = iter_render_json(((b.stackmap, b.section.endian, b.targets) for b in blobs), encoded=True)
     else:
+        from ..render.text import iter_render_text
+
         head = f"{args.path}: {container.format}"
         if container.kind:
             head += f" {container.kind}"

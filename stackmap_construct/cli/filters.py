@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from typing import TYPE_CHECKING
+
 from ..errors import StackMapError
-from ..lookup import CallSiteIndex, select
-from .common import Blob
+
+if TYPE_CHECKING:
+    from .common import Blob
 
 
 def _address(text: str) -> int:
@@ -50,6 +53,8 @@ def describe(args) -> str:
 def apply(blobs: list[Blob], args, *, linked: bool) -> list[tuple[int, Blob]]:
     """(original index, blob reduced to the matching records) for each blob
     with a match; a StackMapError when nothing matches."""
+    from ..lookup import CallSiteIndex, select  # only when a filter is given (start-up)
+
     index = CallSiteIndex.from_blobs(blobs)
     if args.pc is not None and not index.has_addresses:
         why = "an object file: its function addresses are relocations" if not linked else "no function address is known"

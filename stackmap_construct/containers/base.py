@@ -9,6 +9,13 @@ from dataclasses import dataclass, field
 
 from ..errors import ContainerError
 
+# What each container starts with (the readers' modules are imported only
+# for the files that need them: Mach-O's and COFF's import construct).
+ELF_MAGIC = b"\x7fELF"
+MACHO_MAGIC_64 = b"\xcf\xfa\xed\xfe"  # MH_MAGIC_64, little-endian
+#: IMAGE_FILE_MACHINE_* -> architecture (a COFF object starts with its machine)
+COFF_MACHINES = {0x8664: "x86_64", 0xAA64: "aarch64"}
+
 
 @dataclass(frozen=True)
 class Relocation:

@@ -18,7 +18,7 @@ from typing import Any, Iterator, NamedTuple, Union
 
 from ..errors import StackMapError, TrailingDataError
 from ..model import StackMap, from_dict
-from .v3 import HEADER_SIZE, stackmap_format
+from .v3 import HEADER_SIZE, check_endian, stackmap_format
 
 Buffer = Union[bytes, bytearray, memoryview, Any]  # anything with the buffer protocol (mmap too)
 
@@ -106,7 +106,7 @@ def parse(data: Buffer, *, endian: str = "little") -> StackMap:
     :class:`TrailingDataError` (use :func:`parse_all` for several blobs).
     Every error is a :class:`StackMapError` with ``.path`` and ``.offset``.
     """
-    stackmap_format(endian)  # an unknown byte order is a ValueError, before reading anything
+    check_endian(endian)  # an unknown byte order is a ValueError, before reading anything
     size, parse_next = _blob_parser(data, endian)
     try:
         stackmap, end = parse_next(0)
@@ -140,7 +140,7 @@ class Span(NamedTuple):
 
 def parse_spans(data: Buffer, *, endian: str = "little") -> list[Span]:
     """:func:`parse_all`, with each blob's place in ``data``."""
-    stackmap_format(endian)
+    check_endian(endian)
     size, parse_next = _blob_parser(data, endian)
     blobs: list[Span] = []
     # Every blob is a multiple of 8 bytes long, so each one starts at a

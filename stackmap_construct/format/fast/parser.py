@@ -26,10 +26,7 @@ from typing import Any
 from functools import lru_cache
 from itertools import accumulate
 
-from construct import Container
-
 from ...model import StackMap
-from ..constructs import _located
 from ..v3 import stackmap_format
 from .codegen import FixedItems, RecordScanner, native_words
 from .lazy import RecordList
@@ -339,6 +336,10 @@ def raise_record_error(buf: bytes, endian: str, array_name: str, miss: FastMiss)
     """Parse record ``miss.record`` alone with the construct definition,
     decorated as the blob's parse would decorate it (``records[i]...`` and
     its offset); raises that error.  Returns if the record parses."""
+    from construct import Container  # the error path only: start-up never imports construct
+
+    from ..constructs import _located
+
     array = plan(endian).array(array_name)
     element = array.element.node
     i, offset = miss.record, miss.offset

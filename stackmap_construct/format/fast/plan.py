@@ -28,24 +28,44 @@ from __future__ import annotations
 
 from ...endian import struct_prefix
 
+import os
 import struct
-from dataclasses import dataclass, replace
+import zlib
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from enum import Enum
 from functools import lru_cache
 import io
-from typing import Any, Iterator, Union
+from typing import TYPE_CHECKING, Any, Iterator, Union
 
 # (A Fixed part's field is named ``struct``: the annotation needs another name.)
 _Struct = struct.Struct
 
-from construct import Adapter, Construct, Container, FormatField, Rebuild, Renamed, Struct
-
 from ...errors import PaddingError, ReservedFieldError, StackMapError
-from ..constructs import AlignPad, Expect, Items, Model, _Field
-from ..v3 import stackmap_format
+
+if TYPE_CHECKING:
+    from construct import Adapter, Construct, FormatField, Rebuild, Struct
+
+    from ..constructs import AlignPad, Expect, Items
+
+# construct itself is imported only to derive the description (and by
+# whoever asks for a member's ``node``): the description of the v3
+# definition is shipped ready-made in ``_plan_cache.py`` (see
+# :func:`plan`), so that parsing needs neither construct nor the walk.
 
 
 class Unsupported(Exception):
     """The definition holds a construct the fast path cannot derive."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What an ``Expect`` node of the definition says: the one value its
+    field must hold, the error it raises otherwise, and how it names the
+    field in that error."""
+
+    value: int
+    error: type[StackMapError]
+    what: str
 
 
 @dataclass(frozen=True)
@@ -56,19 +76,24 @@ class Leaf:
     offset: int  #: byte offset inside its Fixed part
     size: int  #: bytes
     code: str  #: struct format character of the FormatField ("B", "H", "L", "Q", "l")
-    expect: Expect | None  #: the Expect node when the field must hold one value
+    expect: Expectation | None  #: what the Expect node says when the field must hold one value
     expected: bytes | None  #: the encoded bytes that value must have
-    adapter: Adapter | None  #: a value adapter (KindAdapter), None for plain ints
+    adapter: str | None  #: the class name of a value adapter ("KindAdapter"), None for plain ints
     valid: bytes | None  #: for an adapter: raw values it accepts, as a 0/1 byte table
     decoded: tuple | None  #: for an adapter: decoded value per raw value (None where invalid)
     rebuild: bool  #: a count rebuilt from a list's length
     signed: bool  #: the FormatField is signed
     doc: str = ""  #: the field's one-line doc from the definition
     role: str = "value"  #: "value", "count", "reserved" or "padding"
-    node: Construct | None = None  #: the field's construct (without name wrappers), for the reference walker
+    ref: Any = field(default=None, compare=False, repr=False)  #: the field's construct, or where to find it (see :attr:`node`)
     fmt: str = ""  #: the FormatField's full struct format, byte order included ("<H")
     invalid_error: type | None = None  #: for an adapter: the error it raises for a raw value it refuses
     length_of: str | None = None  #: for a count: the array of its block whose length it is rebuilt from
+
+    @property
+    def node(self) -> Construct:
+        """The field's construct (without name wrappers), for the reference walker."""
+        return _resolve(self.ref)
 
     @property
     def kind(self) -> str:
@@ -90,7 +115,9 @@ class Fixed:
 
     leaves: tuple[Leaf, ...]
     size: int
-    struct: _Struct  #: unpacks every leaf, in order
+    #: unpacks every leaf, in order (made from the leaves' formats: compared
+    #: through them, a Struct being equal only to itself)
+    struct: _Struct = field(compare=False)
 
     def leaf(self, name: str) -> Leaf:
         for leaf in self.leaves:
@@ -111,9 +138,14 @@ class Pad:
     name: str
     alignment: int
     doc: str = ""
-    node: Construct | None = None  #: the AlignPad, for the reference walker
+    ref: Any = field(default=None, compare=False, repr=False)  #: the AlignPad, or where to find it
     error: type | None = None  #: the error raised for a non-zero pad (None: not refused)
     role: str = "padding"
+
+    @property
+    def node(self) -> AlignPad:
+        """The AlignPad, for the reference walker."""
+        return _resolve(self.ref)
 
 
 @dataclass(frozen=True)
@@ -122,8 +154,13 @@ class Array:
     count_field: str
     min_size: int
     element: "Element"
-    node: Items
+    ref: Any = field(compare=False, repr=False)  #: the Items, or where to find it
     doc: str = ""
+
+    @property
+    def node(self) -> Items:
+        """The Items construct (its count check and errors)."""
+        return _resolve(self.ref)
 
 
 Part = Union[Fixed, Pad, Array]
@@ -137,7 +174,12 @@ class Element:
     cls: type | None  #: the model dataclass; None for a bare leaf (a constant)
     names: tuple[str, ...]  #: the dataclass's fields, in order
     parts: tuple[Part, ...]
-    node: Construct  #: the construct of one element (for the construct fallback)
+    ref: Any = field(compare=False, repr=False)  #: the construct of one element, or where to find it
+
+    @property
+    def node(self) -> Construct:
+        """The construct of one element (for the construct fallback)."""
+        return _resolve(self.ref)
 
     @property
     def fixed(self) -> Fixed | None:
@@ -234,11 +276,15 @@ def _templates(element: Element, path: str, doc: str) -> Iterator[FieldTemplate]
             yield FieldTemplate(where, m.role, m, m.doc)
 
 
-
+# -- deriving the description from the construct tree -------------------------
+# The only place that looks at construct classes (tests/test_one_description.py).
+# construct is imported here, when a description is derived, not with the module.
 
 def _probe(adapter: Adapter, field: FormatField) -> tuple[bytes, tuple, type | None]:
     """Which raw values ``adapter`` accepts, what it decodes them to, and
     the error it raises for the others."""
+    from construct import Container
+
     size = field.sizeof()
     if size > 2:
         raise Unsupported("adapter over a field wider than 16 bits")
@@ -257,6 +303,8 @@ def _probe(adapter: Adapter, field: FormatField) -> tuple[bytes, tuple, type | N
 
 def _pad_error(pad: AlignPad) -> type | None:
     """The error an alignment pad raises when it is not zero."""
+    from construct import Container
+
     stream = io.BytesIO(bytes(1) + b"\x01" * pad.alignment)  # one byte in: the pad runs to the boundary
     stream.seek(1)
     try:
@@ -268,6 +316,8 @@ def _pad_error(pad: AlignPad) -> type | None:
 
 def _length_of(rebuild: Rebuild, arrays: list[str]) -> str | None:
     """The array among ``arrays`` whose length ``rebuild`` computes."""
+    from construct import Container
+
     for name in arrays:
         try:
             if rebuild.func(Container({name: [None] * 5})) == 5:
@@ -277,7 +327,7 @@ def _length_of(rebuild: Rebuild, arrays: list[str]) -> str | None:
     return None
 
 
-def _role(expect: Expect | None, rebuild: bool) -> str:
+def _role(expect: Expectation | None, rebuild: bool) -> str:
     if rebuild:
         return "count"
     if expect is not None:
@@ -287,11 +337,15 @@ def _role(expect: Expect | None, rebuild: bool) -> str:
 
 def _leaf(name: str, node: Construct, offset: int, doc: str = "") -> Leaf | None:
     """A Leaf for ``node``, or None when ``node`` is not a fixed-size leaf."""
+    from construct import Adapter, FormatField, Rebuild
+
+    from ..constructs import Expect, Model
+
     expect = adapter = None
     rebuild = False
     inner = member = node
     if isinstance(inner, Expect):
-        expect, inner = inner, inner.subcon
+        expect, inner = Expectation(inner.value, inner.error, inner.what), inner.subcon
     elif isinstance(inner, Rebuild):
         rebuild, inner = True, inner.subcon
     elif isinstance(inner, Adapter) and not isinstance(inner, Model):
@@ -307,8 +361,8 @@ def _leaf(name: str, node: Construct, offset: int, doc: str = "") -> Leaf | None
     valid = decoded = error = None
     if adapter is not None:
         valid, decoded, error = _probe(adapter, inner)
-    return Leaf(name, offset, size, code, expect, expected, adapter, valid, decoded, rebuild, code.islower(),
-                doc, _role(expect, rebuild), member, fmt, error)
+    return Leaf(name, offset, size, code, expect, expected, type(adapter).__name__ if adapter is not None else None,
+                valid, decoded, rebuild, code.islower(), doc, _role(expect, rebuild), member, fmt, error)
 
 
 def _fixed(leaves: list[Leaf], endian: str) -> Fixed:
@@ -317,6 +371,10 @@ def _fixed(leaves: list[Leaf], endian: str) -> Fixed:
 
 
 def _element(node: Construct, endian: str) -> Element:
+    from construct import Struct
+
+    from ..constructs import Model
+
     node = unwrap(node)
     if isinstance(node, Model):
         block = unwrap(node.subcon)
@@ -330,6 +388,8 @@ def _element(node: Construct, endian: str) -> Element:
 
 
 def _parts(block: Struct, endian: str) -> tuple[Part, ...]:
+    from ..constructs import AlignPad, Items
+
     parts: list[Part] = []
     run: list[Leaf] = []
     offset = 0
@@ -372,6 +432,10 @@ def _with_lengths(parts: tuple[Part, ...], endian: str) -> tuple[Part, ...]:
 def unwrap(node: Construct) -> Construct:
     """The construct a Block member stands for, without its name (Renamed)
     and error-annotation (_Field) wrappers."""
+    from construct import Renamed
+
+    from ..constructs import _Field
+
     while isinstance(node, (Renamed, _Field)):
         node = node.subcon
     return node
@@ -383,12 +447,171 @@ def describe_node(node: Construct, endian: str = "little") -> Element:
     return _element(node, struct_prefix(endian))
 
 
-@lru_cache(maxsize=None)
-def plan(endian: str) -> Plan:
-    """The derived layout of :func:`stackmap_format` in ``endian`` order."""
-    top = _element(stackmap_format(endian), struct_prefix(endian))
+def _assemble(endian: str, top: Element) -> Plan:
     header, *rest = top.parts
     arrays = tuple(a for a in rest if isinstance(a, Array))
     if not isinstance(header, Fixed) or len(arrays) != len(rest):
         raise Unsupported("a blob is expected to be a fixed header followed by arrays")
     return Plan(endian, top, header, arrays)
+
+
+@lru_cache(maxsize=None)
+def derive(endian: str) -> Plan:
+    """The layout of :func:`~stackmap_construct.format.v3.stackmap_format`
+    in ``endian`` order, derived now from the construct tree (every
+    member's ``ref`` is its construct)."""
+    from ..v3 import stackmap_format
+
+    return _assemble(endian, _element(stackmap_format(endian), struct_prefix(endian)))
+
+
+@lru_cache(maxsize=None)
+def plan(endian: str) -> Plan:
+    """The derived layout of :func:`stackmap_format` in ``endian`` order.
+
+    Read from the description shipped in ``_plan_cache.py`` when that was
+    made from the sources now installed (their CRCs match), else derived
+    from the construct tree (:func:`derive`): a stale cache is never used.
+    Both give equal plans (tests/test_plan_cache.py); a cached member's
+    ``node`` is found in the derived plan when first asked for."""
+    top = _cached_top(endian)
+    if top is None:
+        return derive(endian)
+    return _assemble(endian, top)
+
+
+# -- the shipped description ----------------------------------------------------
+# ``python3 scripts/plan_cache.py`` (re)writes _plan_cache.py (:func:`write_cache`).
+
+#: The sources a description depends on (relative to the package): the
+#: definition, its building blocks, the classes it makes, and this deriver.
+CACHE_SOURCES = ("format/v3.py", "format/constructs.py", "format/fast/plan.py", "model.py", "errors.py",
+                 "endian.py")
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CACHE_PATH = os.path.join(_PACKAGE, "format", "fast", "_plan_cache.py")
+
+
+def source_crcs() -> dict[str, int] | None:
+    """CRC-32 of each of :data:`CACHE_SOURCES` as installed now (None when
+    one cannot be read: the description is then derived)."""
+    out = {}
+    for rel in CACHE_SOURCES:
+        try:
+            with open(os.path.join(_PACKAGE, *rel.split("/")), "rb") as f:
+                out[rel] = zlib.crc32(f.read())
+        except OSError:
+            return None
+    return out
+
+
+def _cached_top(endian: str) -> Element | None:
+    """The shipped description's top element, or None when there is none
+    or it was made from other sources than those installed."""
+    try:
+        from . import _plan_cache
+    except ImportError:
+        return None
+    crcs = source_crcs()
+    if crcs is None or getattr(_plan_cache, "SOURCES", None) != crcs:
+        return None
+    return _plan_cache.TOPS[endian](_Cached)
+
+
+class _Cached:
+    """Where a cached member's construct is: ``steps`` (attribute names
+    and indices) from the top element of the plan derived in ``endian``."""
+
+    __slots__ = ("endian", "steps")
+
+    def __init__(self, endian: str, *steps: str | int):
+        self.endian = endian
+        self.steps = steps
+
+    def resolve(self) -> Any:
+        obj: Any = derive(self.endian).top
+        for step in self.steps:
+            obj = obj[step] if isinstance(step, int) else getattr(obj, step)
+        return obj.ref
+
+
+def _resolve(ref: Any) -> Any:
+    return ref.resolve() if type(ref) is _Cached else ref
+
+
+def render_cache() -> str:
+    """The text of ``_plan_cache.py``: the plans derived now, for both byte
+    orders, as Python that rebuilds them without construct."""
+    from ...endian import ENDIANS
+
+    imports: dict[str, set[str]] = {}
+    lines = [
+        "# Generated by stackmap_construct.format.fast.plan from format/v3.py: do not edit.",
+        "# `python3 scripts/plan_cache.py` rewrites it; tests/test_plan_cache.py",
+        "# checks that it is current.  plan() uses it only when SOURCES matches the CRC-32s of",
+        "# the sources installed, and derives the description from the construct tree otherwise.",
+        "# (Start-up: parsing needs neither construct nor the walk of its tree.)",
+        "",
+    ]
+    body = ["", f"SOURCES = {source_crcs()!r}", ""]
+    for endian in ENDIANS:
+        body += ["", f"def _{endian}(R):",
+                 f"    return {_emit(derive(endian).top, (), endian, imports, 4)}", ""]
+    body += ["", "TOPS = {" + ", ".join(f"{e!r}: _{e}" for e in ENDIANS) + "}"]
+    for module in sorted(imports):
+        lines.append(f"from {module} import {', '.join(sorted(imports[module]))}")
+    return "\n".join(lines + body) + "\n"
+
+
+def _emit(obj: Any, steps: tuple, endian: str, imports: dict[str, set[str]], indent: int) -> str:
+    """A Python expression for ``obj`` (a piece of a plan)."""
+
+    def use(value: Any) -> str:
+        imports.setdefault(value.__module__, set()).add(value.__qualname__)
+        return value.__qualname__
+
+    if obj is None or isinstance(obj, (bool, int, str, bytes)) and not isinstance(obj, Enum):
+        return repr(obj)
+    if isinstance(obj, Enum):
+        return f"{use(type(obj))}.{obj.name}"
+    if isinstance(obj, type):
+        return use(obj)
+    if isinstance(obj, struct.Struct):
+        imports.setdefault("struct", set()).add("Struct")
+        return f"Struct({obj.format!r})"
+    if isinstance(obj, tuple):
+        items = [_emit(v, (*steps, i), endian, imports, indent + 4) for i, v in enumerate(obj)]
+        return _call("", items, indent, trailing=len(items) == 1)
+    if is_dataclass(obj):
+        args = []
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if f.name == "ref":
+                args.append(f"ref=R({', '.join(repr(s) for s in (endian, *steps))})")
+            elif f.default is MISSING or value != f.default:
+                args.append(f"{f.name}={_emit(value, (*steps, f.name), endian, imports, indent + 4)}")
+        return _call(use(type(obj)), args, indent)
+    raise TypeError(f"cannot write {type(obj).__name__} into the plan cache")
+
+
+def _call(name: str, items: list[str], indent: int, trailing: bool = False) -> str:
+    """``name(items...)``, on one line when short, else wrapped."""
+    pad = " " * (indent + 4)
+    if not items:
+        return f"{name}()"
+    if "\n" not in "".join(items) and indent + len(name) + sum(len(i) + 2 for i in items) < 110:
+        return f"{name}(" + ", ".join(items) + ("," if trailing else "") + ")"
+    if any("\n" in i or len(i) > 60 for i in items):
+        return f"{name}(\n" + "".join(f"{pad}{i},\n" for i in items) + " " * indent + ")"
+    rows: list[list[str]] = [[]]
+    for item in items:  # short values: as many to a line as fit
+        if rows[-1] and len(pad) + sum(len(i) + 2 for i in rows[-1]) + len(item) > 110:
+            rows.append([])
+        rows[-1].append(item)
+    return f"{name}(\n" + "".join(pad + ", ".join(row) + ",\n" for row in rows) + " " * indent + ")"
+
+
+def write_cache() -> str:
+    """(Re)write ``_plan_cache.py``; its path."""
+    with open(CACHE_PATH, "w", encoding="utf-8") as out:
+        out.write(render_cache())
+    return CACHE_PATH
