@@ -31,9 +31,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def make_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line; with ``only``, just that command's module is
-    imported (the others are bare names: each command's imports are its own
-    start-up cost, and a command runs alone)."""
+    """The whole command line; with ``only``, just that command (its module
+    alone is imported and its parser alone is made: each command's imports
+    and parser are its own start-up cost, and ``argv[0]`` names it)."""
     parser = _Parser(prog=PROG, description="Parse, print and build LLVM StackMap (.llvm_stackmaps v3) sections.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -41,8 +41,6 @@ def make_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name in COMMANDS:
         if only is None or name == only:
             importlib.import_module(f"{__package__}.{name}").add_parser(sub)
-        else:
-            sub.add_parser(name)
     return parser
 
 
