@@ -31,7 +31,6 @@ from ...endian import struct_prefix
 import os
 import struct
 import zlib
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from enum import Enum
 from functools import lru_cache
 import io
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Union
 _Struct = struct.Struct
 
 from ...errors import PaddingError, ReservedFieldError, StackMapError
+from ...frozen import Frozen, _fill
 
 if TYPE_CHECKING:
     from construct import Adapter, Construct, FormatField, Rebuild, Struct
@@ -57,21 +57,30 @@ class Unsupported(Exception):
     """The definition holds a construct the fast path cannot derive."""
 
 
-@dataclass(frozen=True)
-class Expectation:
+# The description's classes are Frozen (:mod:`stackmap_construct.frozen`),
+# not dataclasses: compared, hashed and printed by their fields, without
+# code generated for each class at import (start-up).
+
+class Expectation(Frozen):
     """What an ``Expect`` node of the definition says: the one value its
     field must hold, the error it raises otherwise, and how it names the
     field in that error."""
 
+    __slots__ = ("value", "error", "what")
     value: int
     error: type[StackMapError]
     what: str
 
+    def __init__(self, value: int, error: type[StackMapError], what: str):
+        _fill(self, value, error, what)
 
-@dataclass(frozen=True)
-class Leaf:
+
+class Leaf(Frozen):
     """One fixed-size field."""
 
+    __slots__ = ("name", "offset", "size", "code", "expect", "expected", "adapter", "valid", "decoded", "rebuild",
+                 "signed", "doc", "role", "ref", "fmt", "invalid_error", "length_of")
+    _uncompared = ("ref",)
     name: str  #: field name ("" for the bare item of an Items, e.g. a constant)
     offset: int  #: byte offset inside its Fixed part
     size: int  #: bytes
@@ -83,12 +92,19 @@ class Leaf:
     decoded: tuple | None  #: for an adapter: decoded value per raw value (None where invalid)
     rebuild: bool  #: a count rebuilt from a list's length
     signed: bool  #: the FormatField is signed
-    doc: str = ""  #: the field's one-line doc from the definition
-    role: str = "value"  #: "value", "count", "reserved" or "padding"
-    ref: Any = field(default=None, compare=False, repr=False)  #: the field's construct, or where to find it (see :attr:`node`)
-    fmt: str = ""  #: the FormatField's full struct format, byte order included ("<H")
-    invalid_error: type | None = None  #: for an adapter: the error it raises for a raw value it refuses
-    length_of: str | None = None  #: for a count: the array of its block whose length it is rebuilt from
+    doc: str  #: the field's one-line doc from the definition
+    role: str  #: "value", "count", "reserved" or "padding"
+    ref: Any  #: the field's construct, or where to find it (see :attr:`node`); not compared
+    fmt: str  #: the FormatField's full struct format, byte order included ("<H")
+    invalid_error: type | None  #: for an adapter: the error it raises for a raw value it refuses
+    length_of: str | None  #: for a count: the array of its block whose length it is rebuilt from
+
+    def __init__(self, name: str, offset: int, size: int, code: str, expect: Expectation | None,
+                 expected: bytes | None, adapter: str | None, valid: bytes | None, decoded: tuple | None,
+                 rebuild: bool, signed: bool, doc: str = "", role: str = "value", ref: Any = None, fmt: str = "",
+                 invalid_error: type | None = None, length_of: str | None = None):
+        _fill(self, name, offset, size, code, expect, expected, adapter, valid, decoded, rebuild, signed, doc, role,
+              ref, fmt, invalid_error, length_of)
 
     @property
     def node(self) -> Construct:
@@ -109,15 +125,19 @@ class Leaf:
         return "int"
 
 
-@dataclass(frozen=True)
-class Fixed:
+class Fixed(Frozen):
     """Consecutive fixed-size leaves."""
 
+    __slots__ = ("leaves", "size", "struct")
+    #: (a Struct is equal only to itself: ``struct``, made from the leaves'
+    #: formats, is compared through them)
+    _uncompared = ("struct",)
     leaves: tuple[Leaf, ...]
     size: int
-    #: unpacks every leaf, in order (made from the leaves' formats: compared
-    #: through them, a Struct being equal only to itself)
-    struct: _Struct = field(compare=False)
+    struct: _Struct  #: unpacks every leaf, in order
+
+    def __init__(self, leaves: tuple[Leaf, ...], size: int, struct: _Struct):
+        _fill(self, leaves, size, struct)
 
     def leaf(self, name: str) -> Leaf:
         for leaf in self.leaves:
@@ -130,17 +150,22 @@ class Fixed:
         part's order, and skips the others."""
         endian = self.struct.format[0]
         codes = "".join(leaf.code if leaf.name in names else f"{leaf.size}x" for leaf in self.leaves)
-        return struct.Struct(endian + codes)
+        return _Struct(endian + codes)
 
 
-@dataclass(frozen=True)
-class Pad:
+class Pad(Frozen):
+    __slots__ = ("name", "alignment", "doc", "ref", "error", "role")
+    _uncompared = ("ref",)
     name: str
     alignment: int
-    doc: str = ""
-    ref: Any = field(default=None, compare=False, repr=False)  #: the AlignPad, or where to find it
-    error: type | None = None  #: the error raised for a non-zero pad (None: not refused)
-    role: str = "padding"
+    doc: str
+    ref: Any  #: the AlignPad, or where to find it; not compared
+    error: type | None  #: the error raised for a non-zero pad (None: not refused)
+    role: str
+
+    def __init__(self, name: str, alignment: int, doc: str = "", ref: Any = None, error: type | None = None,
+                 role: str = "padding"):
+        _fill(self, name, alignment, doc, ref, error, role)
 
     @property
     def node(self) -> AlignPad:
@@ -148,14 +173,18 @@ class Pad:
         return _resolve(self.ref)
 
 
-@dataclass(frozen=True)
-class Array:
+class Array(Frozen):
+    __slots__ = ("name", "count_field", "min_size", "element", "ref", "doc")
+    _uncompared = ("ref",)
     name: str
     count_field: str
     min_size: int
-    element: "Element"
-    ref: Any = field(compare=False, repr=False)  #: the Items, or where to find it
-    doc: str = ""
+    element: Element
+    ref: Any  #: the Items, or where to find it; not compared
+    doc: str
+
+    def __init__(self, name: str, count_field: str, min_size: int, element: Element, ref: Any, doc: str = ""):
+        _fill(self, name, count_field, min_size, element, ref, doc)
 
     @property
     def node(self) -> Items:
@@ -167,14 +196,18 @@ Part = Union[Fixed, Pad, Array]
 Member = Union[Leaf, Pad, Array]
 
 
-@dataclass(frozen=True)
-class Element:
+class Element(Frozen):
     """What one Model (or a bare leaf) is made of."""
 
+    __slots__ = ("cls", "names", "parts", "ref")
+    _uncompared = ("ref",)
     cls: type | None  #: the model dataclass; None for a bare leaf (a constant)
     names: tuple[str, ...]  #: the dataclass's fields, in order
     parts: tuple[Part, ...]
-    ref: Any = field(compare=False, repr=False)  #: the construct of one element, or where to find it
+    ref: Any  #: the construct of one element, or where to find it; not compared
+
+    def __init__(self, cls: type | None, names: tuple[str, ...], parts: tuple[Part, ...], ref: Any):
+        _fill(self, cls, names, parts, ref)
 
     @property
     def node(self) -> Construct:
@@ -218,22 +251,28 @@ class Element:
         return self.parts[0].leaves[0] if self.cls is None else None  # type: ignore[union-attr]
 
 
-@dataclass(frozen=True)
-class FieldTemplate:
+class FieldTemplate(Frozen):
     """One leaf field (or pad) of the definition, wherever it occurs."""
 
+    __slots__ = ("path", "role", "member", "doc")
     path: str  #: without indices, e.g. ``records[].locations[].reserved2``
     role: str  #: "value", "count", "reserved" or "padding"
-    member: "Leaf | Pad"
+    member: Leaf | Pad
     doc: str
 
+    def __init__(self, path: str, role: str, member: Leaf | Pad, doc: str):
+        _fill(self, path, role, member, doc)
 
-@dataclass(frozen=True)
-class Plan:
+
+class Plan(Frozen):
+    __slots__ = ("endian", "top", "header", "arrays")
     endian: str
     top: Element  #: the whole blob
     header: Fixed  #: the blob's first part (version, reserved fields, counts)
     arrays: tuple[Array, ...]  #: what follows the header, in order
+
+    def __init__(self, endian: str, top: Element, header: Fixed, arrays: tuple[Array, ...]):
+        _fill(self, endian, top, header, arrays)
 
     def array(self, name: str) -> Array:
         for array in self.arrays:
@@ -422,7 +461,7 @@ def _with_lengths(parts: tuple[Part, ...], endian: str) -> tuple[Part, ...]:
     out: list[Part] = []
     for part in parts:
         if isinstance(part, Fixed) and any(leaf.rebuild for leaf in part.leaves):
-            leaves = [replace(leaf, length_of=_length_of(leaf.node, arrays)) if leaf.rebuild else leaf
+            leaves = [leaf._replace(length_of=_length_of(leaf.node, arrays)) if leaf.rebuild else leaf
                       for leaf in part.leaves]
             part = _fixed(leaves, endian)
         out.append(part)
@@ -581,14 +620,17 @@ def _emit(obj: Any, steps: tuple, endian: str, imports: dict[str, set[str]], ind
     if isinstance(obj, tuple):
         items = [_emit(v, (*steps, i), endian, imports, indent + 4) for i, v in enumerate(obj)]
         return _call("", items, indent, trailing=len(items) == 1)
-    if is_dataclass(obj):
+    if isinstance(obj, Frozen):
+        import inspect  # (writing the cache only)
+
+        defaults = {name: p.default for name, p in inspect.signature(type(obj)).parameters.items()}
         args = []
-        for f in fields(obj):
-            value = getattr(obj, f.name)
-            if f.name == "ref":
+        for name in obj._fields:
+            value = getattr(obj, name)
+            if name == "ref":
                 args.append(f"ref=R({', '.join(repr(s) for s in (endian, *steps))})")
-            elif f.default is MISSING or value != f.default:
-                args.append(f"{f.name}={_emit(value, (*steps, f.name), endian, imports, indent + 4)}")
+            elif defaults[name] is inspect.Parameter.empty or value != defaults[name]:
+                args.append(f"{name}={_emit(value, (*steps, name), endian, imports, indent + 4)}")
         return _call(use(type(obj)), args, indent)
     raise TypeError(f"cannot write {type(obj).__name__} into the plan cache")
 
