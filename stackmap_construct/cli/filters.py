@@ -3,8 +3,6 @@ shows, found through :class:`~stackmap_construct.lookup.CallSiteIndex`."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from typing import TYPE_CHECKING
 
 from ..errors import StackMapError
@@ -86,7 +84,7 @@ def apply(blobs: list[Blob], args, *, linked: bool) -> list[tuple[int, Blob]]:
         keep = chosen[si]
         if keep:
             sm, targets = select(b.stackmap, b.targets, keep)
-            out.append((si, replace(b, stackmap=sm, targets=targets)))
+            out.append((si, b._replace(stackmap=sm, targets=targets)))
     if not out:
         raise StackMapError(f"no record matches {describe(args)}")
     return out
