@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ...endian import struct_prefix
 
+import gc
 import io
 from array import array
 from typing import Any
@@ -125,6 +126,20 @@ class BlobIndex:
             elif isinstance(part, Pad):
                 pos += -pos % part.alignment
         return _make(element, values)
+
+    def records(self, start: int, stop: int) -> list:
+        """Records ``start`` to ``stop - 1`` as model objects, made together
+        with the cyclic collector paused: they hold no cycles, and the
+        collections that tens of thousands of new objects trigger (each
+        walking everything made so far) would otherwise cost more than
+        making them."""
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return [self.record(i) for i in range(start, stop)]
+        finally:
+            if paused:
+                gc.enable()
 
     def item_starts(self, k: int):
         """Index (in items) of each record's first item of inner array
@@ -266,7 +281,9 @@ def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: byt
     o = pos >> 2
     offsets = array("Q")
     counts = [array("L") for _ in scanner.arrays]
-    clean: list[list[bytes]] = [[] for _ in scanner.arrays]
+    # Items kept back to back in a growing buffer whose getvalue() hands over
+    # its bytes without a copy: never the chunks and their join at once.
+    clean = [io.BytesIO() for _ in scanner.arrays]
     checkers = [lay.fixed_items[f"{array_.name}.{inner.name}"] for inner in scanner.arrays]
     for start in range(0, count, SCAN_CHUNK):
         chunk_start = o
@@ -281,14 +298,14 @@ def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: byt
         for k, term in enumerate(scanner.terms):
             counts[k].extend(chunk_counts[k])
             runs = slices[k]
-            clean[k].append(b"".join(runs))
+            clean[k].write(b"".join(runs))
             runs.append(b"")  # a terminator after the last run too
             record = checkers[k].first_bad(term.join(runs), chunk_counts[k])
             if record is not None and (first is None or record < first):
                 first = record
         if first is not None:
             raise _BadItem(start + first, offsets[start + first])
-    return offsets, counts, [b"".join(c) for c in clean], o << 2
+    return offsets, counts, [c.getvalue() for c in clean], o << 2
 
 
 def _join(scanner: RecordScanner, slices) -> list[list[bytes]]:
