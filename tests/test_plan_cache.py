@@ -75,8 +75,11 @@ def test_cached_plan_equals_the_plan_derived_from_the_definition(endian):
 
 def test_a_stale_cache_is_not_used(monkeypatch):
     crcs = plan_module.source_crcs()
+    assert plan_module._cache.__wrapped__() is not None  # (_cache itself: once per process)
     monkeypatch.setattr(plan_module, "source_crcs", lambda: {**crcs, "format/v3.py": crcs["format/v3.py"] ^ 1})
-    assert plan_module._cached_top("little") is None
+    assert plan_module._cache.__wrapped__() is None
+    monkeypatch.setattr(plan_module, "source_crcs", lambda: None)  # a source that cannot be read
+    assert plan_module._cache.__wrapped__() is None
 
 
 def test_an_edited_definition_is_derived_not_read_from_the_cache(tmp_path):
@@ -111,3 +114,32 @@ def test_commands_on_an_object_import_neither_construct_nor_pyelftools(argv):
             "print(status, sorted({m.split('.')[0] for m in sys.modules} & {'construct', 'elftools'}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert out.split(" ", 1)[1].strip() == "[]", out
+
+
+@pytest.mark.parametrize("endian,prefix", [("little", "<"), ("big", ">")])
+def test_the_record_scanners_are_shipped_compiled_and_scan_as_generated_ones(endian, prefix, monkeypatch):
+    from stackmap_construct import load
+    from stackmap_construct.format.fast.codegen import RecordScanner, native_words
+
+    element = plan_module.plan(endian).array("records").element
+    shipped = RecordScanner(element, prefix)
+    assert shipped.scan.__code__.co_filename == plan_module.CACHE_PATH  # compiled with the cache module
+    assert shipped.source == shipped._generate()
+    monkeypatch.setattr(plan_module, "_cache", lambda: None)  # as when the cache is stale
+    generated = RecordScanner(element, prefix)
+    assert generated.scan.__code__.co_filename.startswith("<stackmap fast scan")
+    target = "x86_64-linux-gnu" if endian == "little" else "powerpc64-unknown-linux-gnu"
+    blobs = [s.data for p in sorted((ROOT / "tests" / "data" / target).glob("*.o")) for s in load(p).container.sections]
+    assert len(blobs) > 5
+    for blob in blobs:
+        words = native_words(blob, endian)
+        count = int.from_bytes(blob[12:16], endian)
+        start = 16 + 24 * int.from_bytes(blob[4:8], endian) + 8 * int.from_bytes(blob[8:12], endian)
+        assert shipped.scan(blob, words, start // 4, count) == generated.scan(blob, words, start // 4, count)
+        for n in range(count + 1):  # every prefix, and a bad reserved field in the last record
+            assert shipped.first_bad(blob, words, start // 4, n) == generated.first_bad(blob, words, start // 4, n)
+        broken = bytearray(blob)
+        broken[-8:] = b"\xff" * 8
+        words = native_words(bytes(broken), endian)
+        assert shipped.first_bad(bytes(broken), words, start // 4, count) == \
+            generated.first_bad(bytes(broken), words, start // 4, count)

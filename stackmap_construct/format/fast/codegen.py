@@ -17,7 +17,7 @@ import threading
 from array import array
 from itertools import repeat, starmap
 
-from .plan import Array, Element, Fixed, Leaf, Pad, Unsupported
+from .plan import Array, Element, Fixed, Leaf, Pad, Unsupported, cached_scanner
 
 _NATIVE = sys.byteorder  # "little" or "big"
 
@@ -65,6 +65,12 @@ class RecordScanner:
         self.arrays: list[Array] = [p for p in element.parts if isinstance(p, Array)]
         self.count_names = [a.count_field for a in self.arrays]
         self.terms: list[bytes] = [terminator(a.element) for a in self.arrays]
+        # Shipped ready-compiled with the plan's cache when that is current
+        # (start-up); else generated and compiled now.
+        cached = cached_scanner(element, endian_name(endian))
+        if cached is not None:
+            self.source, self.scan, self.first_bad = cached
+            return
         self.source = self._generate()
         namespace = {"array": array, "repeat": repeat}
         exec(compile(self.source, f"<stackmap fast scan {endian}>", "exec"), namespace)
