@@ -167,7 +167,7 @@ class RecordScanner:
         prologue = [
             "    offsets = array('Q'); ap_offset = offsets.append",
             *(f"    counts_{k} = array('L'); ap_count_{k} = counts_{k}.append" for k in range(n_arrays)),
-            *(f"    slices_{k} = []; ap_slice_{k} = slices_{k}.append" for k in range(n_arrays)),
+            *(f"    slices_{k}: list = []; ap_slice_{k} = slices_{k}.append" for k in range(n_arrays)),
             "    BAD = 0",
         ]
         counts_t = ", ".join(f"counts_{k}" for k in range(n_arrays))
