@@ -8,10 +8,22 @@ encodes a StackMap with precompiled Structs and copies the bytes of records
 that were read and not changed.
 """
 
-from .builder import build, build_plain_data
+from typing import Any
+
 from .codegen import forget_words
 from .lazy import RecordList
 from .parser import BlobIndex, FastMiss, layout, parse_at
 from .plan import Unsupported, plan
+
+
+def __getattr__(name: str) -> Any:
+    # The builder is imported when something is built, not with the parser
+    # (start-up of the commands that only read).
+    if name in ("build", "build_plain_data"):
+        from . import builder
+
+        return getattr(builder, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["parse_at", "build", "build_plain_data", "forget_words", "RecordList", "BlobIndex", "FastMiss", "layout", "plan", "Unsupported"]
