@@ -159,3 +159,31 @@ def test_reading_an_elf_file_imports_no_pyelftools():
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_many_stackmap_sections_and_dynamic_relocations_stay_linear():
+    """A hostile shared object: 20,000 sections named .llvm_stackmaps and a
+    .rela.dyn of 20,000 entries, one patching each; every section gets its
+    one relocation, in time linear in the file (a pass over the relocations
+    per section would take minutes)."""
+    import struct
+    import time
+
+    n = 20000
+    names = b"\0.shstrtab\0.llvm_stackmaps\0.rela.dyn\0"
+    names += bytes(-len(names) % 8)
+    rela = b"".join(struct.pack("<QQq", 0x1000 + 8 * i, 8 | (0 << 32), 0x2000 + i) for i in range(n))  # R_X86_64_RELATIVE
+    body = names + b"\x03" + bytes(7) + rela
+    shdr = struct.Struct("<IIQQQQIIQQ")
+    sections = [bytes(64), shdr.pack(1, 3, 0, 0, 64, len(names), 0, 0, 1, 0)]
+    sections += [shdr.pack(11, 1, 2, 0x1000 + 8 * i, 64 + len(names), 8, 0, 0, 8, 0) for i in range(n)]
+    sections.append(shdr.pack(27, 4, 2, 0, 64 + len(names) + 8, len(rela), 0, 0, 8, 24))
+    header = b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack(
+        "<HHIQQQIHHHHHH", 3, 62, 1, 0, 0, 64 + len(body), 0, 64, 56, 0, 64, len(sections), 1)
+    start = time.perf_counter()
+    container = read_elf(header + body + b"".join(sections))
+    assert time.perf_counter() - start < 10
+    assert len(container.sections) == n
+    assert [(s.address, [(r.offset, r.type, r.addend) for r in s.relocations]) for s in container.sections[:2]] == [
+        (0x1000, [(0, "R_X86_64_RELATIVE", 0x2000)]), (0x1008, [(0, "R_X86_64_RELATIVE", 0x2001)])]
+    assert all(len(s.relocations) == 1 for s in container.sections)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import struct
 import zlib
+from bisect import bisect_left
+from operator import itemgetter
 from typing import Iterator
 
 from ..endian import endian_of_flag, struct_prefix
@@ -339,6 +341,8 @@ class _Tables:
         self.elf = elf
         self._symbols: dict[int, list[tuple[str, int, int, int, int]]] = {}
         self._reloc_names: dict[int, str] = {}
+        self._by_target: dict[int, list[_Sec]] | None = None
+        self._dynamic: tuple[list[tuple[int, int, int, int | None, _Sec | None]], list[int]] | None = None
 
     def symbols(self, table: _Sec) -> list[tuple[str, int, int, int, int]]:
         """Every entry of a symbol table: (name, value, size, info, shndx)."""
@@ -357,6 +361,32 @@ class _Tables:
                 entries.append((cstring(strings, name_at), value, size_, info, shndx))
             self._symbols[table.index] = entries
         return entries
+
+    def relocation_sections(self, target: int) -> list[_Sec]:
+        """The REL and RELA sections that patch section ``target`` (found in
+        one pass: a file may hold many stackmap sections)."""
+        if self._by_target is None:
+            self._by_target = {}
+            for rs in self.elf.sections:
+                if rs.type in (_SHT_REL, _SHT_RELA):
+                    self._by_target.setdefault(rs.info, []).append(rs)
+        return self._by_target.get(target, [])
+
+    def dynamic(self) -> tuple[list[tuple[int, int, int, int | None, _Sec | None]], list[int]]:
+        """Every dynamic relocation (those of SHF_ALLOC REL and RELA
+        sections) as (offset, type, symbol index, addend, symbol table),
+        by offset, and their offsets: read once, then each stackmap section
+        (and .opd) takes its range."""
+        if self._dynamic is None:
+            entries = []
+            for rs in self.elf.sections:
+                if rs.type not in (_SHT_REL, _SHT_RELA) or not rs.flags & _SHF_ALLOC:
+                    continue  # not SHF_ALLOC: a static relocation section
+                table = self.elf.section(rs.link, f"the relocations {rs.name or '#?'}") if rs.link else None
+                entries += [(offset, kind, sym, addend, table) for offset, kind, sym, addend in _relocations(self.elf, rs)]
+            entries.sort(key=itemgetter(0))  # stable: entries at one offset keep the file's order
+            self._dynamic = (entries, [e[0] for e in entries])
+        return self._dynamic
 
     def section_name(self, index: int) -> str | None:
         if index in _SPECIAL_SHNDX or index >= len(self.elf.sections):
@@ -427,9 +457,7 @@ def _relocations(elf: _ELF, rs: _Sec) -> Iterator[tuple[int, int, int, int | Non
 
 def _static_relocations(elf: _ELF, tables: _Tables, target_index: int) -> list[Relocation]:
     out = []
-    for rs in elf.sections:
-        if rs.type not in (_SHT_REL, _SHT_RELA) or rs.info != target_index:
-            continue
+    for rs in tables.relocation_sections(target_index):
         table = elf.section(rs.link, f"the relocations {rs.name or '#?'}")
         for offset, kind, sym, addend in _relocations(elf, rs):
             name, is_section = tables.symbol(table, sym)
@@ -441,12 +469,9 @@ def _dynamic_relocations(elf: _ELF, tables: _Tables, start: int, size: int) -> l
     """Dynamic relocations that patch [start, start+size): in shared objects
     and PIEs the loader writes the function addresses there."""
     out = []
-    for rs in elf.sections:
-        if rs.type not in (_SHT_REL, _SHT_RELA) or not rs.flags & _SHF_ALLOC:
-            continue  # not SHF_ALLOC: a static relocation section
-        table = elf.section(rs.link, f"the relocations {rs.name or '#?'}") if rs.link else None
-        for offset, kind, sym, addend in _relocations(elf, rs):
-            if start <= offset < start + size:
-                name, is_section = tables.symbol(table, sym)
-                out.append(Relocation(offset - start, tables.reloc_name(kind), name, addend, is_section))
+    entries, offsets = tables.dynamic()
+    for i in range(bisect_left(offsets, start), bisect_left(offsets, start + size)):
+        offset, kind, sym, addend, table = entries[i]
+        name, is_section = tables.symbol(table, sym)
+        out.append(Relocation(offset - start, tables.reloc_name(kind), name, addend, is_section))
     return out
