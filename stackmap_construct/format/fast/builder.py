@@ -23,7 +23,7 @@ from operator import attrgetter, itemgetter
 from typing import Any, Callable, Iterable
 
 from .lazy import RecordList
-from .parser import layout
+from .parser import BlobIndex, layout
 from .plan import Array, Element, Fixed, Pad, Unsupported
 
 
@@ -305,6 +305,33 @@ def build_plain_data(doc, endian: str) -> bytes | None:
     are packed in bulk (:func:`_pack_dicts`), then the records' own fields,
     counts, items and pads with one ``struct`` format per chunk of records
     (:func:`_pack_records`)."""
+    encoded = _encode_plain_data(doc, endian)
+    return None if encoded is None else encoded[0]
+
+
+def from_plain_data(doc):
+    """``from_dict(doc)`` made cheaply: the dict encoded as by
+    :func:`build_plain_data` (every check from_dict makes, in bulk), and a
+    StackMap whose records are read from those bytes on access, as after
+    ``parse`` (a :class:`~.lazy.RecordList`: edits are kept and built).
+    None when anything is unusual, a value that does not fit its field
+    included (from_dict then makes the objects, or names the problem)."""
+    from ...model import StackMap
+
+    encoded = _encode_plain_data(doc, "little")
+    if encoded is None:
+        return None
+    blob, head, array, offsets, counts, items, start = encoded
+    index = BlobIndex(blob, "little", layout("little"), array, offsets, counts, items, start, len(blob))
+    values = {name: getattr(head, name) for name in layout("little").plan.top.names}
+    values[array.name] = RecordList(index)
+    return StackMap(**values)
+
+
+def _encode_plain_data(doc, endian: str):
+    """``(blob, head, records array, record offsets, counts, items,
+    records start)`` of a plain-data dict, or None (see build_plain_data);
+    ``head`` is the StackMap of everything but the records."""
     from ...model import StackMap, from_dict
 
     try:
@@ -339,19 +366,30 @@ def build_plain_data(doc, endian: str) -> bytes | None:
         inner: dict[str, tuple[bytes, list]] = {}
         for array, inner_packer in zip(packer.inner, packer.inner_packers):
             lists = list(map(itemgetter(array.name), records))
-            if set(map(type, lists)) - {list}:
+            if list(map(type, lists)).count(list) != len(lists):
                 return None
             flat = list(chain.from_iterable(lists))
-            if set(map(type, flat)) - {dict}:
+            if list(map(type, flat)).count(dict) != len(flat):
                 return None
             inner[array.name] = (_pack_dicts(array, inner_packer, flat), list(map(len, lists)))
         own = {n: _ints(list(map(itemgetter(n), records))) for n in names if n not in inner}
-        if len(out) % 8:
+        start = len(out)
+        if start % 8:
             return None  # the records' pieces assume each record starts 8-aligned
-        out += _pack_records(element, plan.header.struct.format[0], own, inner, len(records))
-        return bytes(out)
+        region, offsets = _pack_records(element, plan.header.struct.format[0], own, inner, len(records), start)
+        out += region
+        counts = [array_of(inner[a.name][1]) for a in packer.inner]
+        return bytes(out), head, records_array, offsets, counts, [inner[a.name][0] for a in packer.inner], start
     except (_Fallback, KeyError, struct.error, TypeError, ValueError, OverflowError):
         return None
+
+
+def array_of(values: list):
+    """A list of small counts as a compact array."""
+    try:
+        return array("H", values)
+    except OverflowError:  # pragma: no cover - counts are u16 in v3
+        return array("L", values)
 
 
 def _pack_dicts(array: Array, packer: "ElementPacker", flat: list) -> bytes:
@@ -393,6 +431,7 @@ class _RecordPieces(dict):
         self.element = element
         self.arrays = {part.name: k for k, part in enumerate(p for p in element.parts if isinstance(p, Array))}
         self.counts = {part.count_field: part.name for part in element.parts if isinstance(part, Array)}
+        self.sizes: dict[tuple, int] = {}  #: counts -> the record's size in bytes
         for part in element.parts:
             if isinstance(part, Fixed):
                 for leaf in part.leaves:
@@ -424,6 +463,7 @@ class _RecordPieces(dict):
                     out.append(f"{pad}x")
                 pos += pad
         piece = self[counts] = "".join(out)
+        self.sizes[counts] = pos
         return piece
 
     def order(self) -> list[str]:
@@ -457,11 +497,13 @@ class _Runs(dict):
         return piece
 
 
-def _pack_records(element: Element, byte_order: str, own: dict, inner: dict, n: int) -> bytes:
+def _pack_records(element: Element, byte_order: str, own: dict, inner: dict, n: int,
+                  start: int) -> tuple[bytes, array]:
     """The records, from their own fields' columns (``own``) and each inner
     array's packed items and counts (``inner``): per chunk of records, one
     ``struct`` call cuts each inner array's items into the records' runs,
-    and one more encodes the records (fields, counts, runs, zero pads)."""
+    and one more encodes the records (fields, counts, runs, zero pads).
+    Also gives each record's offset, counted from ``start``."""
     pieces = _record_pieces(element)
     sizes = {p.name: p.element.fixed.size for p in element.parts if isinstance(p, Array) and p.element.fixed}
     runs = {name: _Runs(size) for name, size in sizes.items()}
@@ -484,7 +526,9 @@ def _pack_records(element: Element, byte_order: str, own: dict, inner: dict, n: 
                 columns.append(own[name][i:j])
         fmt = byte_order + "".join(map(pieces.__getitem__, keys[i:j]))
         out.append(struct.Struct(fmt).pack(*chain.from_iterable(zip(*columns))))
-    return b"".join(out)
+    offsets = array("Q", accumulate(map(pieces.sizes.__getitem__, keys), initial=start))
+    offsets.pop()
+    return b"".join(out), offsets
 
 
 def _exact_keys(dicts: list, names, extra) -> None:

@@ -349,7 +349,7 @@ def word_field(words, shift: int, mask: int, width: int = 32) -> array:
         per = width // bits
         i = shift // bits if _NATIVE == "little" else per - 1 - shift // bits
         code = "B" if bits == 8 else "H"
-        return array(code, memoryview(words).cast("B").cast(code)[i::per].tobytes())
+        return array(code, memoryview(words).cast("B").cast(code)[i::per].tobytes())  # type: ignore[call-overload]  # code is "B" or "H"
     return array("L", [(v >> shift) & mask for v in words])
 
 
