@@ -18,8 +18,8 @@ import struct
 import sys
 from array import array
 from functools import lru_cache
-from itertools import accumulate, chain, islice
-from operator import attrgetter, itemgetter
+from itertools import accumulate, chain, islice, repeat
+from operator import add, attrgetter, contains, itemgetter, sub
 from typing import Any, Callable, Iterable
 
 from .lazy import RecordList
@@ -540,10 +540,13 @@ def _exact_keys(dicts: list, names, extra) -> None:
     lengths_ = list(map(len, dicts))
     if lengths_.count(n) == len(lengths_):
         return
-    lengths = set(lengths_)
-    if extra and lengths <= set(range(n, n + len(extra) + 1)):
-        allowed = set(names) | set(extra)
-        if all(d.keys() <= allowed for d in dicts if len(d) != n):
+    if extra and set(lengths_) <= set(range(n, n + len(extra) + 1)):
+        # Each dict holds the model's keys (itemgetter checks) and as many
+        # of the extras as it has keys beyond them: counted in C loops.
+        held = list(map(contains, dicts, repeat(extra[0])))
+        for key in extra[1:]:
+            held = list(map(add, held, map(contains, dicts, repeat(key))))
+        if held == list(map(sub, lengths_, repeat(n))):
             return
     raise _Fallback
 
