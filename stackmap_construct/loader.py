@@ -81,7 +81,13 @@ def load(source: Source, *, endian: str | None = None, raw: bool = False) -> Sta
     stackmap section); errors of a blob have offsets from the blob's section.
     """
     data = _read(source)
-    container = read_container(data, raw=raw, endian=endian)
+    return load_container(read_container(data, raw=raw, endian=endian), raw=raw)
+
+
+def load_container(container: Container, *, raw: bool = False) -> StackMapFile:
+    """:func:`load` of a container already read (``read_container``): every
+    blob of its stackmap sections parsed, its functions named.  ``raw``: the
+    container was asked for as a raw blob (errors then say nothing of it)."""
     out = StackMapFile(container)
     for section in container.sections:
         try:
@@ -145,4 +151,4 @@ def parse_all(data: _format.Buffer, *, endian: str = "little") -> list[StackMap]
         raise
 
 
-__all__ = ["load", "StackMapFile", "Source", "parse", "parse_all"]
+__all__ = ["load", "load_container", "StackMapFile", "Source", "parse", "parse_all"]

@@ -12,6 +12,8 @@ the field path and the byte offset of that field in the blob.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -171,7 +173,7 @@ def _locations(stackmap: StackMap, v: StackMapView, arch) -> Iterable[_Raw]:
     if frame_regs:
         based = (int(LocationKind.Direct), int(LocationKind.Indirect))
         regnums = table.column("dwarf_regnum")
-        bad = {(k, r) for k, r in set(zip(kinds, regnums)) if k in based and r not in frame_regs}
+        bad = {(k, r) for k, r in _pairs(kinds, regnums) if k in based and r not in frame_regs}
         if bad:
             bases = ", ".join(f"R#{r} ({register_name(arch, r)})" for r in sorted(frame_regs))
             for row, pair in enumerate(zip(kinds, regnums)):
@@ -183,3 +185,18 @@ def _locations(stackmap: StackMap, v: StackMapView, arch) -> Iterable[_Raw]:
                            f"{LocationKind(kind).name} location based on R#{reg} ({name}), "
                            f"not the stack or frame pointer ({bases})",
                            path, offset)
+
+
+def _pairs(kinds: array, regnums: array) -> set[tuple[int, int]]:
+    """The distinct (kind, register) pairs of the locations.  Each row is
+    packed into one machine word, ``register << 16 | kind``, by strided
+    copies, so that the set is made of words rather than a tuple per row."""
+    if kinds.itemsize != 1 or regnums.itemsize != 2:  # pragma: no cover  (the definition's widths)
+        return set(zip(kinds, regnums))
+    # where the kind byte and the register's two (machine-order) bytes go
+    k, r = (0, 2) if sys.byteorder == "little" else (3, 0)
+    packed = bytearray(4 * len(kinds))
+    regs = regnums.tobytes()
+    packed[k::4] = kinds.tobytes()
+    packed[r::4], packed[r + 1::4] = regs[0::2], regs[1::2]
+    return {(w & 0xFF, w >> 16) for w in set(memoryview(packed).cast("I"))}

@@ -501,3 +501,26 @@ def test_an_unknown_construct_turns_the_fast_path_off(monkeypatch):
     monkeypatch.setattr(fast, "layout", unsupported)
     assert type(parse(ODD).records) is list  # the construct path
     assert build(parse(ODD)) == ODD
+
+
+def test_records_made_a_run_at_a_time_keep_every_edit(monkeypatch):
+    """Iterating, slicing and peeking make records in runs (RUN made small
+    here); a record changed before is never replaced by a fresh one, and
+    what iteration gives equals the construct parse."""
+    from stackmap_construct.format.fast.lazy import RecordList
+    from stackmap_construct.model import Location, LocationKind
+
+    blob, endian = next(b for b in SMALL_BLOBS.values() if len(parse(b[0], endian=b[1]).records) >= 5)
+    monkeypatch.setattr(RecordList, "RUN", 2)
+    sm = parse(blob, endian=endian)
+    with backend("construct"):
+        plain = parse(blob, endian=endian)
+    assert isinstance(sm.records, RecordList)
+    edited = sm.records[3]
+    edited.locations.append(Location(LocationKind.Constant, 8, 0, 77))
+    assert list(sm.records) == plain.records[:3] + [edited] + plain.records[4:]
+    assert sm.records[3] is edited and sm.records[2:5][1] is edited
+    assert list(sm.records.peek())[3] is edited
+    fresh = parse(blob, endian=endian)
+    assert list(fresh.records.peek()) == plain.records and fresh.records.pristine  # peek keeps nothing
+    assert fresh.records[1:4] == plain.records[1:4] and not fresh.records.pristine

@@ -409,3 +409,25 @@ def test_arch_names_the_registers_of_a_raw_blob(tmp_path, capsys):
     assert "[0] spill slot [R#7 + 16], 8 bytes" in capsys.readouterr().out
     assert main(["statepoints", str(path), "--raw", "--arch", "x86_64"]) == 0
     assert "[0] spill slot [rsp + 16], 8 bytes" in capsys.readouterr().out
+
+
+def test_streamed_statepoint_renderings_equal_the_whole_ones(objects, monkeypatch):
+    """Batches of call sites (CHUNK made small) join to exactly the text and
+    the JSON document rendered at once; none gives the empty forms."""
+    import json as _json
+
+    from stackmap_construct.statepoints import render as sp_render
+
+    container, sm = _decode(objects("x86_64-linux-gnu")[0])
+    sps = decode(sm, "auto", arch=container.arch) * 3  # (the 3 call sites, three times over)
+    assert len(sps) == 9
+    whole_text = "\n".join("\n".join(sp_render.render_statepoint(sp)) + "\n" for sp in sps)
+    whole_json = {"statepoints": [sp.to_json() for sp in sps]}
+    for chunk in (1, 2, 3, len(sps), len(sps) + 1):
+        monkeypatch.setattr(sp_render, "CHUNK", chunk)
+        assert "".join(sp_render.iter_render_text(iter(sps))) == whole_text
+        doc = "".join(sp_render.iter_render_json(iter(sps)))
+        assert _json.loads(doc) == whole_json
+        assert doc.startswith('{"statepoints": [\n  {') and doc.endswith("}\n]}\n")
+    assert "".join(sp_render.iter_render_json(iter([]))) == '{"statepoints": []}\n'
+    assert "".join(sp_render.iter_render_text(iter([]))) == ""

@@ -4,11 +4,12 @@ their functions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from ..containers import Container, Section
 from ..errors import StackMapError
 from ..format import parse_spans
-from ..loader import load as load_file
+from ..loader import load_container
 from ..model import StackMap
 from ..symbols import FunctionTarget
 from .inputs import explain_failure, open_container, warn_empty
@@ -37,15 +38,18 @@ def add_input_options(p, subject: str = "PATH", *, several: bool = False) -> Non
     p.add_argument("--endian", choices=["little", "big"], help="byte order of a raw blob (default: read from its header)")
 
 
-def load(data: bytes, args) -> tuple[Container, list[Blob]]:
-    """The container of ``data`` and every stackmap blob in it, in order."""
+def load(read: Callable[[str], bytes], path: str, args) -> tuple[Container, list[Blob]]:
+    """The container of the file at ``path`` (its bytes are ``read(path)``)
+    and every stackmap blob in it, in order.  The file's bytes are let go
+    once the container has cut out its sections, before they are parsed."""
+    data = read(path)
     container = open_container(data, args)  # an empty input, a raw blob's byte order
+    del data
     for section in container.sections:
         if not section.data:
             warn_empty(section, args.path)
-    raw_endian = container.sections[0].endian if container.format == "raw" and container.sections else None
     try:
-        loaded = load_file(data, raw=args.raw, endian=raw_endian)
+        loaded = load_container(container, raw=args.raw)
     except StackMapError as e:
         section = next((s for s in container.sections if _fails(s)), container.sections[0])
         explain_failure(e, container, section, args, raw_note=False)  # load() says "raw" itself

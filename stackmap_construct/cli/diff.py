@@ -33,10 +33,10 @@ def _statepoints(text: str):
 
 def run(args, read) -> int:
     with Activity(f"reading {args.path}") as activity:
-        ca, blobs_a = load(read(args.path), args)
+        ca, blobs_a = load(read, args.path, args)
         args.path = args.other  # errors from here on are about B
         activity.set(f"reading {args.other}")
-        cb, blobs_b = load(read(args.other), args)
+        cb, blobs_b = load(read, args.other, args)
         lines = []
         if len(blobs_a) != len(blobs_b):
             lines.append(f"stackmaps: A has {len(blobs_a)}, B has {len(blobs_b)}")

@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
 
 
 def run(args, read) -> int:
-    container, blobs = load(read(args.path), args)
+    container, blobs = load(read, args.path, args)
     text: Iterable[str] | Iterable[bytes]
     numbered = list(enumerate(blobs))
     if filters.active(args):  # only the matching records, each blob keeping its number

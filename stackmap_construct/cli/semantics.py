@@ -56,7 +56,7 @@ def add_parser(sub) -> None:
 
 def run(args, read) -> int:
     stackmap_path = args.path
-    _, blobs = load(read(stackmap_path), args)
+    _, blobs = load(read, stackmap_path, args)
     if len(blobs) > 1:
         raise SemanticsError(f"{len(blobs)} stackmaps in this file; a module has one", rule="argument")
     # Imported here, not at the top: every command's parser is built at

@@ -4,10 +4,12 @@ statepoint call site."""
 from __future__ import annotations
 
 import argparse
+from typing import Iterator
 
 from ..errors import StatepointError
 from ..lookup import CallSiteIndex
-from ..statepoints import StatepointColumns, decode_rows, missing_ids, render_json, render_text, selection
+from ..statepoints import StatepointColumns, decode_rows, missing_ids, selection
+from ..statepoints.render import CHUNK, iter_render_json, iter_render_text
 from .arch import add_arch_option
 from .common import add_input_options, load
 from .output import write_output
@@ -41,7 +43,7 @@ def pointer_size(container) -> int:
 
 
 def run(args, read) -> int:
-    container, blobs = load(read(args.path), args)
+    container, blobs = load(read, args.path, args)
     missing = missing_ids([b.stackmap for b in blobs], args.ids)
     if missing:
         raise StatepointError(f"no record has id {', '.join(str(i) for i in missing)}")
@@ -80,12 +82,15 @@ def run(args, read) -> int:
             keep = [n if k is None else k & n for k, n in zip(keep, named)]
             wanted.append(f"--function {args.function}")
         chosen = [[ri for ri in c if ri in k] for c, k in zip(chosen, keep)]  # type: ignore[operator]
-    found = [sp for cols, c in zip(tables, chosen) for sp in decode_rows(cols, c)]
-    if wanted and not found:
+    if wanted and not any(chosen):
         raise StatepointError(f"no statepoint record matches {' '.join(wanted)}")
+    # Decoded and rendered a batch at a time as the output is written.
+    found = (sp for cols, c in zip(tables, chosen)
+             for start in range(0, len(c), CHUNK) for sp in decode_rows(cols, c[start:start + CHUNK]))
+    text: Iterator[str] | str
     if args.format == "json":
-        text = render_json(found)
+        text = iter_render_json(found)
     else:
-        text = render_text(found, multi=len(blobs) > 1) if found else "no statepoint records\n"
+        text = iter_render_text(found, multi=len(blobs) > 1) if any(chosen) else "no statepoint records\n"
     write_output(args.output, text)
     return 0

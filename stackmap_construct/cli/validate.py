@@ -38,7 +38,7 @@ def run(args, read) -> int:
     structure: StackMapError | None = None
     with Activity(f"reading {args.path}") as activity:
         try:
-            container, blobs = load(read(args.path), args)
+            container, blobs = load(read, args.path, args)
         except StackMapError as e:
             if args.output not in (None, "-"):
                 raise  # no report file for an input that cannot be read: the error, on stderr

@@ -39,6 +39,7 @@ _KIND = {"ET_REL": "relocatable", "ET_EXEC": "executable", "ET_DYN": "shared obj
 
 
 def read_elf(data: bytes) -> Container:
+    elf = None
     try:
         elf = _ELF(data)
         _check_tables(elf, len(data))
@@ -47,6 +48,9 @@ def read_elf(data: bytes) -> Container:
             struct.error) as e:
         # pyelftools reports malformed files with several exception types.
         raise ContainerError(f"malformed ELF file: {' '.join(str(e).split()) or type(e).__name__}") from None
+    finally:
+        if elf is not None:
+            elf.release()
 
 
 class _ELF(ELFFile):
@@ -56,6 +60,13 @@ class _ELF(ELFFile):
     def __init__(self, data: bytes):
         super().__init__(io.BytesIO(data))
         self.file_data = data
+
+    def release(self) -> None:
+        """Let go of the file's bytes now: pyelftools' objects refer to one
+        another, so without this they (and the bytes) would live until the
+        cyclic collector runs, through the parse of the sections cut out."""
+        self.stream.close()
+        self.file_data = b""
 
 
 def _check_tables(elf: _ELF, size: int) -> None:

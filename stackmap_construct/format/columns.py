@@ -28,6 +28,7 @@ dtype=...)``; nothing here needs NumPy.
 
 from __future__ import annotations
 
+import io
 import re
 from functools import lru_cache
 import struct
@@ -128,6 +129,9 @@ class ItemTable:
         return self.run_offsets[record] + self.item_size * item
 
 
+#: records whose heads are cut out at a time
+_HEAD_CHUNK = 8192
+
 _SEGMENT = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
 
 
@@ -149,7 +153,8 @@ class StackMapView:
         element = index.array.element
         self.record_element = element
         self.record_count = index.count
-        self.record_offsets = array("Q", (o - base for o in index.offsets)) if base else array("Q", index.offsets)
+        # (with the blob at the buffer's start, the parser's own offsets: no copy)
+        self.record_offsets = array("Q", (o - base for o in index.offsets)) if base else index.offsets
         ends = array("Q", index.offsets[1:])
         ends.append(index.end)
         self.record_ends = array("Q", (o - base for o in ends)) if base else ends
@@ -174,8 +179,7 @@ class StackMapView:
         if not isinstance(head, Fixed):
             raise ValueError("a record is expected to start with fixed fields")
         self._head = head
-        starts = index.offsets
-        self._head_data = b"".join(map(buf.__getitem__, map(slice, starts, map(head.size.__add__, starts))))
+        self._head_bytes: bytes | None = None
         self.tables = tables
         self.locations: ItemTable = tables["locations"]
         self.live_outs: ItemTable = tables["live_outs"]
@@ -215,9 +219,22 @@ class StackMapView:
         ``instruction_offset``) for every record."""
         col = self._record_columns.get(name)
         if col is None:
-            col = self._record_columns[name] = _column(self._head_data, self._head.size, self._head.leaf(name),
+            col = self._record_columns[name] = _column(self._head_data(), self._head.size, self._head.leaf(name),
                                                        self.endian)
         return col
+
+    def _head_data(self) -> bytes:
+        """Every record's head (its fixed fields), back to back; cut out a
+        chunk of records at a time (never a bytes object per record for all
+        records at once)."""
+        if self._head_bytes is None:
+            buf, size, starts = self.buf, self._head.size, self._index.offsets
+            out = io.BytesIO()
+            for c in range(0, len(starts), _HEAD_CHUNK):
+                part = starts[c:c + _HEAD_CHUNK]
+                out.write(b"".join(map(buf.__getitem__, map(slice, part, map(size.__add__, part)))))
+            self._head_bytes = out.getvalue()  # (hands its buffer over: no copy)
+        return self._head_bytes
 
     @property
     def function_of(self) -> array:
@@ -237,6 +254,13 @@ class StackMapView:
     def record_bytes(self, i: int) -> bytes:
         """Record ``i`` as encoded."""
         return self.buf[self.start + self.record_offsets[i]:self.start + self.record_ends[i]]
+
+    def records_span(self, first: int, stop: int) -> tuple[int, int]:
+        """Where records ``first`` to ``stop - 1`` lie in :attr:`buf` (they
+        are back to back)."""
+        if first >= stop:
+            return (0, 0)
+        return self.start + self.record_offsets[first], self.start + self.record_ends[stop - 1]
 
     # -- offsets -----------------------------------------------------------
     def offset_of(self, path: str) -> int:

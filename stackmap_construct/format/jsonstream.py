@@ -52,7 +52,7 @@ class _Text:
         """The next non-blank character ('' at the end)."""
         while True:
             buf = self.buf
-            pos = self.pos = _BLANKS(buf, self.pos).end()  # (a C loop over the blanks)
+            pos = self.pos = _BLANKS(buf, self.pos).end()  # type: ignore[union-attr]  # "*" always matches
             if pos < len(buf):
                 return buf[pos]
             if not self.more():

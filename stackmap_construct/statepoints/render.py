@@ -4,7 +4,7 @@ the JSON document of ``statepoints --format json``."""
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..model import DYNAMIC_STACK_SIZE, LocationKind
 from .decode import ResolvedLocation, Statepoint
@@ -79,9 +79,32 @@ def render_statepoint(sp: Statepoint, *, multi: bool = False) -> list[str]:
     return lines
 
 
+#: call sites per piece of the streamed renderings
+CHUNK = 1024
+
+
+def _batches(statepoints: Iterable[Statepoint]) -> Iterator[list[Statepoint]]:
+    batch: list[Statepoint] = []
+    for sp in statepoints:
+        batch.append(sp)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def render_text(statepoints: Iterable[Statepoint], *, multi: bool = False) -> str:
-    blocks = ["\n".join(render_statepoint(sp, multi=multi)) + "\n" for sp in statepoints]
-    return "\n".join(blocks)
+    return "".join(iter_render_text(statepoints, multi=multi))
+
+
+def iter_render_text(statepoints: Iterable[Statepoint], *, multi: bool = False) -> Iterator[str]:
+    """:func:`render_text` in pieces, a batch of call sites each, taking
+    the statepoints as they come (one blank line between blocks)."""
+    sep = ""
+    for batch in _batches(statepoints):
+        yield sep + "\n".join("\n".join(render_statepoint(sp, multi=multi)) + "\n" for sp in batch)
+        sep = "\n"
 
 
 def to_json(statepoints: Iterable[Statepoint]) -> dict:
@@ -92,7 +115,13 @@ def to_json(statepoints: Iterable[Statepoint]) -> dict:
 def render_json(statepoints: Iterable[Statepoint]) -> str:
     """The document with one call site per line (json's C encoder: its
     indenting encoder is pure Python, 6x slower on large files)."""
-    lines = [json.dumps(sp.to_json()) for sp in statepoints]
-    if not lines:
-        return '{"statepoints": []}\n'
-    return '{"statepoints": [\n  ' + ",\n  ".join(lines) + "\n]}\n"
+    return "".join(iter_render_json(statepoints))
+
+
+def iter_render_json(statepoints: Iterable[Statepoint]) -> Iterator[str]:
+    """:func:`render_json` in pieces, a batch of call sites each."""
+    head = '{"statepoints": [\n  '
+    for batch in _batches(statepoints):
+        yield head + ",\n  ".join([json.dumps(sp.to_json()) for sp in batch])
+        head = ",\n  "
+    yield '{"statepoints": []}\n' if head.startswith("{") else "\n]}\n"

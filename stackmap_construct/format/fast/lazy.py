@@ -74,7 +74,12 @@ class RecordList(MutableSequence):
         if self._items is not None:
             return self._items[index]
         if isinstance(index, slice):
-            return [self._get(i) for i in range(*index.indices(self._blob.count))]
+            wanted = range(*index.indices(self._blob.count))
+            cache = self._cache
+            if len(wanted) > 1 and wanted.step == 1 and wanted.start not in cache:
+                for i, record in enumerate(self._blob.records(wanted.start, wanted.stop), wanted.start):
+                    cache.setdefault(i, record)
+            return [self._get(i) for i in wanted]
         i = operator.index(index)
         n = self._blob.count
         if i < 0:
@@ -84,15 +89,29 @@ class RecordList(MutableSequence):
         return self._get(i)
 
     def __iter__(self) -> Iterator[Record]:
-        # Like a list iterator: by index, until the index runs past the end.
+        # Like a list iterator: by index, until the index runs past the end;
+        # the records not made yet are made a run at a time.
         i = 0
         while True:
+            if self._items is None and i not in self._cache and i < self._blob.count:
+                self._make_run(i)
             try:
                 item = self[i]
             except IndexError:
                 return
             yield item
             i += 1
+
+    #: records made together when iterating
+    RUN = 1024
+
+    def _make_run(self, start: int) -> None:
+        """Make records ``start`` on (up to :attr:`RUN`) at once, keeping any
+        already made (they may have been changed)."""
+        stop = min(self._blob.count, start + self.RUN)
+        cache = self._cache
+        for i, record in enumerate(self._blob.records(start, stop), start):
+            cache.setdefault(i, record)
 
     def __reversed__(self) -> Iterator[Record]:
         for i in range(len(self) - 1, -1, -1):
@@ -108,9 +127,12 @@ class RecordList(MutableSequence):
             yield from self._items
             return
         cache, blob = self._cache, self._blob
-        for i in range(blob.count):
-            record = cache.get(i)
-            yield record if record is not None else blob.record(i)
+        for start in range(0, blob.count, self.RUN):
+            stop = min(blob.count, start + self.RUN)
+            made = blob.records(start, stop)
+            for i in range(start, stop):
+                record = cache.get(i)
+                yield record if record is not None else made[i - start]
 
     @property
     def pristine(self) -> bool:

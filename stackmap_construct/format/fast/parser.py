@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ...endian import struct_prefix
 
+import gc
 import io
 from array import array
 from typing import Any
@@ -125,6 +126,20 @@ class BlobIndex:
             elif isinstance(part, Pad):
                 pos += -pos % part.alignment
         return _make(element, values)
+
+    def records(self, start: int, stop: int) -> list:
+        """Records ``start`` to ``stop - 1`` as model objects, made together
+        with the cyclic collector paused: they hold no cycles, and the
+        collections that tens of thousands of new objects trigger (each
+        walking everything made so far) would otherwise cost more than
+        making them."""
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return [self.record(i) for i in range(start, stop)]
+        finally:
+            if paused:
+                gc.enable()
 
     def item_starts(self, k: int):
         """Index (in items) of each record's first item of inner array
@@ -264,7 +279,9 @@ def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: byt
     o = pos >> 2
     offsets = array("Q")
     counts: list = [None for _ in scanner.arrays]
-    clean: list[list[bytes]] = [[] for _ in scanner.arrays]
+    # Items kept back to back in a growing buffer whose getvalue() hands over
+    # its bytes without a copy: never the chunks and their join at once.
+    clean = [io.BytesIO() for _ in scanner.arrays]
     checkers = [lay.fixed_items[f"{array_.name}.{inner.name}"] for inner in scanner.arrays]
     for start in range(0, count, SCAN_CHUNK):
         chunk_start = o
@@ -285,7 +302,7 @@ def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: byt
                 counts[k] = chunk_counts[k]
             else:
                 counts[k].extend(chunk_counts[k])
-            clean[k].append(data)
+            clean[k].write(data)
             record = _record_of(checkers[k].first_bad(data), chunk_counts[k])
             if record is not None and (first is None or record < first):
                 first = record
@@ -293,7 +310,7 @@ def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: byt
             raise _BadItem(start + first, offsets[start + first])
     if count == 0:
         counts = [array("L") for _ in scanner.arrays]
-    return offsets, counts, [c[0] if len(c) == 1 else b"".join(c) for c in clean], o << 2
+    return offsets, counts, [c.getvalue() for c in clean], o << 2
 
 
 def _record_of(item: int | None, counts) -> int | None:
