@@ -87,7 +87,7 @@ class BlobIndex:
     """
 
     __slots__ = ("buf", "endian", "layout", "array", "scanner", "offsets", "counts", "items",
-                 "start", "end", "count", "_items", "_starts")
+                 "start", "end", "count", "_items")
 
     def __init__(self, buf: bytes, endian: str, lay: Layout, array: Array, offsets, counts, items,
                  start: int, end: int):
@@ -103,7 +103,6 @@ class BlobIndex:
         self.end = end  #: byte offset just after the last record
         self.count = len(offsets)
         self._items = [lay.fixed_items[f"{array.name}.{a.name}"] for a in self.scanner.arrays]
-        self._starts: dict[int, Any] | None = None  # k -> array("Q") of item starts
 
     def record(self, i: int):
         """Record ``i`` as a model object, made from its bytes."""
@@ -140,18 +139,6 @@ class BlobIndex:
         finally:
             if paused:
                 gc.enable()
-
-    def item_starts(self, k: int):
-        """Index (in items) of each record's first item of inner array
-        ``k``, counted over all the parts ``joined[k]``."""
-        if self._starts is None:
-            self._starts = {}
-        starts = self._starts.get(k)
-        if starts is None:
-            starts = array("Q", [0])
-            starts.extend(accumulate(map((1).__add__, self.counts[k])))
-            self._starts[k] = starts
-        return starts
 
     def records_bytes(self) -> bytes:
         return self.buf[self.start:self.end]
