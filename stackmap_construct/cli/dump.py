@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import chain
-from typing import Iterable
-
-from ..render.json import iter_render_json
-from ..render.readobj import iter_render_readobj
-from ..render.text import iter_render_text
+from ..render.parallel import Part, concat, fixed, render_in_two
 from . import filters
 from .arch import add_arch_option
 from .common import add_input_options, load
@@ -28,17 +23,23 @@ def add_parser(sub) -> None:
 
 def run(args, read) -> int:
     container, blobs = load(read, args.path, args)
-    text: Iterable[str] | Iterable[bytes]
+    parts: list[Part]
     numbered = list(enumerate(blobs))
     if filters.active(args):  # only the matching records, each blob keeping its number
         numbered = filters.apply(blobs, args, linked=container.linked)
         blobs = [b for _, b in numbered]
+    # Only the renderer asked for is imported (start-up).
     if args.format == "llvm-readobj":
-        # In pieces, as rendered: a 50 MB stackmap prints 160 MB of text.
-        text = chain.from_iterable(iter_render_readobj(b.stackmap, encoded=True) for b in blobs)
+        from ..render.readobj import readobj_part
+
+        parts = [readobj_part(b.stackmap) for b in blobs]
     elif args.format == "json":
-        text = iter_render_json(((b.stackmap, b.section.endian, b.targets) for b in blobs), encoded=True)
+        from ..render.json import json_parts
+
+        parts = json_parts((b.stackmap, b.section.endian, b.targets) for b in blobs)
     else:
+        from ..render.text import text_part
+
         head = f"{args.path}: {container.format}"
         if container.kind:
             head += f" {container.kind}"
@@ -48,9 +49,13 @@ def run(args, read) -> int:
         endians = sorted({s.endian for s in container.sections})
         head += f", {'/'.join(endians)}-endian, {len(blobs)} stackmap{'s' if len(blobs) != 1 else ''}"
         head += f" with records matching {filters.describe(args)}\n" if filters.active(args) else "\n"
-        text = chain([head], chain.from_iterable(
-            iter_render_text(b.stackmap, arch=arch, title=f"stackmap #{i} ({b.section.name})",
-                             targets=b.targets, endian=b.section.endian)
-            for i, b in numbered))
-    write_output(args.output, text)
+        parts = [fixed(head)] + [text_part(b.stackmap, arch=arch, title=f"stackmap #{i} ({b.section.name})",
+                                           targets=b.targets, endian=b.section.endian) for i, b in numbered]
+    # In pieces, as rendered (a 50 MB stackmap prints 160 MB of text), by
+    # two processes when it is long.
+    pieces = render_in_two(concat(parts))
+    try:
+        write_output(args.output, pieces)
+    finally:
+        pieces.close()  # a child still rendering is stopped and reaped now (a closed pipe, an error)
     return 0

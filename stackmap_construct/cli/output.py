@@ -135,13 +135,18 @@ def _write(f: IO[bytes], data: Pieces) -> None:
 
 def _stdout(data: Pieces) -> None:
     pieces = [data] if isinstance(data, (str, bytes)) else data
+    out = sys.stdout
+    binary = getattr(out, "buffer", None)  # none on a text-only stream (io.StringIO)
     for piece in pieces:
         if isinstance(piece, bytes):
-            sys.stdout.flush()  # text written before goes first
-            sys.stdout.buffer.write(piece)
+            if binary is None:
+                out.write(piece.decode())
+                continue
+            out.flush()  # text written before goes first
+            binary.write(piece)
         else:
-            sys.stdout.write(piece)
-    sys.stdout.flush()
+            out.write(piece)
+    out.flush()
 
 
 def write_output(path: str | None, data: Pieces) -> None:

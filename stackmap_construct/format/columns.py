@@ -108,6 +108,12 @@ class ItemTable:
             col = self._columns[name] = _column(self.data, self.item_size, self.fixed.leaf(name), self.endian)
         return col
 
+    def columns_of(self, data: bytes, names: Sequence[str]) -> list[array]:
+        """The named fields of the items encoded in ``data`` (this table's
+        items, or any run of items in its encoding, e.g. a renderer's
+        distinct ones), one array per name, raw values as :meth:`column`."""
+        return [_column(data, self.item_size, self.fixed.leaf(n), self.endian) for n in names]
+
     def item_bytes(self, row: int) -> bytes:
         return self.data[row * self.item_size:(row + 1) * self.item_size]
 
@@ -457,22 +463,3 @@ def view_of(stackmap: StackMap, endian: str | None = None) -> StackMapView:
         index = records.blob_index if isinstance(records, RecordList) else None
         endian = index.endian if index is not None else "little"
     return view(stackmap, endian=endian)
-
-
-def item_values(table: ItemTable):
-    """``f(item bytes) -> a model object`` of one table's item (a Location,
-    a LiveOut), decoded as the definition says (the kind as LocationKind)."""
-    cls = table.cls
-    if cls is None:
-        raise ValueError(f"{table.name}: no model class to make items of")
-    fixed = table.fixed
-    order = {leaf.name: k for k, leaf in enumerate(fixed.leaves)}
-    picks = [order[n] for n in table.names]
-    decoders = [fixed.leaf(n).decoded for n in table.names]
-    unpack = fixed.struct.unpack
-
-    def make(raw: bytes):
-        values = unpack(raw)
-        return cls(*[values[k] if d is None else d[values[k]] for k, d in zip(picks, decoders)])
-
-    return make

@@ -16,10 +16,13 @@ depth; byte for byte the text of :func:`render_json_plain`, which is
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
+from itertools import chain, repeat
 from typing import Iterable, Iterator, Literal, Sequence, overload
 
-from .texts import Texts
-from ..model import StackMap, to_dict
+from .parallel import Part, concat, fixed
+from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
+from ..model import LocationKind, StackMap, to_dict
 from ..symbols import FunctionTarget
 
 
@@ -52,12 +55,13 @@ def iter_render_json(blobs: Blobs, *, encoded: Literal[False] = False) -> Iterat
 def iter_render_json(blobs: Blobs, *, encoded: Literal[True]) -> Iterator[bytes]: ...
 def iter_render_json(blobs: Blobs, *, encoded: bool = False) -> Iterator[str] | Iterator[bytes]:
     """The document in pieces: str, or UTF-8 bytes with ``encoded``."""
-    pieces = _pieces(list(blobs))
+    units, part = concat(json_parts(blobs))
+    pieces = part(0, units)
     return (piece.encode() for piece in pieces) if encoded else pieces
 
 
 INDENT = 2
-CHUNK = 2048  # records per piece
+CHUNK = 512  # records per piece (a record of 28 locations is 4 KB of JSON)
 
 
 def _dumps(value, depth: int) -> str:
@@ -65,110 +69,124 @@ def _dumps(value, depth: int) -> str:
     return json.dumps(value, indent=INDENT).replace("\n", "\n" + " " * (INDENT * depth))
 
 
-
-def _pieces(blobs) -> Iterator[str]:
+def json_parts(blobs: Blobs) -> list[Part]:
+    """The document as consecutive parts (see :mod:`.parallel`): its
+    opening, each blob's entry (:func:`entry_part`), its end."""
+    blobs = list(blobs)
     if not blobs:
-        yield json.dumps({"stackmaps": []}, indent=INDENT) + "\n"
-        return
-    yield "{\n" + " " * INDENT + '"stackmaps": [\n'
-    for b, (stackmap, endian, targets) in enumerate(blobs):
-        yield from _entry(stackmap, endian, list(targets or []))
-        yield ",\n" if b + 1 < len(blobs) else "\n"
-    yield " " * INDENT + "]\n}\n"
+        return [fixed(json.dumps({"stackmaps": []}, indent=INDENT) + "\n")]
+    parts = [fixed("{\n" + " " * INDENT + '"stackmaps": [\n')]
+    parts.extend(entry_part(sm, endian, targets, first=b == 0) for b, (sm, endian, targets) in enumerate(blobs))
+    parts.append(fixed("\n" + " " * INDENT + "]\n}\n"))
+    return parts
 
 
-def _entry(stackmap: StackMap, endian: str, targets: list) -> Iterator[str]:
-    import struct
+def _item_template(names: Sequence[str], strings: Sequence[str], depth: int) -> str:
+    """The text ``json.dumps`` gives an item ``depth`` levels deep, as a
+    %-template over its field values in ``names`` order (strings quoted:
+    the kind names are plain identifiers, the rest integers)."""
+    text = " " * (depth * INDENT) + _dumps({n: f"@@{n}@@" for n in names}, depth)
+    for n in names:
+        text = text.replace(f'"@@{n}@@"', '"%s"' if n in strings else "%d")
+    return text
 
-    from ..format.columns import item_values, view_of
+
+def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget] | None,
+               first: bool = True) -> Part:
+    """One blob's entry of the document (after a separator unless
+    ``first``) as ``(units, part)``: the head, then one unit per record."""
+    from ..format.columns import view_of
     from ..model import to_dict as plain
 
+    targets = list(targets or [])
     v = view_of(stackmap, endian)
-    i2, i3 = " " * (2 * INDENT), " " * (3 * INDENT)
-    head = plain(StackMap(stackmap.version, stackmap.functions, stackmap.constants, []))
-    for k, fn in enumerate(head["functions"]):
-        fn["symbol"] = targets[k].symbol if k < len(targets) else None
-        fn["entry"] = targets[k].address if k < len(targets) else None
-    yield (i2 + "{\n" + i3 + f'"version": {_dumps(head["version"], 3)},\n'
-           + i3 + f'"functions": {_dumps(head["functions"], 3)},\n'
-           + i3 + f'"constants": {_dumps(head["constants"], 3)},\n' + i3 + '"records": ')
-    n = v.record_count
-    if not n:
-        yield "[]"
-    else:
-        yield "[\n"
-        yield from _records(stackmap, v, targets, item_values, struct)
-        yield "\n" + i3 + "]"
-    yield ",\n" + i3 + f'"endian": {json.dumps(endian)}\n' + i2 + "}"
-
-
-def _records(stackmap: StackMap, v, targets: list, item_values, struct) -> Iterator[str]:
-    from ..model import LiveOut, Location, LocationKind
-
-    def item_template(names: Sequence[str], strings: Sequence[str]) -> str:
-        """The text ``json.dumps`` gives an item at its depth, as a
-        %-template over its field values in ``names`` order (strings quoted:
-        the kind names are plain identifiers, the rest integers)."""
-        text = " " * (6 * INDENT) + _dumps({n: f"@@{n}@@" for n in names}, 6)
-        for n in names:
-            text = text.replace(f'"@@{n}@@"', '"%s"' if n in strings else "%d")
-        return text
-
-    def loc_text(raw: bytes) -> str:
-        loc: Location = loc_values(raw)
-        return loc_template % (LocationKind(loc.kind).name, loc.size, loc.dwarf_regnum, loc.offset_or_small_constant)
-
-    def live_text(raw: bytes) -> str:
-        lo: LiveOut = live_values(raw)
-        return live_template % (lo.dwarf_regnum, lo.size)
-
+    nr = v.record_count
+    i2, i3, i4, i5 = (" " * (k * INDENT) for k in (2, 3, 4, 5))
     locs, lives = v.locations, v.live_outs
-    loc_values, live_values = item_values(locs), item_values(lives)
     # The model's field order (to_dict's): kind, size, dwarf_regnum, offset.
     assert locs.names == ("kind", "size", "dwarf_regnum", "offset_or_small_constant"), locs.names
     assert lives.names == ("dwarf_regnum", "size"), lives.names
-    loc_template = item_template(locs.names, ("kind",))
-    live_template = item_template(lives.names, ())
-    loc_texts, live_texts = Texts(loc_text), Texts(live_text)
-    # Each record's address: its function's, plus the instruction offset.
-    bases = [None] * v.record_count
+    loc_template = _item_template(locs.names, ("kind",), 6)
+    live_template = _item_template(lives.names, (), 6)
+    kind_names = {k: k.name for k in LocationKind}
+
+    def make_locations(missing: list[bytes]) -> list[str]:
+        kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), locs.names)
+        return list(map(loc_template.__mod__, zip(map(kind_names.__getitem__, kinds), sizes, regnums, offsets)))
+
+    def make_live_outs(runs: list[bytes]) -> list[str]:
+        """The live-outs list of each distinct run of live-outs."""
+        items = list(map(live_template.__mod__, zip(*lives.columns_of(b"".join(runs), lives.names))))
+        return list(map(_json_list, split_runs(runs, vsize, items)))
+
+    loc_texts, live_lists = Texts(make_locations), Texts(make_live_outs)
+    # Each record's address: its function's entry plus the offset; groups:
+    # (first record, end, entry or None).
+    groups: list[tuple[int, int, int | None]] = []
     start = 0
     for fi, fn in enumerate(stackmap.functions):
-        end = min(start + fn.record_count, v.record_count)
-        base = targets[fi].address if fi < len(targets) else None
-        if base is not None:
-            bases[start:end] = [base] * (end - start)
+        end = min(start + fn.record_count, nr)
+        groups.append((start, end, targets[fi].address if fi < len(targets) else None))
         start = end
-    i4, i5 = " " * (4 * INDENT), " " * (5 * INDENT)
-    sep_items = ",\n"
+    groups.append((start, nr, None))
+    group_starts = [g[0] for g in groups]
     ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
     lsize, vsize = locs.item_size, lives.item_size
     lstarts, vstarts = locs.starts, lives.starts
-    head = (i4 + "{\n" + i5 + '"patchpoint_id": %d,\n' + i5 + '"instruction_offset": %d,\n' + i5 + '"locations": ')
-    loc_open, loc_close = "[\n", "\n" + i5 + "]"
-    for r0 in range(0, v.record_count, CHUNK):
-        r1 = min(v.record_count, r0 + CHUNK)
-        l0, v0 = lstarts[r0], vstarts[r0]
-        loc_lines = list(map(loc_texts.__getitem__,
-                             struct.iter_unpack(f"{lsize}s", locs.data[l0 * lsize:lstarts[r1] * lsize])))
-        live_lines = list(map(live_texts.__getitem__,
-                              struct.iter_unpack(f"{vsize}s", lives.data[v0 * vsize:vstarts[r1] * vsize])))
-        out: list[str] = []
-        ap = out.append
-        for i in range(r0, r1):
-            off = offsets[i]
-            ap(head % (ids[i], off))
-            a, b = lstarts[i] - l0, lstarts[i + 1] - l0
-            ap(loc_open + sep_items.join(loc_lines[a:b]) + loc_close if b > a else "[]")
-            ap(",\n" + i5 + '"live_outs": ')
-            a, b = vstarts[i] - v0, vstarts[i + 1] - v0
-            ap(loc_open + sep_items.join(live_lines[a:b]) + loc_close if b > a else "[]")
-            base = bases[i]
-            ap(",\n" + i5 + f'"address": {"null" if base is None else base + off}\n' + i4
-               + ("}" if i + 1 == v.record_count else "},\n"))
-        loc_texts.bound()
-        live_texts.bound()
-        yield "".join(out)
+    record_open = i4 + "{\n" + i5 + '"patchpoint_id": %d,\n' + i5 + '"instruction_offset": %d,\n' + i5 + '"locations": '
+    record_close = ",\n" + i5 + '"live_outs": {0},\n' + i5 + '"address": {1}\n' + i4 + "}}{2}"
+
+    def addresses(r0: int, r1: int) -> list:
+        out: list = []
+        for a, b, base in groups[max(bisect_right(group_starts, r0) - 1, 0):]:
+            a, b = max(a, r0), min(b, r1)
+            if a >= r1:
+                break
+            if b > a:
+                out.extend(repeat("null", b - a) if base is None else map(base.__add__, offsets[a:b]))
+        return out
+
+    def part(lo: int, hi: int) -> Iterator[str]:
+        if lo == 0:
+            head = plain(StackMap(stackmap.version, stackmap.functions, stackmap.constants, []))
+            for k, fn in enumerate(head["functions"]):
+                fn["symbol"] = targets[k].symbol if k < len(targets) else None
+                fn["entry"] = targets[k].address if k < len(targets) else None
+            yield (("" if first else ",\n") + i2 + "{\n" + i3 + f'"version": {_dumps(head["version"], 3)},\n'
+                   + i3 + f'"functions": {_dumps(head["functions"], 3)},\n'
+                   + i3 + f'"constants": {_dumps(head["constants"], 3)},\n' + i3 + '"records": '
+                   + ("[\n" if nr else "[]"))
+        for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
+            r1 = min(hi - 1, r0 + CHUNK)
+            l0 = lstarts[r0]
+            items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
+            opens = list(map(record_open.__mod__, zip(ids[r0:r1], offsets[r0:r1])))
+            lists = live_lists.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
+            ends = repeat(",\n", r1 - r0) if r1 < nr else chain(repeat(",\n", r1 - r0 - 1), ("",))
+            closes = list(map(record_close.format, lists, addresses(r0, r1), ends))
+            yield join_records(opens, closes, locs.counts[r0:r1], items, _SEPARATORS)
+        if hi == nr + 1:
+            yield ("\n" + i3 + "]" if nr else "") + ",\n" + i3 + f'"endian": {json.dumps(endian)}\n' + i2 + "}"
+
+    return nr + 1, part
+
+
+_I5 = " " * (5 * INDENT)
+
+
+def _json_list(items: Sequence[str]) -> str:
+    """A list of items at depth 5 (a record's live-outs), as json.dumps lays it out."""
+    return "[\n" + ",\n".join(items) + "\n" + _I5 + "]" if items else "[]"
+
+
+def _separator(k: int, n: int) -> str:
+    """Around a record's locations, as json.dumps lays them out (depth 5)."""
+    if n == 0:
+        return "[]"
+    return "[\n" if k == 0 else ",\n" if k < n else "\n" + _I5 + "]"
+
+
+_SEPARATORS = Separators(_separator)
 
 
 def render_json_plain(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]) -> str:

@@ -6,19 +6,92 @@ of indentation per level, decimal numbers, constants numbered from 1,
 ConstantIndex numbered from 0, small constants printed as unsigned 32-bit
 numbers and register offsets as signed ones (``Direct R#6 + -24``).
 
-:func:`iter_render_readobj` gives the same text in pieces, over the
-columnar view of the stackmap (:func:`~stackmap_construct.format.view`):
-the same line functions below, each distinct location's text made once.
-:func:`render_readobj_plain` is the object-by-object rendering.
+Each line's text is written once, below (``RECORD_HEAD``, ``LOCATION``,
+...), and both renderings format those: :func:`render_readobj_plain`
+object by object, :func:`iter_render_readobj` over the columnar view of the
+stackmap (:func:`~stackmap_construct.format.view`), each distinct location's
+text made once, in batches (:mod:`.texts`).
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Literal, overload
+from itertools import repeat
+from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence, overload
 
-from .texts import Texts
+from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap
 
+# -- the text of each line (the one place it is written) ----------------------
+
+VERSION = "LLVM StackMap Version: {0}\n"
+FUNCTIONS = "Num Functions: {0}\n"
+FUNCTION = "  Function address: {0}, stack size: {1}, callsite record count: {2}\n"
+CONSTANTS = "Num Constants: {0}\n"
+CONSTANT = "  #{0}: {1}\n"  # numbered from 1
+RECORDS = "Num Records: {0}\n"
+RECORD_HEAD = "  Record ID: {0}, instruction offset: {1}\n    {2} locations:\n"
+LOCATION_NUMBER = "      #{0}: "  # numbered from 1
+#: A location after its number, by kind; the fields: size, DWARF register
+#: number, offset (signed), offset or small constant as unsigned 32 bits (a
+#: Constant's value, a ConstantIndex's index: llvm-readobj reads them so),
+#: the constant a ConstantIndex designates.
+LOCATION: dict[int, str] = {
+    LocationKind.Register: "Register R#{1}, size: {0}\n",
+    LocationKind.Direct: "Direct R#{1} + {2}, size: {0}\n",
+    LocationKind.Indirect: "Indirect [R#{1} + {2}], size: {0}\n",
+    LocationKind.Constant: "Constant {3}, size: {0}\n",
+    LocationKind.ConstantIndex: "ConstantIndex #{3} ({4}), size: {0}\n",
+}
+#: llvm-readobj reads the constant without a bounds check; we print what
+#: exists and say so when the index is out of range.
+OUT_OF_RANGE = "out of range"
+LIVE_OUTS = "    {0} live-outs: [ {1}]\n"  # the count, then the items
+LIVE_OUT = "R#{0} ({1}-bytes) "  # DWARF register number, size
+
+_U32 = 0xFFFFFFFF
+
+
+def location_texts(constants: Mapping[int, int], kinds: Iterable[int], sizes: Iterable[int],
+                   regnums: Iterable[int], offsets: Sequence[int]) -> list[str]:
+    """The text of each location after its number, from its fields
+    (``constants``: index -> value)."""
+    kinds = list(kinds)
+    small = list(map(_U32.__and__, offsets))
+    # The constant only where a ConstantIndex is among them (most batches have none).
+    values = map(constants.get, small, repeat(OUT_OF_RANGE)) if LocationKind.ConstantIndex in kinds else repeat(None)
+    return list(map(str.format, map(LOCATION.__getitem__, kinds), sizes, regnums, offsets, small, values))
+
+
+def live_out_texts(regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
+    return list(map(LIVE_OUT.format, regnums, sizes))
+
+
+def head_lines(stackmap: StackMap) -> str:
+    """Version, functions and constants: everything before ``Num Records``."""
+    out = [VERSION.format(stackmap.version), FUNCTIONS.format(len(stackmap.functions))]
+    out.extend(FUNCTION.format(f.address, f.stack_size, f.record_count) for f in stackmap.functions)
+    out.append(CONSTANTS.format(len(stackmap.constants)))
+    out.extend(map(CONSTANT.format, range(1, len(stackmap.constants) + 1), stackmap.constants))
+    return "".join(out)
+
+
+# -- object by object ---------------------------------------------------------
+
+def render_readobj_plain(stackmap: StackMap) -> str:
+    constants = dict(enumerate(stackmap.constants))
+    out = [head_lines(stackmap), RECORDS.format(len(stackmap.records))]
+    for r in stackmap.records:
+        out.append(RECORD_HEAD.format(r.patchpoint_id, r.instruction_offset, len(r.locations)))
+        for i, loc in enumerate(r.locations, 1):
+            out.append(LOCATION_NUMBER.format(i))
+            out.extend(location_texts(constants, [loc.kind], [loc.size], [loc.dwarf_regnum],
+                                      [loc.offset_or_small_constant]))
+        items = "".join(live_out_texts([lo.dwarf_regnum for lo in r.live_outs], [lo.size for lo in r.live_outs]))
+        out.append(LIVE_OUTS.format(len(r.live_outs), items))
+    return "".join(out)
+
+
+# -- over the columns ---------------------------------------------------------
 
 def render_readobj(stackmap: StackMap, *, endian: str | None = None) -> str:
     return "".join(iter_render_readobj(stackmap, endian=endian))
@@ -33,117 +106,55 @@ def iter_render_readobj(stackmap: StackMap, *, encoded: Literal[True],
 def iter_render_readobj(stackmap: StackMap, *, encoded: bool = False,
                         endian: str | None = None) -> Iterator[str] | Iterator[bytes]:
     """The text in pieces: str, or UTF-8 bytes with ``encoded``."""
-    pieces = _pieces(stackmap, endian)
+    units, part = readobj_part(stackmap, endian)
+    pieces = part(0, units)
     return (piece.encode() for piece in pieces) if encoded else pieces
 
 
 CHUNK = 2048  # records per piece
 
+#: What goes around each location: its number, nothing after the last.
+_SEPARATORS = Separators(lambda k, n: LOCATION_NUMBER.format(k + 1) if k < n else "")
 
 
-def _pieces(stackmap: StackMap, endian: str | None) -> Iterator[str]:
-    import struct
-
-    from ..format.columns import item_values, view_of
+def readobj_part(stackmap: StackMap, endian: str | None = None) -> tuple[int, Callable[[int, int], Iterator[str]]]:
+    """``(units, part)``: the text as ``units`` consecutive parts (the head,
+    then one per record), ``part(lo, hi)`` the text of parts ``lo`` to
+    ``hi`` in pieces (see :mod:`.parallel`)."""
+    from ..format.columns import view_of
 
     v = view_of(stackmap, endian)
-    yield head_lines(stackmap) + f"Num Records: {v.record_count}\n"
+    n = v.record_count
     locs, lives = v.locations, v.live_outs
-    loc_values, live_values = item_values(locs), item_values(lives)
-    loc_texts = Texts(lambda raw: location_tail(stackmap, loc_values(raw)))
-    live_texts = Texts(lambda raw: live_out_item(live_values(raw)))
-    prefixes: list[str] = []
+    constants = dict(enumerate(stackmap.constants))
+    loc_names = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
+    live_names = ("dwarf_regnum", "size")
+
+    def make_locations(missing: list[bytes]) -> list[str]:
+        return location_texts(constants, *locs.columns_of(b"".join(missing), loc_names))
+
+    def make_live_outs(runs: list[bytes]) -> list[str]:
+        """The live-outs line of each distinct run of live-outs."""
+        items = live_out_texts(*lives.columns_of(b"".join(runs), live_names))
+        return list(map(LIVE_OUTS.format, (len(run) // vsize for run in runs),
+                        map("".join, split_runs(runs, vsize, items))))
+
+    loc_texts, live_lines = Texts(make_locations), Texts(make_live_outs)
     ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
     lsize, vsize = locs.item_size, lives.item_size
     lstarts, vstarts = locs.starts, lives.starts
-    loc_item, live_item = f"{lsize}s", f"{vsize}s"
-    for r0 in range(0, v.record_count, CHUNK):
-        r1 = min(v.record_count, r0 + CHUNK)
-        l0, v0 = lstarts[r0], vstarts[r0]
-        loc_lines = list(map(loc_texts.__getitem__,
-                             struct.iter_unpack(loc_item, locs.data[l0 * lsize:lstarts[r1] * lsize])))
-        live_lines = list(map(live_texts.__getitem__,
-                              struct.iter_unpack(live_item, lives.data[v0 * vsize:vstarts[r1] * vsize])))
-        out: list[str] = []
-        ap = out.append
-        for i in range(r0, r1):
-            a, b = lstarts[i] - l0, lstarts[i + 1] - l0
-            n = b - a
-            ap(record_head(ids[i], offsets[i], n))
-            if n:
-                while len(prefixes) < n:
-                    prefixes.append(f"      #{len(prefixes) + 1}: ")
-                ap("".join(map(str.__add__, prefixes, loc_lines[a:b])))
-            a, b = vstarts[i] - v0, vstarts[i + 1] - v0
-            ap(live_outs_head(b - a) + "".join(live_lines[a:b]) + "]\n")
-        loc_texts.bound()
-        live_texts.bound()
-        yield "".join(out)
+    lcounts = locs.counts
 
+    def part(lo: int, hi: int) -> Iterator[str]:
+        if lo == 0:
+            yield head_lines(stackmap) + RECORDS.format(n)
+        for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
+            r1 = min(hi - 1, r0 + CHUNK)
+            l0 = lstarts[r0]
+            items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
+            counts = lcounts[r0:r1]
+            opens = list(map(RECORD_HEAD.format, ids[r0:r1], offsets[r0:r1], counts))
+            closes = live_lines.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
+            yield join_records(opens, closes, counts, items, _SEPARATORS)
 
-def render_readobj_plain(stackmap: StackMap) -> str:
-    out = [head_lines(stackmap)]
-    out.append(f"Num Records: {len(stackmap.records)}\n")
-    for r in stackmap.records:
-        out.append(record_head(r.patchpoint_id, r.instruction_offset, len(r.locations)))
-        for i, loc in enumerate(r.locations, 1):
-            out.append(location_line(stackmap, i, loc))
-        out.append(live_outs_line(r.live_outs))
-    return "".join(out)
-
-
-def head_lines(stackmap: StackMap) -> str:
-    """Version, functions and constants: everything before ``Num Records``."""
-    out = [
-        f"LLVM StackMap Version: {stackmap.version}",
-        f"Num Functions: {len(stackmap.functions)}",
-    ]
-    for f in stackmap.functions:
-        out.append(f"  Function address: {f.address}, stack size: {f.stack_size}, callsite record count: {f.record_count}")
-    out.append(f"Num Constants: {len(stackmap.constants)}")
-    out.extend(f"  #{i}: {c}" for i, c in enumerate(stackmap.constants, 1))
-    return "\n".join(out) + "\n"
-
-
-def record_head(patchpoint_id, instruction_offset, num_locations: int) -> str:
-    return (f"  Record ID: {patchpoint_id}, instruction offset: {instruction_offset}\n"
-            f"    {num_locations} locations:\n")
-
-
-def location_line(stackmap: StackMap, i: int, loc) -> str:
-    """The line of the ``i``-th (from 1) location of a record."""
-    return f"      #{i}: {location_tail(stackmap, loc)}"
-
-
-def location_tail(stackmap: StackMap, loc) -> str:
-    """A location line after its number."""
-    return f"{_location(stackmap, loc)}, size: {loc.size}\n"
-
-
-def live_out_item(lo) -> str:
-    return f"R#{lo.dwarf_regnum} ({lo.size}-bytes) "
-
-
-def live_outs_line(live_outs) -> str:
-    return live_outs_head(len(live_outs)) + "".join(live_out_item(lo) for lo in live_outs) + "]\n"
-
-
-def live_outs_head(count: int) -> str:
-    return f"    {count} live-outs: [ "
-
-
-def _location(stackmap: StackMap, loc) -> str:
-    kind, reg, off = loc.kind, loc.dwarf_regnum, loc.offset_or_small_constant
-    if kind == LocationKind.Register:
-        return f"Register R#{reg}"
-    if kind == LocationKind.Direct:
-        return f"Direct R#{reg} + {off}"
-    if kind == LocationKind.Indirect:
-        return f"Indirect [R#{reg} + {off}]"
-    if kind == LocationKind.Constant:
-        return f"Constant {off & 0xFFFFFFFF}"
-    # ConstantIndex: llvm-readobj reads the constant without a bounds check;
-    # we print what exists and say so when the index is out of range.
-    index = off & 0xFFFFFFFF  # llvm-readobj reads the index as unsigned
-    value = stackmap.constants[index] if index < len(stackmap.constants) else "out of range"
-    return f"ConstantIndex #{index} ({value})"
+    return n + 1, part

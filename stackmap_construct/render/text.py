@@ -1,150 +1,238 @@
 """The default human-readable dump: everything llvm-readobj shows, plus
 register names, hexadecimal addresses, signed constants, and the records
-grouped under the function they belong to."""
+grouped under the function they belong to.
+
+Each line's text is written once, below; :func:`describe_location` (one
+location, as ``diff`` quotes it) and the streamed rendering over the
+columnar view (:func:`iter_render_text`, each distinct location's text made
+once, in batches: :mod:`.texts`) both format those."""
 
 from __future__ import annotations
 
-import struct
-from typing import Iterator, Sequence
+from bisect import bisect_right
+from itertools import repeat
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Texts
-from ..model import DYNAMIC_STACK_SIZE, Location, LocationKind, StackMap
+from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
+from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from ..registers import register_name
 from ..symbols import FunctionTarget
 from ..wording import count
 
+# -- the text of each line (the one place it is written) ----------------------
 
-def _reg(arch: str | None, regnum: int) -> str:
-    name = register_name(arch, regnum)
-    return f"R#{regnum} ({name})" if name else f"R#{regnum}"
+TITLE = "{0}: version {1}, {2}, {3}, {4}\n"  # title, version, counted functions, constants, records
+CONSTANTS = "  constants:\n"
+CONSTANT = "    #{0}: {1} (0x{1:x})\n"  # numbered from 0
+FUNCTION = "  function #{0}{1}: address {2}, stack size {3}, {4}\n"  # index, " name", address, stack size, records
+RELOCATED = "0x{0:x} (relocated: 0x{1:x})"
+DESCRIPTOR = "0x{0:x} (function descriptor{1}; code entry 0x{2:x})"  # ppc64 ELFv1
+DYNAMIC = "dynamic (0xffffffffffffffff)"
+UNCOVERED = "  records not covered by any function's record count ({0}):\n"
+RECORD = "    record id {0} at offset 0x{1:x} ({1}){2}:\n"  # id, offset, AT or nothing
+AT = " = 0x{0:x}"  # the record's address: its function's code plus the offset
+LOCATION_NUMBER = "      location {0}"  # numbered from 0
+LOCATION = ": {description}, size {0}\n"
+#: A location in words, by kind; the fields: size, register, sign of the
+#: offset, its magnitude, the offset or small constant (signed), the constant
+#: a ConstantIndex designates (CONSTANT_VALUE, or OUT_OF_RANGE).
+DESCRIPTION: dict[int, str] = {
+    LocationKind.Register: "Register {1}",
+    LocationKind.Direct: "Direct {1} {2} {3}",
+    LocationKind.Indirect: "Indirect [{1} {2} {3}]",
+    LocationKind.Constant: "Constant {4}",
+    LocationKind.ConstantIndex: "ConstantIndex #{4} {5}",
+}
+CONSTANT_VALUE = "= {0} (0x{0:x})"
+OUT_OF_RANGE = "(out of range: {0} constants)"
+REGISTER = "R#{0}"
+NAMED_REGISTER = "R#{0} ({1})"
+LIVE_OUTS = "      live-outs: {0}\n"  # the items, joined by LIVE_OUT_SEPARATOR
+LIVE_OUT = "{0} {1} bytes"  # register, size
+LIVE_OUT_SEPARATOR = ", "
+
+#: The whole line after the location's number, by kind.
+_LINE: dict[int, str] = {kind: LOCATION.replace("{description}", text) for kind, text in DESCRIPTION.items()}
+_SIGNS = ("+", "-")  # by "is negative"
+_WITH_REGISTER = {LocationKind.Register, LocationKind.Direct, LocationKind.Indirect}
+_WITH_OFFSET = {LocationKind.Direct, LocationKind.Indirect}
+_ZERO = 0
 
 
-def _signed(n: int) -> str:
-    return f"+ {n}" if n >= 0 else f"- {-n}"
+class Registers(dict):
+    """DWARF register number -> its text on ``arch`` (``R#6 (rbp)``)."""
+
+    def __init__(self, arch: str | None):
+        super().__init__()
+        self.arch = arch
+
+    def __missing__(self, regnum: int) -> str:
+        name = register_name(self.arch, regnum)
+        text = self[regnum] = NAMED_REGISTER.format(regnum, name) if name else REGISTER.format(regnum)
+        return text
+
+
+def constant_values(constants: Sequence[int]) -> dict[int, str]:
+    """ConstantIndex -> CONSTANT_VALUE of the constant it designates."""
+    return dict(zip(range(len(constants)), map(CONSTANT_VALUE.format, constants)))
+
+
+def location_texts(values: Mapping[int, str], n_constants: int, registers: Registers, kinds: Iterable[int],
+                   sizes: Iterable[int], regnums: Iterable[int], offsets: Sequence[int],
+                   formats: Mapping[int, str] = _LINE) -> list[str]:
+    """Each location's text after its number (with ``formats=DESCRIPTION``:
+    its description alone), from its fields; ``values``:
+    :func:`constant_values`."""
+    kinds = list(kinds)
+    present = set(kinds)
+    # Each field only where a kind among them shows it (most batches are of one or two kinds).
+    nothing = repeat(None)
+    regs = map(registers.__getitem__, regnums) if not present.isdisjoint(_WITH_REGISTER) else nothing
+    signed = not present.isdisjoint(_WITH_OFFSET)
+    signs = map(_SIGNS.__getitem__, map(_ZERO.__gt__, offsets)) if signed else nothing
+    magnitudes = map(abs, offsets) if signed else nothing
+    constant = map(values.get, offsets, repeat(OUT_OF_RANGE.format(n_constants))) \
+        if LocationKind.ConstantIndex in present else nothing
+    return list(map(str.format, map(formats.__getitem__, kinds), sizes, regs, signs, magnitudes, offsets, constant))
+
+
+def live_out_texts(registers: Registers, regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
+    return list(map(LIVE_OUT.format, map(registers.__getitem__, regnums), sizes))
 
 
 def describe_location(stackmap: StackMap, loc, arch: str | None) -> str:
     """One location in words, e.g. ``Indirect [R#6 (rbp) - 24]``."""
-    kind, off = loc.kind, loc.offset_or_small_constant
-    if kind == LocationKind.Register:
-        return f"Register {_reg(arch, loc.dwarf_regnum)}"
-    if kind == LocationKind.Direct:
-        return f"Direct {_reg(arch, loc.dwarf_regnum)} {_signed(off)}"
-    if kind == LocationKind.Indirect:
-        return f"Indirect [{_reg(arch, loc.dwarf_regnum)} {_signed(off)}]"
-    if kind == LocationKind.Constant:
-        return f"Constant {off}"
-    if 0 <= off < len(stackmap.constants):
-        value = stackmap.constants[off]
-        return f"ConstantIndex #{off} = {value} (0x{value:x})"
-    return f"ConstantIndex #{off} (out of range: {len(stackmap.constants)} constants)"
+    off, constants = loc.offset_or_small_constant, stackmap.constants
+    values = {off: CONSTANT_VALUE.format(constants[off])} if 0 <= off < len(constants) else {}
+    return location_texts(values, len(constants), Registers(arch), [loc.kind], [loc.size], [loc.dwarf_regnum],
+                          [off], DESCRIPTION)[0]
 
 
 def _stack_size(n: int) -> str:
-    return "dynamic (0xffffffffffffffff)" if n == DYNAMIC_STACK_SIZE else str(n)
+    return DYNAMIC if n == DYNAMIC_STACK_SIZE else str(n)
 
+
+def head_text(stackmap: StackMap, title: str, records: int) -> str:
+    """The title line and the constants."""
+    nf, nc = len(stackmap.functions), len(stackmap.constants)
+    out = [TITLE.format(title, stackmap.version, count(nf, "function"), count(nc, "constant"), count(records, "record"))]
+    if stackmap.constants:
+        out.append(CONSTANTS)
+        out.extend(map(CONSTANT.format, range(nc), stackmap.constants))
+    return "".join(out)
+
+
+def function_heading(index: int, fn, target: FunctionTarget | None) -> str:
+    base = target.address if target else None
+    name = f" {target.symbol}" if target and target.symbol else ""
+    if target is not None and target.descriptor is not None:
+        # ppc64 ELFv1; in shared objects the field holds 0 and the
+        # descriptor comes from a dynamic relocation
+        where = "" if target.descriptor == fn.address else f" 0x{target.descriptor:x}"
+        address = DESCRIPTOR.format(fn.address, where, base)
+    elif base is not None and base != fn.address:
+        address = RELOCATED.format(fn.address, base)
+    else:
+        address = f"0x{fn.address:x}"
+    return FUNCTION.format(index, name, address, _stack_size(fn.stack_size), count(fn.record_count, "record"))
+
+
+# -- over the columns ---------------------------------------------------------
 
 def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap",
                 targets: Sequence[FunctionTarget] | None = None, endian: str | None = None) -> str:
     return "".join(iter_render_text(stackmap, arch=arch, title=title, targets=targets, endian=endian))
 
 
+CHUNK = 2048  # records per piece of output
 
-CHUNK = 4096  # records per piece of output
+#: What goes around each location: its number, nothing after the last.
+_SEPARATORS = Separators(lambda k, n: LOCATION_NUMBER.format(k) if k < n else "")
 
 
 def iter_render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap",
                      targets: Sequence[FunctionTarget] | None = None, endian: str | None = None) -> Iterator[str]:
     """The text in pieces, over the columnar view of the stackmap: each
     distinct location (and live-out) is described once."""
-    from ..format.api import view
+    units, part = text_part(stackmap, arch=arch, title=title, targets=targets, endian=endian)
+    return part(0, units)
 
-    if endian is None:
-        index = getattr(stackmap.records, "blob_index", None)
-        endian = index.endian if index is not None else "little"
-    v = view(stackmap, endian=endian)
-    nf, nc, nr = len(stackmap.functions), len(stackmap.constants), v.record_count
-    out = [f"{title}: version {stackmap.version}, {count(nf, 'function')}, {count(nc, 'constant')}, {count(nr, 'record')}"]
-    if stackmap.constants:
-        out.append("  constants:")
-        out.extend(f"    #{i}: {c} (0x{c:x})" for i, c in enumerate(stackmap.constants))
-    yield "\n".join(out) + "\n"
+
+def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stackmap",
+              targets: Sequence[FunctionTarget] | None = None,
+              endian: str | None = None) -> tuple[int, Callable[[int, int], Iterator[str]]]:
+    """``(units, part)``: the text as ``units`` consecutive parts (the head,
+    then one per record), ``part(lo, hi)`` the text of parts ``lo`` to
+    ``hi`` in pieces (see :mod:`.parallel`)."""
+    from ..format.columns import view_of
+
+    v = view_of(stackmap, endian)
+    nr = v.record_count
     locs, lives = v.locations, v.live_outs
-    make_loc, make_live = locs.fixed.struct.unpack, lives.fixed.struct.unpack
-    kind_of = locs.fixed.leaf("kind").decoded
-    loc_names = [leaf.name for leaf in locs.fixed.leaves]
-    live_names = [leaf.name for leaf in lives.fixed.leaves]
+    registers = Registers(arch)
+    values = constant_values(stackmap.constants)
+    n_constants = len(stackmap.constants)
+    loc_names = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
+    live_names = ("dwarf_regnum", "size")
 
-    def location_text(raw: bytes) -> str:
-        values = dict(zip(loc_names, make_loc(raw)))
-        loc = Location(kind_of[values["kind"]], values["size"], values["dwarf_regnum"],
-                       values["offset_or_small_constant"])
-        return f": {describe_location(stackmap, loc, arch)}, size {loc.size}\n"
+    def make_locations(missing: list[bytes]) -> list[str]:
+        kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), loc_names)
+        return location_texts(values, n_constants, registers, kinds, sizes, regnums, offsets)
 
-    def live_text(raw: bytes) -> str:
-        values = dict(zip(live_names, make_live(raw)))
-        return f"{_reg(arch, values['dwarf_regnum'])} {values['size']} bytes"
+    def make_live_outs(runs: list[bytes]) -> list[str]:
+        """The live-outs line of each distinct run of live-outs (nothing for none)."""
+        regnums, sizes = lives.columns_of(b"".join(runs), live_names)
+        items = live_out_texts(registers, regnums, sizes)
+        return [LIVE_OUTS.format(LIVE_OUT_SEPARATOR.join(texts)) if texts else ""
+                for texts in split_runs(runs, vsize, items)]
 
-    loc_texts, live_texts = Texts(location_text), Texts(live_text)
-    loc_item = f"{locs.item_size}s"
-    live_item = f"{lives.item_size}s"
-    prefixes: list[str] = []
+    loc_texts, live_lines = Texts(make_locations), Texts(make_live_outs)
     ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
     targets = list(targets or [])
-    # Group headings, by record index: records_by_function's grouping.
-    headings: dict[int, list[tuple[str, int | None]]] = {}
-    bases: list[int | None] = [None] * nr
+    # Each function's heading goes before its first record (records_by_function's grouping);
+    # groups: (first record, end, code address or None).
+    headings: dict[int, str] = {}
+    groups: list[tuple[int, int, int | None]] = []
     start = 0
-    groups = list(enumerate(stackmap.functions))
-    for fi, fn in groups:
+    for fi, fn in enumerate(stackmap.functions):
         end = min(start + fn.record_count, nr)
         target = targets[fi] if fi < len(targets) else None
-        base = target.address if target else None
-        name = f" {target.symbol}" if target and target.symbol else ""
-        address = f"0x{fn.address:x}"
-        if target is not None and target.descriptor is not None:
-            # ppc64 ELFv1; in shared objects the field holds 0 and the
-            # descriptor comes from a dynamic relocation
-            where = "" if target.descriptor == fn.address else f" 0x{target.descriptor:x}"
-            address += f" (function descriptor{where}; code entry 0x{base:x})"
-        elif base is not None and base != fn.address:
-            address += f" (relocated: 0x{base:x})"
-        headings.setdefault(start, []).append(
-            (f"  function #{fi}{name}: address {address}, stack size {_stack_size(fn.stack_size)}, "
-             f"{count(fn.record_count, 'record')}\n", None))
-        if base is not None:
-            bases[start:end] = [base] * (end - start)
+        headings[start] = headings.get(start, "") + function_heading(fi, fn, target)
+        groups.append((start, end, target.address if target else None))
         start = end
     if start < nr:
-        headings.setdefault(start, []).append(
-            (f"  records not covered by any function's record count ({nr - start}):\n", None))
-    trailing = headings.pop(nr, [])
-    for r0 in range(0, nr, CHUNK):
-        r1 = min(nr, r0 + CHUNK)
-        s0, s1 = locs.starts[r0], locs.starts[r1]
-        loc_lines = list(map(loc_texts.__getitem__,
-                             struct.iter_unpack(loc_item, locs.data[s0 * locs.item_size:s1 * locs.item_size])))
-        out = []
-        ap = out.append
-        for i in range(r0, r1):
-            for heading, _ in headings.get(i, ()):
-                ap(heading)
-            off = offsets[i]
-            base = bases[i]
-            at = f" = 0x{base + off:x}" if base is not None else ""
-            ap(f"    record id {ids[i]} at offset 0x{off:x} ({off}){at}:\n")
-            a, b = locs.starts[i] - s0, locs.starts[i + 1] - s0
-            n = b - a
-            while len(prefixes) < n:
-                prefixes.append(f"      location {len(prefixes)}")
-            ap("".join(map(str.__add__, prefixes[:n], loc_lines[a:b])))
-            la, lb = lives.starts[i], lives.starts[i + 1]
-            if lb > la:
-                raw = lives.data[la * lives.item_size:lb * lives.item_size]
-                ap("      live-outs: " + ", ".join(map(live_texts.__getitem__, struct.iter_unpack(live_item, raw)))
-                   + "\n")
-        loc_texts.bound()
-        live_texts.bound()
-        yield "".join(out)
-    if trailing:
-        yield "".join(h for h, _ in trailing)
+        headings[start] = headings.get(start, "") + UNCOVERED.format(nr - start)
+        groups.append((start, nr, None))
+    trailing = headings.pop(nr, "")
+    group_starts = [g[0] for g in groups]
+    heading_at = sorted(headings)
+    lsize, vsize = locs.item_size, lives.item_size
+    lstarts, vstarts = locs.starts, lives.starts
+
+    def ats(r0: int, r1: int) -> list[str]:
+        """Each record's AT (its address) or nothing."""
+        out: list[str] = []
+        for a, b, base in groups[max(bisect_right(group_starts, r0) - 1, 0):]:
+            a, b = max(a, r0), min(b, r1)
+            if a >= r1:
+                break
+            if b > a:
+                out.extend(repeat("", b - a) if base is None else map(AT.format, map(base.__add__, offsets[a:b])))
+        return out
+
+    def part(lo: int, hi: int) -> Iterator[str]:
+        if lo == 0:
+            yield head_text(stackmap, title, nr)
+        for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
+            r1 = min(hi - 1, r0 + CHUNK)
+            l0 = lstarts[r0]
+            items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
+            opens = list(map(RECORD.format, ids[r0:r1], offsets[r0:r1], ats(r0, r1)))
+            for first in heading_at[bisect_right(heading_at, r0 - 1):bisect_right(heading_at, r1 - 1)]:
+                opens[first - r0] = headings[first] + opens[first - r0]
+            closes = live_lines.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
+            yield join_records(opens, closes, locs.counts[r0:r1], items, _SEPARATORS)
+        if hi == nr + 1 and trailing:
+            yield trailing
+
+    return nr + 1, part

@@ -1,28 +1,137 @@
-"""The per-distinct-item text cache the streamed renderers share."""
+"""What the streamed renderers (llvm-readobj, text, JSON) share: the text of
+each distinct encoded item made once and in batches, and the assembly of a
+run of records from per-record pieces and per-item texts, in C-level calls
+(``struct``, ``map``, ``str.join``) rather than Python work per item.
+
+A record renders as::
+
+    open + sep[0] + item[0] + sep[1] + item[1] + ... + sep[n-1] + item[n-1] + sep[n] + close
+
+where ``open`` and ``close`` are the record's own text (its head; its
+live-outs and what follows), ``item[k]`` the text of its ``k``-th location
+(the same for every equal encoding, hence :class:`Texts`) and ``sep`` the
+renderer's :class:`Separators` for a record of ``n`` items (llvm-readobj's
+``#1: ``, JSON's ``[``, ``,`` and ``]``).  :func:`join_records` joins a run of
+records so with one ``str.join`` over the items and their separators: only
+the few per-record pieces are touched in Python.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+import struct
+from functools import lru_cache
+from itertools import accumulate, chain, filterfalse
+from typing import Callable, Iterator, Sequence
 
 
 class Texts(dict):
-    """Encoded item (a 1-tuple, as ``struct.iter_unpack`` gives it) -> its
-    text, made once per distinct item by ``make``."""
+    """Encoded item (bytes) -> its text; the items not seen yet are made
+    together, by ``make(list of encoded items) -> their texts``."""
 
     #: Distinct items kept at most: past it the cache starts again, so memory
     #: stays bounded on inputs with millions of distinct items.
     LIMIT = 1 << 16
 
-    def __init__(self, make: Callable[[bytes], str]):
+    def __init__(self, make: Callable[[list[bytes]], Sequence[str]]):
         super().__init__()
         self.make = make
 
-    def __missing__(self, key: tuple[bytes]) -> str:
-        text = self[key] = self.make(key[0])
-        return text
-
-    def bound(self) -> None:
-        """Forget everything once more than :attr:`LIMIT` items are kept
-        (between chunks: the text of the chunk at hand is made by then)."""
+    def lookup(self, keys: Sequence[bytes]) -> list[str]:
+        """The text of every item of ``keys``, in order."""
         if len(self) > self.LIMIT:
             self.clear()
+        missing = list(dict.fromkeys(filterfalse(self.__contains__, keys)))
+        if missing:
+            self.update(zip(missing, self.make(missing)))
+        return list(map(self.__getitem__, keys))
+
+
+#: Items per ``Struct.unpack`` in :func:`item_keys`.
+_BATCH = 4096
+
+
+@lru_cache(maxsize=64)
+def _keys_struct(size: int, count: int) -> struct.Struct:
+    return struct.Struct(f"{size}s" * count)
+
+
+def item_keys(data: bytes, size: int) -> list[bytes]:
+    """The items of ``data`` (``size`` bytes each, back to back), one bytes
+    object each: a few thousand per ``unpack`` call, no tuple per item."""
+    n = len(data) // size
+    out: list[bytes] = []
+    full = n - n % _BATCH
+    if full:
+        whole = _keys_struct(size, _BATCH)
+        step = size * _BATCH
+        for pos in range(0, full * size, step):
+            out.extend(whole.unpack_from(data, pos))
+    if n > full:
+        out.extend(struct.unpack_from(f"{size}s" * (n - full), data, full * size))
+    return out
+
+
+def run_keys(data: bytes, starts: Sequence[int], size: int) -> list[bytes]:
+    """Each record's run of items as one bytes object: ``starts`` are the
+    first item of each record, then the end (``ItemTable.starts[r0:r1 + 1]``);
+    ``data`` holds every item of the table."""
+    bounds = list(map(size.__mul__, starts))
+    return list(map(data.__getitem__, map(slice, bounds[:-1], bounds[1:])))
+
+
+def split_runs(runs: list[bytes], size: int, items: list[str]) -> Iterator[list[str]]:
+    """The texts ``items`` of the items of every run of ``runs`` (joined),
+    run by run."""
+    bounds = list(accumulate((len(run) // size for run in runs), initial=0))
+    return map(items.__getitem__, map(slice, bounds[:-1], bounds[1:]))
+
+
+class Separators(dict):
+    """Item count ``n`` -> the ``n + 1`` separators of a record of ``n``
+    items, ``sep(k, n)`` for ``k`` in ``0..n`` (see the module doc)."""
+
+    def __init__(self, sep: Callable[[int, int], str]):
+        super().__init__()
+        self.sep = sep
+        self.before: dict[int, tuple[str, ...]] = {}  #: n -> the first n separators
+
+    def __missing__(self, n: int) -> tuple[str, ...]:
+        seps = self[n] = tuple(self.sep(k, n) for k in range(n + 1))
+        self.before[n] = seps[:n]
+        return seps
+
+    def leading(self, n: int) -> tuple[str, ...]:
+        before = self.before.get(n)
+        if before is None:
+            self[n]
+            before = self.before[n]
+        return before
+
+
+def join_records(opens: Sequence[str], closes: Sequence[str], counts: Sequence[int],
+                 items: list[str], seps: Separators) -> str:
+    """The text of a run of records (see the module doc): record ``i`` has
+    ``counts[i]`` items, the next ones of ``items`` in order."""
+    leading = seps.leading
+    for n in set(counts):
+        leading(n)
+    before = seps.before
+    # Items at the odd places, separators at the even ones; a record's
+    # first separator carries everything since the previous record's last
+    # item (that record's close, records without items, this record's open).
+    n_items = len(items)
+    flat = [""] * (2 * n_items + 1)
+    flat[0:2 * n_items:2] = chain.from_iterable(map(before.__getitem__, counts))
+    flat[1::2] = items
+    pending = ""
+    j = 0
+    for n, open_, close in zip(counts, opens, closes):
+        s = seps[n]
+        if n:
+            flat[j] = pending + open_ + s[0]
+            pending = s[n] + close
+            j += 2 * n
+        else:
+            pending += open_ + s[0] + close
+    flat[j] = pending
+    return "".join(flat)

@@ -1,0 +1,198 @@
+"""A long output rendered by two processes, written in order by one.
+
+A renderer describes its output as consecutive *parts*: ``(units, part)``
+where ``part(lo, hi)`` yields the text of units ``lo`` to ``hi`` (for a
+stackmap: unit 0 its head, then one unit per record; a part's end, if any,
+comes with its last unit), so that the text of ``part(0, m)`` followed by
+``part(m, units)`` is the text of ``part(0, units)``.  :func:`concat` joins
+several such descriptions into one (a document of several blobs).
+
+:func:`render_in_two` gives the pieces of the whole, in order, as bytes:
+where ``os.fork`` exists, the process has one thread, a second core is
+idle (:func:`idle_core`) and the output is large enough, the units are cut into segments of :data:`SEGMENT`; the
+parent renders the even ones and a forked child the odd ones, each whole
+into a pipe, which the parent reads when it gets there.  Both work at once,
+and neither holds more than a segment or so: memory stays that of one
+process, and the first bytes come as soon as with one.  The parent alone
+writes the output; the child writes nothing else, runs no cleanup of the
+parent's (``os._exit``) and is always waited for: if the consumer stops
+early (a closed pipe, an error), the child is killed and reaped.  If the
+child fails, the parent renders the rest itself, so the bytes are the same
+in every case.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from typing import IO, Callable, Generator, Iterable, Iterator, Sequence, Tuple
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover  (no fork there either)
+    fcntl = None  # type: ignore[assignment]
+
+Render = Callable[[int, int], Iterator[str]]
+Part = Tuple[int, Render]
+
+#: Fewer units than this (records) are rendered by one process: a fork
+#: costs milliseconds, and the copy of the child's output more than a small
+#: output's rendering.
+MINIMUM = 20_000
+
+#: Units (records) per segment: the parent renders the even segments, the
+#: child the odd ones, each handed whole to the parent through a pipe.
+SEGMENT = 1024
+
+#: The pipe's size asked for (Linux): a segment's text or so.
+PIPE = 1 << 20
+
+
+def concat(parts: Sequence[Part]) -> Part:
+    """Several parts, one after the other, as one."""
+    bounds = [0]
+    for units, _ in parts:
+        bounds.append(bounds[-1] + units)
+
+    def render(lo: int, hi: int) -> Iterator[str]:
+        for (units, part), base in zip(parts, bounds):
+            a, b = max(lo - base, 0), min(hi - base, units)
+            if a < b:
+                yield from part(a, b)
+
+    return bounds[-1], render
+
+
+def fixed(text: str) -> Part:
+    """A part of one unit that is always ``text``."""
+    def render(lo: int, hi: int) -> Iterator[str]:
+        yield text
+
+    return 1, render
+
+
+def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield piece.encode()
+
+
+def render_in_two(part: Part, *, minimum: int | None = None,
+                  segment: int | None = None) -> Generator[bytes, None, None]:
+    """The bytes of the whole of ``part``, in pieces, rendered by two
+    processes when it has at least ``minimum`` units (default
+    :data:`MINIMUM`) and ``os.fork`` exists (see the module doc);
+    ``segment``: units per segment (default :data:`SEGMENT`)."""
+    units, render = part
+    least = MINIMUM if minimum is None else minimum
+    # Only a single-threaded process forks: another thread could hold a
+    # lock the child would then wait for forever.
+    if (units < max(least, 2) or not hasattr(os, "fork") or threading.active_count() > 1
+            or (minimum is None and not idle_core())):
+        yield from _encoded(render(0, units))
+        return
+    yield from _forked(render, units, segment or SEGMENT)
+
+
+def idle_core() -> bool:
+    """Whether a second core is there and mostly idle (the load average of
+    the last minute leaves half a core free): on a busy machine a second
+    process only adds its overhead."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover  (not Linux)
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        return False
+    try:
+        return os.getloadavg()[0] < cores - 0.5
+    except OSError:  # pragma: no cover
+        return True
+
+
+def _segments(units: int, size: int) -> list[tuple[int, int]]:
+    return [(lo, min(lo + size, units)) for lo in range(0, units, size)]
+
+
+def _forked(render: Render, units: int, size: int) -> Iterator[bytes]:
+    segments = _segments(units, size)
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        yield from _encoded(render(0, units))
+        return
+    if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:  # room for a whole segment of the child's ahead of the parent
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE)
+        except OSError:
+            pass
+    sys.stdout.flush()  # nothing buffered is written twice
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        yield from _encoded(render(0, units))
+        return
+    if pid == 0:  # the child: the odd segments, each as its length then its bytes
+        status = 1
+        try:
+            os.close(read_end)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the parent gone: end here
+            for lo, hi in segments[1::2]:
+                data = "".join(render(lo, hi)).encode()
+                _write_all(write_end, len(data).to_bytes(8, "little"))
+                _write_all(write_end, data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    reaped = False
+    try:
+        with os.fdopen(read_end, "rb") as child:
+            alive = True
+            for k, (lo, hi) in enumerate(segments):
+                if k % 2 == 0 or not alive:
+                    yield from _encoded(render(lo, hi))
+                    continue
+                got = _read_segment(child)
+                if got is None:  # the child failed: the rest is rendered here
+                    alive = False
+                    yield from _encoded(render(lo, hi))
+                else:
+                    yield got
+        _reap(pid)
+        reaped = True
+    finally:
+        if not reaped:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped already (SIGCHLD ignored)
+        pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_segment(child: IO[bytes]) -> bytes | None:
+    """One segment from the child, whole, or None when it ended early."""
+    head = child.read(8)
+    if len(head) < 8:
+        return None
+    n = int.from_bytes(head, "little")
+    data = child.read(n)
+    return data if len(data) == n else None

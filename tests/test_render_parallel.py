@@ -1,0 +1,196 @@
+"""The renderers' parts (render/parallel.py): any split of a rendering in
+two gives the same text, and the two-process rendering of ``dump`` gives
+the same bytes as one process, stops and reaps its child when the reader
+goes away, and falls back to one process where it must."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from stackmap_construct import parse
+from stackmap_construct.cli.main import main
+from stackmap_construct.generate import generate_blob
+from stackmap_construct.render import parallel
+from stackmap_construct.render.json import json_parts, render_json_plain
+from stackmap_construct.render.parallel import concat, fixed, render_in_two
+from stackmap_construct.render.readobj import readobj_part, render_readobj_plain
+from stackmap_construct.render.text import text_part
+from stackmap_construct.symbols import FunctionTarget
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _blobs():
+    for seed in range(6):
+        for endian in ("little", "big"):
+            blob = generate_blob(seed, endian=endian, functions=(0, 3), records=(0, 9), constants=(0, 4))
+            yield parse(blob, endian=endian), endian
+
+
+def _targets(sm):
+    return [FunctionTarget(f"f{i}" if i % 2 else None, 0x1000 * i if i % 3 else None)
+            for i in range(len(sm.functions))]
+
+
+def _all_parts(sm, endian):
+    yield "readobj", concat([readobj_part(sm, endian), readobj_part(sm, endian)])
+    yield "text", concat([fixed("head\n"), text_part(sm, arch="x86_64", targets=_targets(sm), endian=endian)])
+    yield "json", concat(json_parts([(sm, endian, _targets(sm)), (sm, endian, None)]))
+
+
+def _no_children() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("k", range(12))
+def test_every_split_gives_the_same_text(k):
+    sm, endian = list(_blobs())[k]
+    for name, (units, render) in _all_parts(sm, endian):
+        whole = "".join(render(0, units))
+        for mid in range(units + 1):
+            assert "".join(render(0, mid)) + "".join(render(mid, units)) == whole, (name, mid)
+    readobj_units, readobj = readobj_part(sm, endian)
+    assert "".join(readobj(0, readobj_units)) == render_readobj_plain(sm)
+    _, json_whole = concat(json_parts([(sm, endian, _targets(sm))]))
+    assert "".join(json_whole(0, 10**9)) == render_json_plain([(sm, endian, _targets(sm))])
+
+
+def test_two_processes_give_the_same_bytes():
+    for sm, endian in _blobs():
+        for name, part in _all_parts(sm, endian):
+            want = "".join(part[1](0, part[0])).encode()
+            for segment in (1, 2, 5, 10**6):
+                assert b"".join(render_in_two(part, minimum=0, segment=segment)) == want, (name, segment)
+                assert _no_children()
+
+
+def test_a_reader_that_stops_early_stops_the_child():
+    sm, endian = max(_blobs(), key=lambda b: len(b[0].records))
+    pieces = render_in_two(readobj_part(sm, endian), minimum=0, segment=1)
+    first = next(pieces)
+    assert first.startswith(b"LLVM StackMap Version: 3\n")
+    pieces.close()
+    assert _no_children()
+
+
+def test_a_failing_child_is_replaced_by_the_parent():
+    sm, endian = max(_blobs(), key=lambda b: len(b[0].records))
+    units, render = readobj_part(sm, endian)
+    parent = os.getpid()
+
+    for fails_from in (0, 3, units // 2):
+        def failing_in_the_child(lo, hi):
+            if os.getpid() != parent and lo >= fails_from:
+                raise RuntimeError("the child fails")
+            return render(lo, hi)
+
+        got = b"".join(render_in_two((units, failing_in_the_child), minimum=0, segment=1))
+        assert got == render_readobj_plain(sm).encode()
+        assert _no_children()
+
+
+def test_without_fork_one_process_renders(monkeypatch):
+    sm, endian = max(_blobs(), key=lambda b: len(b[0].records))
+    monkeypatch.delattr(os, "fork")
+    got = b"".join(render_in_two(readobj_part(sm, endian), minimum=0))
+    assert got == render_readobj_plain(sm).encode()
+
+
+def _big_blob(tmp_path, records=400):
+    blob = generate_blob(7, functions=(2, 4), records=(records, records), constants=(1, 5), locations=(0, 30))
+    path = tmp_path / "big.bin"
+    path.write_bytes(blob)
+    return path, parse(blob)
+
+
+@pytest.mark.parametrize("fmt", ["llvm-readobj", "text", "json"])
+def test_dump_of_two_blobs_in_two_processes(tmp_path, monkeypatch, capsysbinary, fmt):
+    a = generate_blob(3, functions=(1, 3), records=(40, 60), constants=(1, 3))
+    b = generate_blob(4, functions=(1, 3), records=(40, 60), constants=(1, 3))
+    path = tmp_path / "two.bin"
+    path.write_bytes(a + b)
+    monkeypatch.setattr(parallel, "MINIMUM", 10**9)
+    assert main(["dump", str(path), "--format", fmt, "--raw"]) == 0
+    one = capsysbinary.readouterr().out
+    monkeypatch.setattr(parallel, "MINIMUM", 2)
+    monkeypatch.setattr(parallel, "idle_core", lambda: True)
+    for segment in (1, 7, 45):  # segments across the end of the first blob
+        monkeypatch.setattr(parallel, "SEGMENT", segment)
+        assert main(["dump", str(path), "--format", fmt, "--raw"]) == 0
+        assert capsysbinary.readouterr().out == one, segment
+        assert _no_children()
+    if fmt == "llvm-readobj":
+        assert one.decode() == render_readobj_plain(parse(a)) + render_readobj_plain(parse(b))
+
+
+@pytest.mark.parametrize("fmt", ["llvm-readobj", "text", "json"])
+def test_dump_in_two_processes_writes_the_same_file(tmp_path, monkeypatch, fmt):
+    path, sm = _big_blob(tmp_path)
+    out_one, out_two = tmp_path / "one", tmp_path / "two"
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(parallel, "MINIMUM", 10**9)
+    assert main(["dump", str(path), "--format", fmt, "-o", str(out_one)]) == 0
+    monkeypatch.setattr(parallel, "MINIMUM", 2)
+    monkeypatch.setattr(parallel, "SEGMENT", 37)
+    monkeypatch.setattr(parallel, "idle_core", lambda: True)
+    assert main(["dump", str(path), "--format", fmt, "-o", str(out_two)]) == 0
+    assert out_two.read_bytes() == out_one.read_bytes()
+    assert forks == [1]  # the second one forked, the first did not
+    if fmt == "llvm-readobj":
+        assert out_two.read_text() == render_readobj_plain(sm)
+    assert _no_children()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.bin", "one", "two"]  # no partial file left
+
+
+def test_dump_in_two_processes_into_a_pipe_closed_early(tmp_path):
+    path, _ = _big_blob(tmp_path, records=3000)
+    code = ("import sys; from stackmap_construct.render import parallel; parallel.MINIMUM = 2; parallel.SEGMENT = 50; "
+            "parallel.idle_core = lambda: True; "
+            "from stackmap_construct.cli.main import main; sys.exit(main())")
+    for fmt in ("llvm-readobj", "text", "json"):
+        proc = subprocess.Popen([sys.executable, "-c", code, "dump", str(path), "--format", fmt],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+        assert proc.stdout is not None and proc.stderr is not None
+        head = [proc.stdout.readline() for _ in range(3)]
+        proc.stdout.close()  # as `| head -3` does
+        err = proc.stderr.read()
+        assert proc.wait(timeout=60) in (0, 1)
+        assert err == b""  # quiet: no traceback, no message
+        assert head[0] in (b"LLVM StackMap Version: 3\n", b"{\n") or head[0].startswith(str(path).encode())
+
+
+def test_a_busy_machine_renders_in_one_process(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert parallel.idle_core()
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 0.2, 0.2))
+    assert not parallel.idle_core()
+    sm, endian = max(_blobs(), key=lambda b: len(b[0].records))
+    monkeypatch.setattr(parallel, "MINIMUM", 2)
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked on a busy machine"))
+    assert b"".join(render_in_two(readobj_part(sm, endian))) == render_readobj_plain(sm).encode()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not parallel.idle_core()  # one core
+
+
+def test_children_reaped_by_the_system_are_no_error(monkeypatch):
+    import signal
+
+    sm, endian = max(_blobs(), key=lambda b: len(b[0].records))
+    old = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps children itself
+    try:
+        got = b"".join(render_in_two(readobj_part(sm, endian), minimum=0, segment=2))
+    finally:
+        signal.signal(signal.SIGCHLD, old)
+    assert got == render_readobj_plain(sm).encode()
