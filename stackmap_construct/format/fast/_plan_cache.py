@@ -11,7 +11,7 @@ from stackmap_construct.format.fast.plan import Array, Element, Expectation, Fix
 from stackmap_construct.model import Function, LiveOut, Location, LocationKind, Record, StackMap
 from struct import Struct
 
-SOURCES = {'format/v3.py': 25807627, 'format/constructs.py': 3590736515, 'format/fast/plan.py': 1010972173, 'model.py': 585215673, 'errors.py': 1620502835, 'endian.py': 4010462346, 'format/fast/codegen.py': 446491160}
+SOURCES = {'format/v3.py': 25807627, 'format/constructs.py': 3590736515, 'format/fast/plan.py': 3694154200, 'model.py': 585215673, 'errors.py': 1620502835, 'endian.py': 4010462346}
 
 
 def _little(R):
@@ -1070,41 +1070,6 @@ def _scanner_little_records():
     def _ignore(x):
         pass
 
-    def scan(buf, w, o, n):
-        offsets = array('Q'); ap_offset = offsets.append
-        counts_0 = array('L'); ap_count_0 = counts_0.append
-        counts_1 = array('L'); ap_count_1 = counts_1.append
-        slices_0: list = []; ap_slice_0 = slices_0.append
-        slices_1: list = []; ap_slice_1 = slices_1.append
-        BAD = 0
-        for _ in repeat(None, n):
-            ap_offset(o << 2)
-            p = o
-            v0_3_0 = w[p + 3]
-            BAD |= (v0_3_0 & 0xffff)
-            c_num_locations = (v0_3_0 >> 16)
-            ap_count_0(c_num_locations)
-            p += 4
-            q = p + c_num_locations * 3
-            ap_slice_0(buf[p << 2:q << 2])
-            p = q
-            if p & 1:
-                BAD |= w[p]
-                p += 1
-            v1_0_1 = w[p]
-            BAD |= (v1_0_1 & 0xffff)
-            c_num_live_outs = (v1_0_1 >> 16)
-            ap_count_1(c_num_live_outs)
-            p += 1
-            q = p + c_num_live_outs
-            ap_slice_1(buf[p << 2:q << 2])
-            p = q
-            if p & 1:
-                BAD |= w[p]
-                p += 1
-            o = p
-        return offsets, (counts_0, counts_1,), (slices_0, slices_1,), o, BAD
-
     def first_bad(buf, w, o, n):
         try:
             ap_count_0 = ap_slice_0 = _ignore
@@ -1139,6 +1104,25 @@ def _scanner_little_records():
         except IndexError:
             return i
         return n - 1 if n and (o << 2) > len(buf) else None
+
+    def scan(buf, w, o, n):
+        offsets = array('Q'); ap_offset = offsets.append
+        keys = array('Q'); ap_key = keys.append
+        BAD = 0
+        for _ in repeat(None, n):
+            ap_offset(o << 2)
+            v0 = w[o + 3]
+            o += 4 + (v0 >> 16) * 3
+            if o & 1:
+                BAD |= w[o]
+                o += 1
+            v1 = w[o]
+            ap_key((v0 << 32) | v1)
+            o += 1 + (v1 >> 16)
+            if o & 1:
+                BAD |= w[o]
+                o += 1
+        return offsets, keys, o, BAD
     return scan, first_bad
 
 
@@ -1148,41 +1132,6 @@ def _scanner_big_records():
     TERM_1 = b'\x00\x00\x00\x00'
     def _ignore(x):
         pass
-
-    def scan(buf, w, o, n):
-        offsets = array('Q'); ap_offset = offsets.append
-        counts_0 = array('L'); ap_count_0 = counts_0.append
-        counts_1 = array('L'); ap_count_1 = counts_1.append
-        slices_0: list = []; ap_slice_0 = slices_0.append
-        slices_1: list = []; ap_slice_1 = slices_1.append
-        BAD = 0
-        for _ in repeat(None, n):
-            ap_offset(o << 2)
-            p = o
-            v0_3_0 = w[p + 3]
-            BAD |= (v0_3_0 >> 16)
-            c_num_locations = (v0_3_0 & 0xffff)
-            ap_count_0(c_num_locations)
-            p += 4
-            q = p + c_num_locations * 3
-            ap_slice_0(buf[p << 2:q << 2])
-            p = q
-            if p & 1:
-                BAD |= w[p]
-                p += 1
-            v1_0_1 = w[p]
-            BAD |= (v1_0_1 >> 16)
-            c_num_live_outs = (v1_0_1 & 0xffff)
-            ap_count_1(c_num_live_outs)
-            p += 1
-            q = p + c_num_live_outs
-            ap_slice_1(buf[p << 2:q << 2])
-            p = q
-            if p & 1:
-                BAD |= w[p]
-                p += 1
-            o = p
-        return offsets, (counts_0, counts_1,), (slices_0, slices_1,), o, BAD
 
     def first_bad(buf, w, o, n):
         try:
@@ -1218,10 +1167,29 @@ def _scanner_big_records():
         except IndexError:
             return i
         return n - 1 if n and (o << 2) > len(buf) else None
+
+    def scan(buf, w, o, n):
+        offsets = array('Q'); ap_offset = offsets.append
+        keys = array('Q'); ap_key = keys.append
+        BAD = 0
+        for _ in repeat(None, n):
+            ap_offset(o << 2)
+            v0 = w[o + 3]
+            o += 4 + (v0 & 0xffff) * 3
+            if o & 1:
+                BAD |= w[o]
+                o += 1
+            v1 = w[o]
+            ap_key((v0 << 32) | v1)
+            o += 1 + (v1 & 0xffff)
+            if o & 1:
+                BAD |= w[o]
+                o += 1
+        return offsets, keys, o, BAD
     return scan, first_bad
 
 
 SCANNERS = {
-    ('little', 'records'): ("# generated from the construct definition by stackmap_construct.format.fast.codegen\nTERM_0 = b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'\nTERM_1 = b'\\x00\\x00\\x00\\x00'\ndef _ignore(x):\n    pass\n\ndef scan(buf, w, o, n):\n    offsets = array('Q'); ap_offset = offsets.append\n    counts_0 = array('L'); ap_count_0 = counts_0.append\n    counts_1 = array('L'); ap_count_1 = counts_1.append\n    slices_0: list = []; ap_slice_0 = slices_0.append\n    slices_1: list = []; ap_slice_1 = slices_1.append\n    BAD = 0\n    for _ in repeat(None, n):\n        ap_offset(o << 2)\n        p = o\n        v0_3_0 = w[p + 3]\n        BAD |= (v0_3_0 & 0xffff)\n        c_num_locations = (v0_3_0 >> 16)\n        ap_count_0(c_num_locations)\n        p += 4\n        q = p + c_num_locations * 3\n        ap_slice_0(buf[p << 2:q << 2])\n        p = q\n        if p & 1:\n            BAD |= w[p]\n            p += 1\n        v1_0_1 = w[p]\n        BAD |= (v1_0_1 & 0xffff)\n        c_num_live_outs = (v1_0_1 >> 16)\n        ap_count_1(c_num_live_outs)\n        p += 1\n        q = p + c_num_live_outs\n        ap_slice_1(buf[p << 2:q << 2])\n        p = q\n        if p & 1:\n            BAD |= w[p]\n            p += 1\n        o = p\n    return offsets, (counts_0, counts_1,), (slices_0, slices_1,), o, BAD\n\ndef first_bad(buf, w, o, n):\n    try:\n        ap_count_0 = ap_slice_0 = _ignore\n        ap_count_1 = ap_slice_1 = _ignore\n        for i in range(n):\n            p = o\n            v0_3_0 = w[p + 3]\n            if (v0_3_0 & 0xffff): return i\n            c_num_locations = (v0_3_0 >> 16)\n            ap_count_0(c_num_locations)\n            p += 4\n            q = p + c_num_locations * 3\n            ap_slice_0(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            v1_0_1 = w[p]\n            if (v1_0_1 & 0xffff): return i\n            c_num_live_outs = (v1_0_1 >> 16)\n            ap_count_1(c_num_live_outs)\n            p += 1\n            q = p + c_num_live_outs\n            ap_slice_1(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            o = p\n    except IndexError:\n        return i\n    return n - 1 if n and (o << 2) > len(buf) else None\n", _scanner_little_records),
-    ('big', 'records'): ("# generated from the construct definition by stackmap_construct.format.fast.codegen\nTERM_0 = b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'\nTERM_1 = b'\\x00\\x00\\x00\\x00'\ndef _ignore(x):\n    pass\n\ndef scan(buf, w, o, n):\n    offsets = array('Q'); ap_offset = offsets.append\n    counts_0 = array('L'); ap_count_0 = counts_0.append\n    counts_1 = array('L'); ap_count_1 = counts_1.append\n    slices_0: list = []; ap_slice_0 = slices_0.append\n    slices_1: list = []; ap_slice_1 = slices_1.append\n    BAD = 0\n    for _ in repeat(None, n):\n        ap_offset(o << 2)\n        p = o\n        v0_3_0 = w[p + 3]\n        BAD |= (v0_3_0 >> 16)\n        c_num_locations = (v0_3_0 & 0xffff)\n        ap_count_0(c_num_locations)\n        p += 4\n        q = p + c_num_locations * 3\n        ap_slice_0(buf[p << 2:q << 2])\n        p = q\n        if p & 1:\n            BAD |= w[p]\n            p += 1\n        v1_0_1 = w[p]\n        BAD |= (v1_0_1 >> 16)\n        c_num_live_outs = (v1_0_1 & 0xffff)\n        ap_count_1(c_num_live_outs)\n        p += 1\n        q = p + c_num_live_outs\n        ap_slice_1(buf[p << 2:q << 2])\n        p = q\n        if p & 1:\n            BAD |= w[p]\n            p += 1\n        o = p\n    return offsets, (counts_0, counts_1,), (slices_0, slices_1,), o, BAD\n\ndef first_bad(buf, w, o, n):\n    try:\n        ap_count_0 = ap_slice_0 = _ignore\n        ap_count_1 = ap_slice_1 = _ignore\n        for i in range(n):\n            p = o\n            v0_3_0 = w[p + 3]\n            if (v0_3_0 >> 16): return i\n            c_num_locations = (v0_3_0 & 0xffff)\n            ap_count_0(c_num_locations)\n            p += 4\n            q = p + c_num_locations * 3\n            ap_slice_0(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            v1_0_1 = w[p]\n            if (v1_0_1 >> 16): return i\n            c_num_live_outs = (v1_0_1 & 0xffff)\n            ap_count_1(c_num_live_outs)\n            p += 1\n            q = p + c_num_live_outs\n            ap_slice_1(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            o = p\n    except IndexError:\n        return i\n    return n - 1 if n and (o << 2) > len(buf) else None\n", _scanner_big_records),
+    ('little', 'records'): ("# generated from the construct definition by stackmap_construct.format.fast.codegen\nTERM_0 = b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'\nTERM_1 = b'\\x00\\x00\\x00\\x00'\ndef _ignore(x):\n    pass\n\ndef first_bad(buf, w, o, n):\n    try:\n        ap_count_0 = ap_slice_0 = _ignore\n        ap_count_1 = ap_slice_1 = _ignore\n        for i in range(n):\n            p = o\n            v0_3_0 = w[p + 3]\n            if (v0_3_0 & 0xffff): return i\n            c_num_locations = (v0_3_0 >> 16)\n            ap_count_0(c_num_locations)\n            p += 4\n            q = p + c_num_locations * 3\n            ap_slice_0(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            v1_0_1 = w[p]\n            if (v1_0_1 & 0xffff): return i\n            c_num_live_outs = (v1_0_1 >> 16)\n            ap_count_1(c_num_live_outs)\n            p += 1\n            q = p + c_num_live_outs\n            ap_slice_1(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            o = p\n    except IndexError:\n        return i\n    return n - 1 if n and (o << 2) > len(buf) else None\n\ndef scan(buf, w, o, n):\n    offsets = array('Q'); ap_offset = offsets.append\n    keys = array('Q'); ap_key = keys.append\n    BAD = 0\n    for _ in repeat(None, n):\n        ap_offset(o << 2)\n        v0 = w[o + 3]\n        o += 4 + (v0 >> 16) * 3\n        if o & 1:\n            BAD |= w[o]\n            o += 1\n        v1 = w[o]\n        ap_key((v0 << 32) | v1)\n        o += 1 + (v1 >> 16)\n        if o & 1:\n            BAD |= w[o]\n            o += 1\n    return offsets, keys, o, BAD\n", _scanner_little_records),
+    ('big', 'records'): ("# generated from the construct definition by stackmap_construct.format.fast.codegen\nTERM_0 = b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'\nTERM_1 = b'\\x00\\x00\\x00\\x00'\ndef _ignore(x):\n    pass\n\ndef first_bad(buf, w, o, n):\n    try:\n        ap_count_0 = ap_slice_0 = _ignore\n        ap_count_1 = ap_slice_1 = _ignore\n        for i in range(n):\n            p = o\n            v0_3_0 = w[p + 3]\n            if (v0_3_0 >> 16): return i\n            c_num_locations = (v0_3_0 & 0xffff)\n            ap_count_0(c_num_locations)\n            p += 4\n            q = p + c_num_locations * 3\n            ap_slice_0(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            v1_0_1 = w[p]\n            if (v1_0_1 >> 16): return i\n            c_num_live_outs = (v1_0_1 & 0xffff)\n            ap_count_1(c_num_live_outs)\n            p += 1\n            q = p + c_num_live_outs\n            ap_slice_1(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            o = p\n    except IndexError:\n        return i\n    return n - 1 if n and (o << 2) > len(buf) else None\n\ndef scan(buf, w, o, n):\n    offsets = array('Q'); ap_offset = offsets.append\n    keys = array('Q'); ap_key = keys.append\n    BAD = 0\n    for _ in repeat(None, n):\n        ap_offset(o << 2)\n        v0 = w[o + 3]\n        o += 4 + (v0 & 0xffff) * 3\n        if o & 1:\n            BAD |= w[o]\n            o += 1\n        v1 = w[o]\n        ap_key((v0 << 32) | v1)\n        o += 1 + (v1 & 0xffff)\n        if o & 1:\n            BAD |= w[o]\n            o += 1\n    return offsets, keys, o, BAD\n", _scanner_big_records),
 }

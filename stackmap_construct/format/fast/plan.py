@@ -530,10 +530,11 @@ def plan(endian: str) -> Plan:
 # ``python3 scripts/plan_cache.py`` (re)writes _plan_cache.py (:func:`write_cache`).
 
 #: The sources a description depends on (relative to the package): the
-#: definition, its building blocks, the classes it makes, this deriver, and
-#: the generator of the record scanners shipped with it.
+#: definition, its building blocks, the classes it makes, and this deriver.
+#: (A shipped record scanner is used only when its source is what
+#: codegen generates at that moment: codegen.py needs no CRC.)
 CACHE_SOURCES = ("format/v3.py", "format/constructs.py", "format/fast/plan.py", "model.py", "errors.py",
-                 "endian.py", "format/fast/codegen.py")
+                 "endian.py")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE_PATH = os.path.join(_PACKAGE, "format", "fast", "_plan_cache.py")
 
@@ -571,19 +572,20 @@ def _cached_top(endian: str) -> Element | None:
     return None if cache is None else cache.TOPS[endian](_Cached)
 
 
-def cached_scanner(element: Element, endian: str) -> tuple[str, Any, Any] | None:
-    """``(source, scan, first_bad)`` of the record scanner that
-    :class:`~.codegen.RecordScanner` generates for ``element`` (a variable-
-    size element of the plan in ``endian`` order), as shipped in the cache
-    and compiled with it; None when the cache is stale or has none for it."""
+def cached_scanner(endian: str, source: str) -> tuple[Any, Any] | None:
+    """``(scan, first_bad)`` compiled from ``source`` (a record scanner
+    :class:`~.codegen.RecordScanner` generated just now) when the cache
+    ships that very source, compiled with it; None otherwise (a stale
+    cache, or a generator that writes something else now)."""
     cache = _cache()
     if cache is None:
         return None
-    for array in plan(endian).arrays:
-        if array.element == element:
-            found = cache.SCANNERS.get((endian, array.name))
-            return None if found is None else (found[0], *found[1]())
+    for (e, _), (shipped, factory) in cache.SCANNERS.items():
+        if e == endian and shipped == source:
+            return factory()
     return None
+
+
 class _Cached:
     """Where a cached member's construct is: ``steps`` (attribute names
     and indices) from the top element of the plan derived in ``endian``."""
@@ -635,7 +637,7 @@ def render_cache() -> str:
         for array in derive(endian).arrays:
             if array.element.fixed is not None:
                 continue
-            source = RecordScanner(array.element, struct_prefix(endian))._generate()  # (never the cached one)
+            source = RecordScanner(array.element, struct_prefix(endian)).source  # (generated now, always)
             factory = f"_scanner_{endian}_{array.name}"
             body += ["", f"def {factory}():", *(f"    {line}" if line else "" for line in source.splitlines()),
                      "    return scan, first_bad", ""]
