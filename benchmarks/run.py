@@ -20,7 +20,9 @@ reference measured in the same run, on the same machine.
    ratio of medians of whole-process wall times measured in the same run.
    Peak memory is the child's maximum resident set size (wait4).
 3. Throughput of every command at 50 MB against its 1 MB figure, the dump
-   of examples/sample.o, and in-process figures (parse, the view's
+   of examples/sample.o (beside the interpreter's own start-up, ``python
+   -c pass``; the package is byte-compiled first, as pip installs it), and
+   in-process figures (parse, the view's
    columns, the objects, to_dict, build of the plain-data form).
 4. Prints every figure and PASS or FAIL per target; the worse mix counts.
 
@@ -94,6 +96,18 @@ def alternate(a: list[str], b: list[str], pairs: int) -> tuple[list, list]:
         for argv, out in order:
             out.append(run_child(argv))
     return ta, tb
+
+
+def compile_package() -> None:
+    """Byte-compile the package, as pip does when it installs it: the
+    figures are then a user's, not those of an interpreter that compiles
+    every module again at each start (PYTHONDONTWRITEBYTECODE set, or a
+    checkout whose __pycache__ cannot be written)."""
+    import compileall
+
+    import stackmap_construct
+
+    compileall.compile_dir(os.path.dirname(stackmap_construct.__file__), quiet=1)
 
 
 def median(values) -> float:
@@ -282,6 +296,7 @@ def main() -> int:
     sizes = tuple(args.size) if args.size else (10,) if args.quick else (10, 50)
     mixes = args.mix or list(inputs.MIXES)
 
+    compile_package()
     llc, readobj = inputs.find_tool("llc"), inputs.find_tool("llvm-readobj")
     version = subprocess.run([readobj, "--version"], capture_output=True, text=True).stdout
     version = next((line.strip() for line in version.splitlines() if "version" in line.lower()), "?")
@@ -328,6 +343,10 @@ def main() -> int:
         sample_ratio = median(t for t, _ in t_ours) / median(t for t, _ in t_ref)
         print(f"dump examples/sample.o: {median(t for t, _ in t_ours):.3f} s vs llvm-readobj "
               f"{median(t for t, _ in t_ref):.3f} s ({sample_ratio:.2f}x)")
+        # The floor under that figure: the interpreter alone (site and .pth files included).
+        t_ref, t_bare = alternate([readobj, "--stackmap", sample], [sys.executable, "-c", "pass"], max(pairs, 5))
+        print(f"  ({sys.executable} -c pass: {median(t for t, _ in t_bare):.3f} s, "
+              f"{median(t for t, _ in t_bare) / median(t for t, _ in t_ref):.2f}x, in the same way)")
         print()
 
     if not args.only:  # --only narrows to the named commands

@@ -24,7 +24,7 @@ from .errors import (
     TruncatedError,
     UnsupportedVersionError,
 )
-from .format import build, parse_spans, stackmap_format, view
+from .format import build, from_dict, parse_spans, stackmap_format, view
 from .loader import StackMapFile, load, parse, parse_all
 from .model import (
     DYNAMIC_STACK_SIZE,
@@ -34,7 +34,6 @@ from .model import (
     LocationKind,
     Record,
     StackMap,
-    from_dict,
     to_dict,
 )
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import mmap
 import os
-from dataclasses import dataclass, field
 from typing import BinaryIO, Union
 
 from .containers import Container, Section, detect, read_container
 from .errors import StackMapError, UnsupportedVersionError
+from .frozen import Frozen, _fill
 from .format import api as _format
 from .model import StackMap
 from .symbols import FunctionTarget, resolve_functions
@@ -26,19 +26,25 @@ from .symbols import FunctionTarget, resolve_functions
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, mmap.mmap, BinaryIO]
 
 
-@dataclass
-class StackMapFile:
+class StackMapFile(Frozen):
     """The stackmaps of one file, as :func:`load` found them."""
 
+    __slots__ = ("container", "stackmaps", "sections", "targets", "starts")
     container: Container  #: the container's facts: ``.format``, ``.arch``, ``.kind``, ``.sections``, ``.symbols``
-    stackmaps: list[StackMap] = field(default_factory=list)  #: every blob, in file order
+    stackmaps: list[StackMap]  #: every blob, in file order
     #: the section each stackmap sits in (parallel to ``stackmaps``)
-    sections: list[Section] = field(default_factory=list)
+    sections: list[Section]
     #: what each function record of each stackmap points at: its symbol and,
     #: in linked images, its address (parallel to ``stackmaps``)
-    targets: list[list[FunctionTarget]] = field(default_factory=list)
+    targets: list[list[FunctionTarget]]
     #: where each stackmap's blob starts in its section (parallel to ``stackmaps``)
-    starts: list[int] = field(default_factory=list)
+    starts: list[int]
+
+    def __init__(self, container: Container, stackmaps: list[StackMap] | None = None,
+                 sections: list[Section] | None = None, targets: list[list[FunctionTarget]] | None = None,
+                 starts: list[int] | None = None):
+        _fill(self, container, [] if stackmaps is None else stackmaps, [] if sections is None else sections,
+              [] if targets is None else targets, [] if starts is None else starts)
 
     @property
     def endian(self) -> str:

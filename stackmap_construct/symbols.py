@@ -10,9 +10,9 @@ symbols with the parsed stackmap; it reads no bytes of its own.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, replace
 
 from .containers.base import Container, Relocation, Section
+from .frozen import Frozen, _fill
 from .format.v3 import FUNCTION_SIZE, HEADER_SIZE
 from .model import StackMap
 
@@ -20,10 +20,11 @@ from .model import StackMap
 _RELATIVE = ("RELATIVE",)
 
 
-@dataclass(frozen=True)
-class FunctionTarget:
-    """What a function record points at."""
+class FunctionTarget(Frozen):
+    """What a function record points at.  (Frozen, as a frozen dataclass
+    but without code generated at import: see stackmap_construct/frozen.py.)"""
 
+    __slots__ = ("symbol", "address", "descriptor", "section", "offset")
     symbol: str | None  #: the function's name (platform prefix removed), None when unknown
     #: the address of its code when the container fixes one (linked images):
     #: the records' call sites are this plus their instruction offsets
@@ -31,12 +32,16 @@ class FunctionTarget:
     #: ppc64 ELFv1: the address of the function descriptor (in ``.opd``) that
     #: the stackmap's function record holds; ``address`` is then the code
     #: entry read from that descriptor.  None elsewhere.
-    descriptor: int | None = None
+    descriptor: int | None
     #: In a relocatable object, where the relocation points: the section's
     #: name and the offset in it (symbol value + addend); None elsewhere or
     #: when the target is not defined in the object.
-    section: str | None = None
-    offset: int | None = None
+    section: str | None
+    offset: int | None
+
+    def __init__(self, symbol: str | None, address: int | None, descriptor: int | None = None,
+                 section: str | None = None, offset: int | None = None):
+        _fill(self, symbol, address, descriptor, section, offset)
 
 
 class _SymbolIndex:
@@ -90,7 +95,7 @@ def resolve_functions(container: Container, section: Section, stackmap: StackMap
         target = _resolve(container, index, relocs.get(field), fn.address)
         entry = container.code_entries.get(target.address) if target.address is not None else None
         if entry is not None:
-            target = replace(target, address=entry, descriptor=target.address)
+            target = target._replace(address=entry, descriptor=target.address)
         out.append(target)
     return out
 

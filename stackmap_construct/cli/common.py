@@ -3,27 +3,31 @@ their functions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from ..containers import Container, Section
 from ..errors import StackMapError
 from ..format import parse_spans
+from ..frozen import Frozen, _fill
 from ..loader import load_container
 from ..model import StackMap
 from ..symbols import FunctionTarget
 from .inputs import explain_failure, open_container, warn_empty
 
 
-@dataclass
-class Blob:
+class Blob(Frozen):
     """One stackmap of a file, with the section it sits in and what each of
     its function records points at."""
 
+    __slots__ = ("stackmap", "section", "targets", "start")
     stackmap: StackMap
     section: Section
     targets: list[FunctionTarget]
-    start: int = 0  #: where the blob begins in the section
+    start: int  #: where the blob begins in the section
+
+    def __init__(self, stackmap: StackMap, section: Section, targets: list[FunctionTarget], start: int = 0):
+        _fill(self, stackmap, section, targets, start)
+
     @property
     def symbols(self) -> list[str | None]:
         return [t.symbol for t in self.targets]

@@ -3,11 +3,12 @@ shows, found through :class:`~stackmap_construct.lookup.CallSiteIndex`."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..errors import StackMapError
-from ..lookup import CallSiteIndex, select
-from .common import Blob
+
+if TYPE_CHECKING:
+    from .common import Blob
 
 
 def _address(text: str) -> int:
@@ -50,6 +51,8 @@ def describe(args) -> str:
 def apply(blobs: list[Blob], args, *, linked: bool) -> list[tuple[int, Blob]]:
     """(original index, blob reduced to the matching records) for each blob
     with a match; a StackMapError when nothing matches."""
+    from ..lookup import CallSiteIndex, select  # only when a filter is given (start-up)
+
     index = CallSiteIndex.from_blobs(blobs)
     if args.pc is not None and not index.has_addresses:
         why = "an object file: its function addresses are relocations" if not linked else "no function address is known"
@@ -81,7 +84,7 @@ def apply(blobs: list[Blob], args, *, linked: bool) -> list[tuple[int, Blob]]:
         keep = chosen[si]
         if keep:
             sm, targets = select(b.stackmap, b.targets, keep)
-            out.append((si, replace(b, stackmap=sm, targets=targets)))
+            out.append((si, b._replace(stackmap=sm, targets=targets)))
     if not out:
         raise StackMapError(f"no record matches {describe(args)}")
     return out

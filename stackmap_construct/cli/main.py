@@ -29,11 +29,33 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: one line, exit 2
         self.exit(2, f"{self.prog}: usage error: {message}\n")
 
+    def _get_formatter(self):
+        # argparse makes a formatter for every add_argument (to check the
+        # metavar), and its default width imports shutil (with bz2 and lzma,
+        # 3 ms of every command's start-up) for get_terminal_size: the same
+        # width, found as shutil finds it.
+        return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)  # type: ignore[call-arg]
+
+
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size().columns: $COLUMNS, else the terminal's
+    width, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
 
 def make_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line; with ``only``, just that command's module is
-    imported (the others are bare names: each command's imports are its own
-    start-up cost, and a command runs alone)."""
+    """The whole command line; with ``only``, just that command (its module
+    alone is imported and its parser alone is made: each command's imports
+    and parser are its own start-up cost, and ``argv[0]`` names it)."""
     parser = _Parser(prog=PROG, description="Parse, print and build LLVM StackMap (.llvm_stackmaps v3) sections.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -41,8 +63,6 @@ def make_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name in COMMANDS:
         if only is None or name == only:
             importlib.import_module(f"{__package__}.{name}").add_parser(sub)
-        else:
-            sub.add_parser(name)
     return parser
 
 

@@ -22,10 +22,8 @@ Errors name the path as the user gave it, never a temporary file.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import sys
-import tempfile
 import threading
 import time
 from typing import IO, Iterable, Union
@@ -184,6 +182,9 @@ def _write_file(path: str, data: Pieces) -> None:
     in_place = st is not None and (st.st_nlink > 1 or not os.access(directory, os.W_OK | os.X_OK))
     if in_place and not os.access(target, os.W_OK):
         raise PermissionError(13, "Permission denied", path)
+    import shutil  # (only for a file: start-up of the commands writing to stdout)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=".stackmap-", dir=None if in_place else directory)
     try:
         with os.fdopen(fd, "wb") as f:

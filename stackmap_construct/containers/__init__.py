@@ -5,12 +5,10 @@ they never interpret records (that is :mod:`stackmap_construct.format`).
 
 from __future__ import annotations
 
+import importlib
+
 from ..errors import ContainerError
-from .base import Container, Section
-from .coff import COFF_MACHINES, read_coff
-from .elf import ELF_MAGIC, read_elf
-from .macho import MAGIC_64 as MACHO_MAGIC_64
-from .macho import read_macho
+from .base import COFF_MACHINES, ELF_MAGIC, MACHO_MAGIC_64, Container, Section
 from .raw import read_raw
 
 # Magic numbers of containers we recognise but cannot read, so that such a
@@ -48,10 +46,15 @@ def read_container(data: bytes, *, raw: bool = False, endian: str | None = None)
         return read_raw(data, endian or "little")
     if endian is not None:
         raise ContainerError("--endian applies to raw blobs only; an object file states its own byte order")
-    readers = {"elf": read_elf, "macho": read_macho, "coff": read_coff, "pe": read_coff}
-    if kind not in readers:
+    if kind not in _READERS:
         raise ContainerError(f"{kind} files are not supported; use --raw to read the file as a bare stackmap blob")
-    return readers[kind](data)
+    module, reader = _READERS[kind]
+    # Each reader's module is imported for the files that need it.
+    return getattr(importlib.import_module(module, __name__), reader)(data)
+
+
+_READERS = {"elf": (".elf", "read_elf"), "macho": (".macho", "read_macho"), "coff": (".coff", "read_coff"),
+            "pe": (".coff", "read_coff")}
 
 
 __all__ = ["Container", "Section", "read_container", "detect"]

@@ -5,13 +5,21 @@ combines these facts with a parsed stackmap."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..errors import ContainerError
+from ..frozen import Frozen, _fill
+
+# What each container starts with (the readers' modules are imported only
+# for the files that need them: Mach-O's and COFF's import construct).
+ELF_MAGIC = b"\x7fELF"
+MACHO_MAGIC_64 = b"\xcf\xfa\xed\xfe"  # MH_MAGIC_64, little-endian
+#: IMAGE_FILE_MACHINE_* -> architecture (a COFF object starts with its machine)
+COFF_MACHINES = {0x8664: "x86_64", 0xAA64: "aarch64"}
 
 
-@dataclass(frozen=True)
-class Relocation:
+# (Frozen, not dataclasses: no code generated per class at import, see
+# stackmap_construct/frozen.py.)
+
+class Relocation(Frozen):
     """A relocation that patches a stackmap section.
 
     ``offset`` is from the start of the section.  The target is the symbol
@@ -21,54 +29,72 @@ class Relocation:
     Mach-O, COFF): it is then the value of the patched field.
     """
 
+    __slots__ = ("offset", "type", "symbol", "addend", "section_symbol")
     offset: int
     type: str
     symbol: str | None
-    addend: int | None = None
-    section_symbol: bool = False
+    addend: int | None
+    section_symbol: bool
+
+    def __init__(self, offset: int, type: str, symbol: str | None, addend: int | None = None,
+                 section_symbol: bool = False):
+        _fill(self, offset, type, symbol, addend, section_symbol)
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(Frozen):
     """A function symbol.  ``value`` is an address in linked images and an
     offset in ``section`` in relocatable objects."""
 
+    __slots__ = ("name", "value", "section", "size")
     name: str
     value: int
-    section: str | None = None
-    size: int = 0
+    section: str | None
+    size: int
+
+    def __init__(self, name: str, value: int, section: str | None = None, size: int = 0):
+        _fill(self, name, value, section, size)
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Frozen):
     """One stackmap section: its bytes (possibly several concatenated blobs)
     and where it came from."""
 
+    __slots__ = ("name", "data", "endian", "file_offset", "address", "relocations")
     name: str  #: section name as the container spells it (".llvm_stackmaps")
     data: bytes
     endian: str  #: "little" or "big"
-    file_offset: int | None = None  #: where the section's bytes start in the file
-    address: int | None = None  #: the section's address in a linked image
-    relocations: tuple[Relocation, ...] = ()
+    file_offset: int | None  #: where the section's bytes start in the file
+    address: int | None  #: the section's address in a linked image
+    relocations: tuple[Relocation, ...]
+
+    def __init__(self, name: str, data: bytes, endian: str, file_offset: int | None = None,
+                 address: int | None = None, relocations: tuple[Relocation, ...] = ()):
+        _fill(self, name, data, endian, file_offset, address, relocations)
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(Frozen):
     """A file's container facts and its stackmap sections."""
 
+    __slots__ = ("format", "arch", "sections", "kind", "symbols", "symbol_prefix", "code_entries")
     format: str  #: "ELF64", "ELF32", "Mach-O", "COFF", "PE", "raw"
     arch: str | None  #: "x86_64", "aarch64", "ppc64", "s390x", … (None when unknown)
-    sections: list[Section] = field(default_factory=list)
-    kind: str | None = None  #: "relocatable", "executable", "shared object", …
-    symbols: tuple[Symbol, ...] = ()
+    sections: list[Section]
+    kind: str | None  #: "relocatable", "executable", "shared object", …
+    symbols: tuple[Symbol, ...]
     #: a prefix the platform adds to C-level names ("_" on Mach-O), removed
     #: when reporting a function's name
-    symbol_prefix: str = ""
+    symbol_prefix: str
     #: function descriptors of a linked image (ppc64 ELFv1 ``.opd``): the
     #: descriptor's address -> the code entry it holds (its first doubleword).
     #: A function symbol's value, and so a stackmap's function address, is
     #: the descriptor there, not the code.
-    code_entries: dict[int, int] = field(default_factory=dict)
+    code_entries: dict[int, int]
+
+    def __init__(self, format: str, arch: str | None, sections: list[Section] | None = None,
+                 kind: str | None = None, symbols: tuple[Symbol, ...] = (), symbol_prefix: str = "",
+                 code_entries: dict[int, int] | None = None):
+        _fill(self, format, arch, [] if sections is None else sections, kind, symbols, symbol_prefix,
+              {} if code_entries is None else code_entries)
 
     @property
     def linked(self) -> bool:

@@ -14,9 +14,7 @@ import bisect
 from construct import Bytes, Const, ConstructError, Int8ul, Int16sl, Int16ul, Int32ul, Int64ul, Struct
 
 from ..errors import ContainerError
-from .base import Container, Relocation, Section, Symbol, check_span, check_table, cstring, one_line
-
-COFF_MACHINES = {0x8664: "x86_64", 0xAA64: "aarch64"}
+from .base import COFF_MACHINES, Container, Relocation, Section, Symbol, check_span, check_table, cstring, one_line
 SECTION_NAMES = (".llvm_stackmaps", ".llvm_st")
 _RELOC_TYPES = {
     "x86_64": {1: "IMAGE_REL_AMD64_ADDR64", 2: "IMAGE_REL_AMD64_ADDR32", 3: "IMAGE_REL_AMD64_ADDR32NB"},

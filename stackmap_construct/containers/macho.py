@@ -14,8 +14,7 @@ from construct import (
 
 from ..errors import ContainerError
 from .base import Container, Relocation, Section, Symbol, check_span, check_table, cstring, one_line
-
-MAGIC_64 = b"\xcf\xfa\xed\xfe"  # MH_MAGIC_64, little-endian
+from .base import MACHO_MAGIC_64 as MAGIC_64
 SECTION_NAME = "__llvm_stackmaps"
 SEGMENT_NAME = "__LLVM_STACKMAPS"
 

@@ -17,8 +17,9 @@ from contextvars import ContextVar
 from typing import Any, Iterator, NamedTuple, Union
 
 from ..errors import StackMapError, TrailingDataError
-from ..model import StackMap, from_dict
-from .v3 import HEADER_SIZE, stackmap_format
+from ..model import StackMap
+from ..model import from_dict as _objects_from_dict
+from .v3 import HEADER_SIZE, check_endian, stackmap_format
 
 Buffer = Union[bytes, bytearray, memoryview, Any]  # anything with the buffer protocol (mmap too)
 
@@ -106,7 +107,7 @@ def parse(data: Buffer, *, endian: str = "little") -> StackMap:
     :class:`TrailingDataError` (use :func:`parse_all` for several blobs).
     Every error is a :class:`StackMapError` with ``.path`` and ``.offset``.
     """
-    stackmap_format(endian)  # an unknown byte order is a ValueError, before reading anything
+    check_endian(endian)  # an unknown byte order is a ValueError, before reading anything
     size, parse_next = _blob_parser(data, endian)
     try:
         stackmap, end = parse_next(0)
@@ -140,7 +141,7 @@ class Span(NamedTuple):
 
 def parse_spans(data: Buffer, *, endian: str = "little") -> list[Span]:
     """:func:`parse_all`, with each blob's place in ``data``."""
-    stackmap_format(endian)
+    check_endian(endian)
     size, parse_next = _blob_parser(data, endian)
     blobs: list[Span] = []
     # Every blob is a multiple of 8 bytes long, so each one starts at a
@@ -191,7 +192,7 @@ def build(stackmap: StackMap | dict, *, endian: str = "little") -> bytes:
             blob = fast.build_plain_data(stackmap, endian)
             if blob is not None:
                 return blob
-        stackmap = from_dict(stackmap)
+        stackmap = _objects_from_dict(stackmap)
     fast = _fast()
     if fast is not None:
         blob = fast.build(stackmap, endian)
@@ -200,3 +201,22 @@ def build(stackmap: StackMap | dict, *, endian: str = "little") -> bytes:
     out = io.BytesIO()
     stackmap_format(endian).build_stream(stackmap, out)
     return out.getvalue()
+
+
+def from_dict(data: dict[str, Any]) -> StackMap:
+    """The StackMap of a plain-data dict (:func:`~stackmap_construct.model.to_dict`'s
+    form, or one entry of ``dump --format json``); raises :class:`BuildError`
+    naming the bad key, exactly as :func:`stackmap_construct.model.from_dict`.
+
+    On the fast path (the default) a well-formed dict is encoded in bulk
+    and its records are made from those bytes on first access, as after
+    :func:`parse` (changes to them are kept, and built); anything unusual
+    (a value that does not fit its field, a kind given by number, a wrong
+    key or type) is left to the model's ``from_dict``, which makes the
+    objects or names the problem."""
+    fast = _fast()
+    if fast is not None:
+        stackmap = fast.from_plain_data(data)
+        if stackmap is not None:
+            return stackmap
+    return _objects_from_dict(data)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 import struct
 import sys
 from array import array
@@ -372,43 +373,85 @@ def _dict_maker(names: Sequence[str], converters: dict[str, str]):
     return eval(f"lambda {', '.join(args)}: {{{body}}}", {})
 
 
-def records_plain_data(index: BlobIndex) -> list[dict]:
+def records_plain_data(index: BlobIndex) -> list[dict] | None:
     """The plain-data form of every record of ``index`` (what
-    :func:`~stackmap_construct.model.to_dict` gives), made from columns.
+    :func:`~stackmap_construct.model.to_dict` gives), made from the parsed
+    bytes in bulk; None when the record's own fields do not all lie in its
+    first fixed part (the caller then goes through the objects).
 
     Only dicts, lists, ints and strings are made, which cannot form a
     cycle: the cyclic garbage collector is paused meanwhile (its passes
-    over the millions of new dicts cost more than making them)."""
+    over the millions of new dicts cost more than making them).  Each kind
+    of dict is made by a comprehension compiled from the field names (a
+    dict display per item, no call per item), over columns taken with
+    strided views of the items; the records' own fields are unpacked at
+    each record's offset."""
     import gc
 
+    element = index.array.element
+    head = element.parts[0]
+    arrays = {part.name: part for part in element.parts if isinstance(part, Array)}
+    own = [n for n in element.names if n not in arrays]
+    if not isinstance(head, Fixed) or any(n not in {leaf.name for leaf in head.leaves} for n in own):
+        return None
+    if any(head.leaf(n).decoded is not None for n in own):
+        return None
+    in_order = tuple(leaf.name for leaf in head.leaves if leaf.name in own)
     paused = gc.isenabled()
     gc.disable()
     try:
-        v = StackMapView(None, index, index.start)  # type: ignore[arg-type]  # offsets unused
-        element = v.record_element
         lists = {}
-        for name, table in v.tables.items():
-            leaves = {leaf.name: leaf for leaf in table.fixed.leaves}
+        for k, part in enumerate(p for p in element.parts if isinstance(p, Array)):
+            fixed = part.element.fixed
+            assert fixed is not None  # the scan only cuts out fixed-size items
+            decoders = {}
             cols: list[Sequence[Any]] = []
-            for n in table.names:
-                col = table.column(n)
-                decoded = leaves[n].decoded
-                if decoded is not None:
-                    names_of = [d.name if d is not None else None for d in decoded]
-                    cols.append(list(map(names_of.__getitem__, col)))
-                else:
-                    cols.append(col)
-            make = _dict_maker(table.names, {})
-            items = list(map(make, *cols)) if cols else []
-            starts = table.starts
-            lists[name] = list(map(items.__getitem__, map(slice, starts[:-1], starts[1:])))
-        head = element.parts[0]
-        columns: list[Sequence[Any]] = [v.record_column(n) if n not in lists else lists[n] for n in element.names]
-        del head
-        return list(map(_dict_maker(element.names, {}), *columns))
+            for n in part.element.names:
+                leaf = fixed.leaf(n)
+                if leaf.decoded is not None:
+                    decoders[n] = [d.name if d is not None else None for d in leaf.decoded]
+                cols.append(_column(index.items[k], fixed.size, leaf, index.endian).tolist())
+            items = _dicts_maker(part.element.names, tuple(decoders))(*cols, *decoders.values()) if cols else []
+            del cols
+            starts = array("Q", [0])
+            starts.extend(accumulate(index.counts[k]))
+            lists[part.name] = list(map(items.__getitem__, map(slice, starts[:-1], starts[1:])))
+            del items
+        heads = map(head.fields_struct(in_order).unpack_from, repeat(index.buf), index.offsets)
+        columns = [lists[n] for n in element.names if n in lists]
+        return _records_maker(element.names, in_order, tuple(lists))(heads, *columns)
     finally:
         if paused:
             gc.enable()
+
+
+@lru_cache(maxsize=None)
+def _records_maker(names: tuple[str, ...], own: tuple[str, ...], lists: tuple[str, ...]):
+    """``f(heads, *lists) -> [{name: value, ...}, ...]``: one dict per
+    record, its own fields from ``heads`` (tuples, in ``own`` order) and
+    each list field from its column."""
+    var = {n: f"h{i}" for i, n in enumerate(own)} | {n: f"l{i}" for i, n in enumerate(lists)}
+    heads = f"({', '.join(var[n] for n in own)},)"
+    body = ", ".join(f"{n!r}: {var[n]}" for n in names)
+    src = (f"lambda heads, {', '.join(var[n] for n in lists)}: "
+           f"[{{{body}}} for {heads}, {', '.join(var[n] for n in lists)} in zip(heads, {', '.join(var[n] for n in lists)})]")
+    return eval(src, {})
+
+
+@lru_cache(maxsize=None)
+def _dicts_maker(names: tuple[str, ...], decoded: tuple[str, ...]):
+    """``f(*columns, *tables) -> [{name: value, ...}, ...]``: one dict per
+    row of the columns (one per name, in order), a field named in
+    ``decoded`` looked up in its table (raw value -> name)."""
+    args = [f"c{i}" for i in range(len(names))]
+    tables = {n: f"t{i}" for i, n in enumerate(decoded)}
+    values = [f"v{i}" for i in range(len(names))]
+    body = ", ".join(f"{n!r}: {tables[n]}[{val}]" if n in tables else f"{n!r}: {val}"
+                     for n, val in zip(names, values))
+    targets = values[0] + "," if len(values) == 1 else ", ".join(values)
+    src = (f"lambda {', '.join(args + list(tables.values()))}: "
+           f"[{{{body}}} for {targets} in zip({', '.join(args)})]")
+    return eval(src, {})
 
 
 def view_of(stackmap: StackMap, endian: str | None = None) -> StackMapView:

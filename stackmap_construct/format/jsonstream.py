@@ -14,10 +14,12 @@ and the caller reads the document whole, which reports the exact error.
 from __future__ import annotations
 
 import json
+import re
 from itertools import chain
 from typing import IO, Iterator
 
 _WS = " \t\n\r"
+_BLANKS = re.compile(f"[{_WS}]*").match  # JSON's whitespace, exactly
 BATCH = 4096  # records encoded at a time
 _READ = 1 << 20  # characters read at a time
 
@@ -49,12 +51,9 @@ class _Text:
     def peek(self) -> str:
         """The next non-blank character ('' at the end)."""
         while True:
-            buf, pos = self.buf, self.pos
-            n = len(buf)
-            while pos < n and buf[pos] in _WS:
-                pos += 1
-            self.pos = pos
-            if pos < n:
+            buf = self.buf
+            pos = self.pos = _BLANKS(buf, self.pos).end()  # type: ignore[union-attr]  # "*" always matches
+            if pos < len(buf):
                 return buf[pos]
             if not self.more():
                 return ""

@@ -17,11 +17,8 @@ from ..endian import ENDIANS, struct_prefix
 
 from functools import lru_cache
 
-from construct import FormatField, Rebuild, len_, this
-
 from ..errors import PaddingError, ReservedFieldError, UnsupportedVersionError
 from ..model import Function, LiveOut, Location, Record, StackMap
-from .constructs import AlignPad, Block, Expect, Items, KindAdapter, Model
 
 
 # Encoded sizes used to refuse impossible counts before parsing any item.
@@ -33,13 +30,26 @@ LIVE_OUT_SIZE = 4
 MIN_RECORD_SIZE = 24  # 16-byte record header + u16 padding + u16 count, aligned to 8
 
 
+def check_endian(endian: str) -> None:
+    """Refuse a byte order that is not "little" or "big" (ValueError)."""
+    if endian not in ENDIANS:
+        raise ValueError(f"endian must be 'little' or 'big', not {endian!r}")
+
+
 @lru_cache(maxsize=None)
 def stackmap_format(endian: str = "little"):
     """The construct for one whole ``.llvm_stackmaps`` blob in ``endian``
     byte order ("little" or "big").  It parses into, and builds from, a
     :class:`~stackmap_construct.model.StackMap`."""
-    if endian not in ENDIANS:
-        raise ValueError(f"endian must be 'little' or 'big', not {endian!r}")
+    check_endian(endian)
+    # construct is imported when the definition is first built, not with
+    # this module: the fast path reads a cached description of it
+    # (format/fast/_plan_cache.py), and start-up pays for construct only
+    # when a command really parses or builds through it.
+    from construct import FormatField, Rebuild, len_, this
+
+    from .constructs import AlignPad, Block, Expect, Items, KindAdapter, Model
+
     e = struct_prefix(endian)
     u8, u16, u32, u64, i32 = (FormatField(e, c) for c in "BHLQl")
 

@@ -15,14 +15,19 @@ from __future__ import annotations
 from ...endian import struct_prefix
 
 import struct
+import sys
+from array import array
 from functools import lru_cache
-from itertools import chain, islice
-from operator import attrgetter, itemgetter
+from itertools import accumulate, chain, islice, repeat
+from operator import add, attrgetter, contains, itemgetter, sub
 from typing import Any, Callable, Iterable
 
 from .lazy import RecordList
-from .parser import layout
+from .parser import BlobIndex, layout
 from .plan import Array, Element, Fixed, Pad, Unsupported
+
+
+_NATIVE = sys.byteorder
 
 
 class _Fallback(Exception):
@@ -280,19 +285,10 @@ def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endia
 # -- the plain-data (JSON) form, encoded without making model objects ----------
 
 def _ints(column: list) -> list:
-    if column and set(map(type, column)) != {int}:
+    # (counting in a list of the types is a C loop with no hashing)
+    if list(map(type, column)).count(int) != len(column):
         raise _Fallback  # a bool, a float, a string...: from_dict says what is wrong
     return column
-
-
-def _raw_values(leaf) -> dict:
-    """Adapter field (the location kind): name or number -> raw value."""
-    out: dict = {}
-    for raw, value in enumerate(leaf.decoded):
-        if value is not None:
-            out[value.name] = raw
-            out[int(value)] = raw
-    return out
 
 
 #: keys the plain-data form may carry besides the model's fields (dump's
@@ -303,7 +299,39 @@ EXTRA_KEYS = {"records": ("address",), "functions": ("symbol",)}
 def build_plain_data(doc, endian: str) -> bytes | None:
     """The blob of a plain-data dict (``to_dict``'s form, or one entry of
     dump's JSON), with no model object made; None when anything is unusual
-    (the caller then goes through ``from_dict``, which names the problem)."""
+    (the caller then goes through ``from_dict``, which names the problem).
+
+    The items of each inner array (locations, live-outs) of every record
+    are packed in bulk (:func:`_pack_dicts`), then the records' own fields,
+    counts, items and pads with one ``struct`` format per chunk of records
+    (:func:`_pack_records`)."""
+    encoded = _encode_plain_data(doc, endian)
+    return None if encoded is None else encoded[0]
+
+
+def from_plain_data(doc):
+    """``from_dict(doc)`` made cheaply: the dict encoded as by
+    :func:`build_plain_data` (every check from_dict makes, in bulk), and a
+    StackMap whose records are read from those bytes on access, as after
+    ``parse`` (a :class:`~.lazy.RecordList`: edits are kept and built).
+    None when anything is unusual, a value that does not fit its field
+    included (from_dict then makes the objects, or names the problem)."""
+    from ...model import StackMap
+
+    encoded = _encode_plain_data(doc, "little")
+    if encoded is None:
+        return None
+    blob, head, array, offsets, counts, items, start = encoded
+    index = BlobIndex(blob, "little", layout("little"), array, offsets, counts, items, start, len(blob))
+    values = {name: getattr(head, name) for name in layout("little").plan.top.names}
+    values[array.name] = RecordList(index)
+    return StackMap(**values)
+
+
+def _encode_plain_data(doc, endian: str):
+    """``(blob, head, records array, record offsets, counts, items,
+    records start)`` of a plain-data dict, or None (see build_plain_data);
+    ``head`` is the StackMap of everything but the records."""
     from ...model import StackMap, from_dict
 
     try:
@@ -335,35 +363,172 @@ def build_plain_data(doc, endian: str) -> bytes | None:
         names = element.names
         extra = EXTRA_KEYS.get(records_array.name, ())
         _exact_keys(records, names, extra)
-        args = []
-        for inner, inner_packer in zip(packer.inner, packer.inner_packers):
-            lists = list(map(itemgetter(inner.name), records))
-            if set(map(type, lists)) - {list}:
+        inner: dict[str, tuple[bytes, list]] = {}
+        for array, inner_packer in zip(packer.inner, packer.inner_packers):
+            lists = list(map(itemgetter(array.name), records))
+            if list(map(type, lists)).count(list) != len(lists):
                 return None
             flat = list(chain.from_iterable(lists))
-            if set(map(type, flat)) - {dict}:
+            if list(map(type, flat)).count(dict) != len(flat):
                 return None
-            inner_names = inner_packer.names
-            _exact_keys(flat, inner_names, ())
-            columns = []
-            for name in inner_names:
-                column = list(map(itemgetter(name), flat))
-                leaf = inner.element.fixed.leaf(name)
-                if leaf.decoded is not None:
-                    raws = _raw_values(leaf)
-                    if set(map(type, column)) - {str, int}:
-                        return None
-                    column = list(map(raws.__getitem__, column))
-                columns.append(_ints(column))
-            args += [lists, _pack_columns(inner_packer, columns)]
-        heads = [n for n in names if n not in packer.inner_getters_names]
-        Head = _head_type(tuple(heads))
-        columns = [_ints(list(map(itemgetter(n), records))) for n in heads]
-        items = list(map(Head._make, zip(*columns))) if heads else [Head() for _ in records]
-        packer.pack(items, *args, len(out), out.extend)
-        return bytes(out)
+            inner[array.name] = (_pack_dicts(array, inner_packer, flat), list(map(len, lists)))
+        own = {n: _ints(list(map(itemgetter(n), records))) for n in names if n not in inner}
+        start = len(out)
+        if start % 8:
+            return None  # the records' pieces assume each record starts 8-aligned
+        region, offsets = _pack_records(element, plan.header.struct.format[0], own, inner, len(records), start)
+        out += region
+        counts = [array_of(inner[a.name][1]) for a in packer.inner]
+        return bytes(out), head, records_array, offsets, counts, [inner[a.name][0] for a in packer.inner], start
     except (_Fallback, KeyError, struct.error, TypeError, ValueError, OverflowError):
         return None
+
+
+def array_of(values: list):
+    """A list of small counts as a compact array."""
+    try:
+        return array("H", values)
+    except OverflowError:  # pragma: no cover - counts are u16 in v3
+        return array("L", values)
+
+
+def _pack_dicts(array: Array, packer: "ElementPacker", flat: list) -> bytes:
+    """The items ``flat`` (dicts of one fixed-size element, each holding
+    exactly the model's keys) encoded back to back, from one column per
+    field (``itemgetter`` over the dicts: C loops, no call per item)."""
+    fixed = array.element.fixed
+    assert fixed is not None
+    _exact_keys(flat, packer.names, ())
+    columns = [_column_of(flat, n, _raw_names(fixed.leaf(n)) if fixed.leaf(n).decoded is not None else None)
+               for n in packer.names]
+    data = _pack_columns(packer, columns)
+    for offset, valid in packer.adapters:
+        if data[offset::packer.item_size].translate(None, valid):
+            raise _Fallback
+    return data
+
+
+def _column_of(dicts: list, name: str, raws: dict | None) -> list:
+    column = list(map(itemgetter(name), dicts))
+    if raws is not None:
+        return list(map(raws.__getitem__, column))  # a name, else KeyError: from_dict decides
+    return _ints(column)
+
+
+def _raw_names(leaf) -> dict:
+    """Adapter field (the location kind): its name -> raw value (names only:
+    a number, or anything else, is left to from_dict)."""
+    return {value.name: raw for raw, value in enumerate(leaf.decoded) if value is not None}
+
+
+class _RecordPieces(dict):
+    """counts of one record -> the struct format piece that encodes it:
+    its own fields and counts with their codes, each inner array's items as
+    one ``s`` field, reserved fields and pads as ``x`` (zero)."""
+
+    def __init__(self, element: Element):
+        super().__init__()
+        self.element = element
+        self.arrays = {part.name: k for k, part in enumerate(p for p in element.parts if isinstance(p, Array))}
+        self.counts = {part.count_field: part.name for part in element.parts if isinstance(part, Array)}
+        self.sizes: dict[tuple, int] = {}  #: counts -> the record's size in bytes
+        for part in element.parts:
+            if isinstance(part, Fixed):
+                for leaf in part.leaves:
+                    if leaf.name in element.names or leaf.name in self.counts:
+                        continue
+                    if leaf.expect is None or leaf.expected != bytes(leaf.size):
+                        raise Unsupported(f"field {leaf.name!r} of a record has no value to build from")
+            elif isinstance(part, Array) and part.element.fixed is None:
+                raise Unsupported(f"{part.name}: variable-size items inside a record")
+
+    def __missing__(self, counts: tuple) -> str:
+        out: list[str] = []
+        pos = 0
+        for part in self.element.parts:
+            if isinstance(part, Fixed):
+                for leaf in part.leaves:
+                    out.append(leaf.code if leaf.name in self.element.names or leaf.name in self.counts
+                               else f"{leaf.size}x")
+                pos += part.size
+            elif isinstance(part, Array):
+                fixed = part.element.fixed
+                assert fixed is not None
+                n = fixed.size * counts[self.arrays[part.name]]
+                out.append(f"{n}s")
+                pos += n
+            elif isinstance(part, Pad):
+                pad = -pos % part.alignment
+                if pad:
+                    out.append(f"{pad}x")
+                pos += pad
+        piece = self[counts] = "".join(out)
+        self.sizes[counts] = pos
+        return piece
+
+    def order(self) -> list[str]:
+        """What each record's values are, in the order of the encoding: a
+        field's name, a count's field name, or an inner array's name."""
+        out = []
+        for part in self.element.parts:
+            if isinstance(part, Fixed):
+                out += [leaf.name for leaf in part.leaves
+                        if leaf.name in self.element.names or leaf.name in self.counts]
+            elif isinstance(part, Array):
+                out.append(part.name)
+        return out
+
+
+@lru_cache(maxsize=None)
+def _record_pieces(element: Element) -> _RecordPieces:
+    return _RecordPieces(element)
+
+
+class _Runs(dict):
+    """count -> ``"{size * count}s"``: the struct piece that takes one
+    record's run of items of ``size`` bytes."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __missing__(self, count: int) -> str:
+        piece = self[count] = f"{self.size * count}s"
+        return piece
+
+
+def _pack_records(element: Element, byte_order: str, own: dict, inner: dict, n: int,
+                  start: int) -> tuple[bytes, array]:
+    """The records, from their own fields' columns (``own``) and each inner
+    array's packed items and counts (``inner``): per chunk of records, one
+    ``struct`` call cuts each inner array's items into the records' runs,
+    and one more encodes the records (fields, counts, runs, zero pads).
+    Also gives each record's offset, counted from ``start``."""
+    pieces = _record_pieces(element)
+    sizes = {p.name: p.element.fixed.size for p in element.parts if isinstance(p, Array) and p.element.fixed}
+    runs = {name: _Runs(size) for name, size in sizes.items()}
+    at = dict.fromkeys(sizes, 0)  # where the next chunk's items start, per inner array
+    order = pieces.order()
+    keys = list(zip(*(inner[name][1] for name in pieces.arrays)))
+    out = []
+    for i in range(0, n, _CHUNK):
+        j = i + _CHUNK
+        columns: list = []
+        for name in order:
+            if name in pieces.counts:
+                columns.append(inner[pieces.counts[name]][1][i:j])
+            elif name in inner:
+                data, counts = inner[name]
+                split = struct.Struct("<" + "".join(map(runs[name].__getitem__, counts[i:j])))
+                columns.append(split.unpack_from(data, at[name]))
+                at[name] += split.size
+            else:
+                columns.append(own[name][i:j])
+        fmt = byte_order + "".join(map(pieces.__getitem__, keys[i:j]))
+        out.append(struct.Struct(fmt).pack(*chain.from_iterable(zip(*columns))))
+    offsets = array("Q", accumulate(map(pieces.sizes.__getitem__, keys), initial=start))
+    offsets.pop()
+    return b"".join(out), offsets
 
 
 def _exact_keys(dicts: list, names, extra) -> None:
@@ -371,32 +536,56 @@ def _exact_keys(dicts: list, names, extra) -> None:
     not) and nothing but them, or them plus the known extras."""
     if not dicts:
         return
-    lengths = set(map(len, dicts))
     n = len(names)
-    if lengths == {n}:
+    lengths_ = list(map(len, dicts))
+    if lengths_.count(n) == len(lengths_):
         return
-    if extra and lengths <= set(range(n, n + len(extra) + 1)):
-        allowed = set(names) | set(extra)
-        if all(d.keys() <= allowed for d in dicts if len(d) != n):
+    if extra and set(lengths_) <= set(range(n, n + len(extra) + 1)):
+        # Each dict holds the model's keys (itemgetter checks) and as many
+        # of the extras as it has keys beyond them: counted in C loops.
+        held = list(map(contains, dicts, repeat(extra[0])))
+        for key in extra[1:]:
+            held = list(map(add, held, map(contains, dicts, repeat(key))))
+        if held == list(map(sub, lengths_, repeat(n))):
             return
     raise _Fallback
 
 
-@lru_cache(maxsize=None)
-def _head_type(names: tuple[str, ...]):
-    from collections import namedtuple
-
-    return namedtuple("RecordHead", names)
+def _typecode(size: int, signed: bool) -> str | None:
+    for code in ("bhilq" if signed else "BHILQ"):
+        if array(code).itemsize == size:
+            return code
+    return None  # pragma: no cover
 
 
 def _pack_columns(packer: "ElementPacker", columns: list[list]) -> bytes:
-    fmt = packer.item_struct.format
+    """Items from one column per field (``packer.names``): each column is
+    packed at once (``struct``, in the blob's byte order) and written into
+    its strided place in the zeroed items (reserved fields stay zero), C
+    loops only; a value that does not fit raises ``struct.error``.  A field not aligned to
+    its width inside the item: one struct call per chunk of items."""
+    fixed = packer.element.fixed
+    assert fixed is not None
     n = len(columns[0]) if columns else 0
-    values = chain.from_iterable(zip(*columns))
-    out = []
+    size = packer.item_size
+    leaves = [fixed.leaf(name) for name in packer.names]
+    order = packer.item_struct.format[0]
+    codes = [_typecode(leaf.size, leaf.signed) for leaf in leaves]
+    if all(code is not None and leaf.offset % leaf.size == 0 and size % leaf.size == 0
+           for leaf, code in zip(leaves, codes)):
+        out = bytearray(n * size)
+        whole = memoryview(out)
+        for leaf, code, column in zip(leaves, codes, columns):
+            values = memoryview(struct.pack(f"{order}{n}{leaf.code}", *column)).cast(code)  # type: ignore[call-overload]
+            whole.cast(code)[leaf.offset // leaf.size::size // leaf.size] = values  # type: ignore[call-overload]
+        whole.release()
+        return bytes(out)
+    fmt = packer.item_struct.format
+    values_ = chain.from_iterable(zip(*columns))
+    parts = []
     for i in range(0, n - n % _CHUNK, _CHUNK):
-        out.append(packer._chunk.pack(*islice(values, _CHUNK * len(columns))))
+        parts.append(packer._chunk.pack(*islice(values_, _CHUNK * len(columns))))
     rest = n % _CHUNK
     if rest:
-        out.append(struct.pack(fmt[0] + fmt[1:] * rest, *values))
-    return b"".join(out)
+        parts.append(struct.pack(fmt[0] + fmt[1:] * rest, *values_))
+    return b"".join(parts)

@@ -17,7 +17,7 @@ import threading
 from array import array
 from itertools import repeat, starmap
 
-from .plan import Array, Element, Fixed, Leaf, Pad, Unsupported
+from .plan import Array, Element, Fixed, Leaf, Pad, Unsupported, cached_scanner
 
 _NATIVE = sys.byteorder  # "little" or "big"
 
@@ -43,20 +43,23 @@ class RecordScanner:
     """The loop that walks the variable-size items of one Array (records).
 
     ``scan(buf, w, o, n)`` starts at word ``o`` of ``w`` (the buffer as
-    32-bit words in the blob's byte order) and walks ``n`` items.  It
-    returns ``(offsets, counts, slices, end, bad)``:
+    32-bit words in the blob's byte order) and walks ``n`` items, reading
+    only the words that hold a count (and checking the pads on the way).
+    It returns ``(offsets, words, end, bad)``:
 
     * ``offsets``: byte offset of each item (array 'Q');
-    * ``counts``: per inner array, its count per item (array 'L');
-    * ``slices``: per inner array, the bytes of every item's elements (a
-      run; ``terms[k].join(slices[k]) + terms[k]`` puts one terminator
-      element after each run, even an empty one);
+    * ``words``: per word that holds a count, that word of every item,
+      raw (array 'I'): :meth:`counts` takes the counts out of them and
+      checks the other fields they hold, all at once;
     * ``end``: the word after the last item;
-    * ``bad``: non-zero when a reserved field or a pad read in the loop is
-      wrong (``first_bad`` then finds which item).
+    * ``bad``: non-zero when a pad (or a reserved field outside a count's
+      word) read in the loop is wrong (``first_bad`` then finds which item).
 
     A read past the buffer raises IndexError; ``end`` past the buffer means
-    the last item is cut short.
+    the last item is cut short.  :meth:`gather` then cuts every item's
+    elements out of the buffer with one ``struct`` call (a format made of
+    one cached piece per distinct combination of counts), instead of a
+    slice per item.
     """
 
     def __init__(self, element: Element, endian: str):
@@ -65,11 +68,44 @@ class RecordScanner:
         self.arrays: list[Array] = [p for p in element.parts if isinstance(p, Array)]
         self.count_names = [a.count_field for a in self.arrays]
         self.terms: list[bytes] = [terminator(a.element) for a in self.arrays]
-        self.source = self._generate()
-        namespace = {"array": array, "repeat": repeat}
-        exec(compile(self.source, f"<stackmap fast scan {endian}>", "exec"), namespace)
-        self.scan = namespace["scan"]
-        self.first_bad = namespace["first_bad"]
+        #: the words of one item that hold a count, packed in one int (its key)
+        self.slots = 0
+        #: per inner array: (shift, mask) of its count in an item's key
+        self.count_fields: list[tuple[int, int]] = []
+        #: (shift, mask, expected) of the other checked fields of the key's words
+        self.word_checks: list[tuple[int, int, int]] = []
+        self.source = self._generate() + "\n" + self._generate_walk()
+        # Compiled with the plan's cache module when that ships this very
+        # source (start-up: no compile at each run); else compiled now.
+        cached = cached_scanner(endian_name(endian), self.source)
+        if cached is not None:
+            self.scan, self.first_bad = cached
+        else:
+            namespace = {"array": array, "repeat": repeat}
+            exec(compile(self.source, f"<stackmap fast scan {endian}>", "exec"), namespace)
+            self.scan = namespace["scan"]
+            self.first_bad = namespace["first_bad"]
+        self._pieces = _Pieces(element, self.count_fields)
+
+    def counts(self, keys) -> tuple[list, bool]:
+        """``(counts, ok)``: per inner array its count of every item (an
+        array), from the keys ``scan`` kept, and whether the other fields of
+        the words they hold are what they must be (reserved bytes zero)."""
+        width = 32 * self.slots
+        ok = all(word_field(keys, shift, mask, width).count(expected) == len(keys)
+                 for shift, mask, expected in self.word_checks)
+        return [word_field(keys, shift, mask, width) for shift, mask in self.count_fields], ok
+
+    def gather(self, buf: bytes, start: int, keys) -> list[bytes]:
+        """Per inner array, the elements of the consecutive items that start
+        at byte ``start`` and have ``keys`` (from ``scan``), back to back:
+        one ``struct`` call cuts them all out."""
+        n = len(self.arrays)
+        if not len(keys):
+            return [b"" for _ in range(n)]
+        # (a Struct of its own: struct's cache of formats would keep these big ones)
+        values = struct.Struct("<" + "".join(map(self._pieces.__getitem__, keys))).unpack_from(buf, start)
+        return [b"".join(values[k::n]) for k in range(n)]
 
     def _generate(self) -> str:
         e = self.endian
@@ -141,15 +177,11 @@ class RecordScanner:
             raise Unsupported("an array without its count")
 
         def loop(kind: str) -> str:
-            lines = ["    for i in range(n):" if kind == "first_bad" else "    for _ in repeat(None, n):"]
-            if kind == "scan":
-                lines.append("        ap_offset(o << 2)")
+            lines = ["    for i in range(n):"]
             for indent, text in check_lines:
                 if text == "CHECK_END":
-                    if kind != "first_bad":
-                        continue
                     text = "if (p << 2) > len(buf): return i"
-                elif kind == "first_bad":
+                else:
                     text = text.replace("BAD |= ", "if ").rstrip()
                     if text.startswith("if ") and not text.endswith(":"):
                         text += ": return i"
@@ -158,14 +190,6 @@ class RecordScanner:
             return "\n".join(lines)
 
         n_arrays = len(self.arrays)
-        prologue = [
-            "    offsets = array('Q'); ap_offset = offsets.append",
-            *(f"    counts_{k} = array('L'); ap_count_{k} = counts_{k}.append" for k in range(n_arrays)),
-            *(f"    slices_{k} = []; ap_slice_{k} = slices_{k}.append" for k in range(n_arrays)),
-            "    BAD = 0",
-        ]
-        counts_t = ", ".join(f"counts_{k}" for k in range(n_arrays))
-        slices_t = ", ".join(f"slices_{k}" for k in range(n_arrays))
         # first_bad: the same walk, stopping at the first item that fails a
         # check made in the loop (or running off the buffer).
         bad_prologue = [
@@ -176,10 +200,6 @@ class RecordScanner:
             "# generated from the construct definition by stackmap_construct.format.fast.codegen\n"
             f"{terms}"
             "def _ignore(x):\n    pass\n\n"
-            "def scan(buf, w, o, n):\n"
-            + "\n".join(prologue) + "\n"
-            + loop("scan") + "\n"
-            + f"    return offsets, ({counts_t},), ({slices_t},), o, BAD\n\n"
             "def first_bad(buf, w, o, n):\n"
             "    try:\n"
             + "\n".join("    " + line for line in bad_prologue) + "\n"
@@ -189,6 +209,154 @@ class RecordScanner:
             "    return n - 1 if n and (o << 2) > len(buf) else None\n"
         )
         return src
+
+    def _generate_walk(self) -> str:
+        """``scan``: the walk that reads only the words holding a count and
+        the pads, and keeps those words of each item packed in one int (its
+        key); counts, the other fields of those words and the elements are
+        taken out afterwards, in bulk (:meth:`counts`, :meth:`gather`)."""
+        e = self.endian
+        body: list[str] = []
+        counts: dict[str, str] = {}
+        found: list[tuple[int, list]] = []  # (slot, fields) of each word holding a count
+        last = self.element.parts[-1] if self.element.parts else None
+        if not isinstance(last, Pad) or any(isinstance(q, Pad) and last.alignment % q.alignment
+                                            for q in self.element.parts):
+            # gather's pieces assume each item starts aligned, as a final pad makes it
+            raise Unsupported("a variable-size item that does not end with its widest pad")
+        n_words = 0
+        for part in self.element.parts:
+            if isinstance(part, Fixed):
+                for leaf in part.leaves:
+                    if leaf.rebuild and leaf.name in self.count_names:
+                        n_words += 1
+        if n_words not in (1, 2):
+            raise Unsupported("the walk keeps one or two count words per item")
+        for part in self.element.parts:
+            if isinstance(part, Fixed):
+                words: dict[int, list[tuple[Leaf, int, int]]] = {}
+                for leaf in part.leaves:
+                    wanted = leaf.rebuild and leaf.name in self.count_names
+                    if leaf.expect is None and not wanted:
+                        continue
+                    index, shift, mask = _word_field(leaf, 0, e)
+                    words.setdefault(index, []).append((leaf, shift, mask))
+                for index in sorted(words):
+                    fields = words[index]
+                    at = f"w[o + {index}]" if index else "w[o]"
+                    if not any(leaf.rebuild and leaf.name in self.count_names for leaf, _, _ in fields):
+                        for leaf, shift, mask in fields:  # checked in the loop
+                            value = f"(({at} >> {shift}) & {mask:#x})"
+                            expected = _expected_int(leaf, e)
+                            body.append(f"BAD |= {value} ^ {expected:#x}" if expected else f"BAD |= {value}")
+                        continue
+                    slot = len(found)
+                    if slot >= 2:
+                        raise Unsupported("more than two count words in an item")
+                    var = f"v{slot}"
+                    body.append(f"{var} = {at}")
+                    found.append((slot, fields))
+                    if slot == n_words - 1:
+                        key = " | ".join(f"(v{s} << {32 * (n_words - 1 - s)})" if n_words - 1 - s else f"v{s}"
+                                         for s in range(n_words))
+                        body.append(f"ap_key({key})")
+                    for leaf, shift, mask in fields:
+                        if leaf.rebuild and leaf.name in self.count_names:
+                            if shift and shift + 8 * leaf.size == 32:
+                                counts[leaf.name] = f"({var} >> {shift})"
+                            else:
+                                counts[leaf.name] = f"(({var} >> {shift}) & {mask:#x})" if shift else f"({var} & {mask:#x})"
+                body.append(f"o += {part.size // 4}")
+            elif isinstance(part, Array):
+                fixed = part.element.fixed
+                assert fixed is not None  # checked by _generate
+                step = fixed.size // 4
+                body.append(f"o += {counts[part.count_field]}" + (f" * {step}" if step != 1 else ""))
+            elif isinstance(part, Pad):
+                words_ = part.alignment // 4
+                if words_ == 2:
+                    body += ["if o & 1:", "    BAD |= w[o]", "    o += 1"]
+                elif words_ > 2:
+                    body += [f"for _pad in range(-o % {words_}):", "    BAD |= w[o]", "    o += 1"]
+        self.slots = n_words
+        at_count: dict[str, tuple[int, int]] = {}
+        for slot, fields in found:
+            up = 32 * (n_words - 1 - slot)  # the word's place in the key
+            for leaf, shift, mask in fields:
+                if leaf.rebuild and leaf.name in self.count_names:
+                    at_count[leaf.name] = (shift + up, mask)
+                if leaf.expect is not None:
+                    self.word_checks.append((shift + up, mask, _expected_int(leaf, e)))
+        self.count_fields[:] = [at_count[name] for name in self.count_names]
+        merged: list[str] = []
+        for line in body:  # "o += 4" then "o += (v0 >> 16) * 3": one statement
+            if line.startswith("o += ") and merged and merged[-1].startswith("o += "):
+                merged[-1] += " + " + line[5:]
+            else:
+                merged.append(line)
+        lines = [
+            "def scan(buf, w, o, n):",
+            "    offsets = array('Q'); ap_offset = offsets.append",
+            f"    keys = array('{'I' if n_words == 1 else 'Q'}'); ap_key = keys.append",
+            "    BAD = 0",
+            "    for _ in repeat(None, n):",
+            "        ap_offset(o << 2)",
+            *("        " + line for line in merged),
+            "    return offsets, keys, o, BAD",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+class _Pieces(dict):
+    """key of one item (its count words, see ``scan``) -> the struct format
+    piece that skips its fixed parts and pads and takes each inner array's
+    elements (``"16x96s4x4x8s"``); the item starts aligned (see
+    ``_generate_walk``)."""
+
+    def __init__(self, element: Element, count_fields: list[tuple[int, int]]):
+        super().__init__()
+        self.element = element
+        self.count_fields = count_fields
+
+    def __missing__(self, key: int) -> str:
+        counts = [(key >> shift) & mask for shift, mask in self.count_fields]
+        out: list[str] = []
+        pos = skip = k = 0  # pos: bytes from the item's start; skip: not yet written as "x"
+        for part in self.element.parts:
+            if isinstance(part, Fixed):
+                skip += part.size
+                pos += part.size
+            elif isinstance(part, Array):
+                fixed = part.element.fixed
+                assert fixed is not None
+                if skip:
+                    out.append(f"{skip}x")
+                    skip = 0
+                out.append(f"{fixed.size * counts[k]}s")
+                pos += fixed.size * counts[k]
+                k += 1
+            elif isinstance(part, Pad):
+                pad = -pos % part.alignment
+                skip += pad
+                pos += pad
+        if skip:
+            out.append(f"{skip}x")
+        piece = self[key] = "".join(out)
+        return piece
+
+
+def word_field(words, shift: int, mask: int, width: int = 32) -> array:
+    """Field ``(word >> shift) & mask`` of every value of ``words`` (an
+    array of ``width``-bit values), as an array ('B' or 'H' for a whole
+    byte or half-word: a strided copy; else 'L', one Python operation per
+    value)."""
+    bits = mask.bit_length()
+    if mask == (1 << bits) - 1 and bits in (8, 16) and shift % bits == 0:
+        per = width // bits
+        i = shift // bits if _NATIVE == "little" else per - 1 - shift // bits
+        code = "B" if bits == 8 else "H"
+        return array(code, memoryview(words).cast("B").cast(code)[i::per].tobytes())  # type: ignore[call-overload]  # code is "B" or "H"
+    return array("L", [(v >> shift) & mask for v in words])
 
 
 def terminator(element: Element) -> bytes:

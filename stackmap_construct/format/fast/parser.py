@@ -3,10 +3,10 @@
 The blob's header and its fixed-size arrays (functions, constants) are
 unpacked with precompiled Structs; the records are walked by the generated
 loop of :class:`~.codegen.RecordScanner`, which reads only the words that
-hold a count, a reserved field or a pad, and cuts out each record's
-locations and live-outs.  Those are then checked all at once (strided
-comparisons over the joined bytes: reserved bytes zero, location kinds
-valid).  Nothing is turned into Python objects but the functions and
+hold a count and the pads.  The counts, the reserved fields beside them,
+and every record's locations and live-outs (cut out with one ``struct``
+format per chunk of records) are then taken and checked all at once
+(strided comparisons: reserved bytes zero, location kinds valid).  Nothing is turned into Python objects but the functions and
 constants; the records are a :class:`~.lazy.RecordList`.
 
 Whenever anything is wrong the fast path does not make up an error: it
@@ -27,10 +27,7 @@ from typing import Any
 from functools import lru_cache
 from itertools import accumulate
 
-from construct import Container
-
 from ...model import StackMap
-from ..constructs import _located
 from ..v3 import stackmap_format
 from .codegen import FixedItems, RecordScanner, native_words
 from .lazy import RecordList
@@ -82,15 +79,12 @@ class BlobIndex:
     ``offsets[i]`` is the byte offset of record ``i`` in ``buf``;
     ``counts[k][i]`` its number of items of inner array ``k`` (locations,
     live-outs); ``items[k]`` the encoded items of inner array ``k`` of
-    every record, back to back (what the columnar view reads).  While
-    parsing, ``joined[k][p]`` held the items of inner array ``k`` of
-    records ``p * SCAN_CHUNK`` to ``(p + 1) * SCAN_CHUNK``, each record's
-    run followed by one terminator item (parts, not one buffer: a 50 MB
-    blob's 40 MB of locations are never copied once more).
+    every record, back to back (what the columnar view reads), cut out of
+    the blob a chunk of records at a time (one ``struct`` format per chunk).
     """
 
     __slots__ = ("buf", "endian", "layout", "array", "scanner", "offsets", "counts", "items",
-                 "start", "end", "count", "_items", "_starts")
+                 "start", "end", "count", "_items")
 
     def __init__(self, buf: bytes, endian: str, lay: Layout, array: Array, offsets, counts, items,
                  start: int, end: int):
@@ -106,7 +100,6 @@ class BlobIndex:
         self.end = end  #: byte offset just after the last record
         self.count = len(offsets)
         self._items = [lay.fixed_items[f"{array.name}.{a.name}"] for a in self.scanner.arrays]
-        self._starts: dict[int, Any] | None = None  # k -> array("Q") of item starts
 
     def record(self, i: int):
         """Record ``i`` as a model object, made from its bytes."""
@@ -143,18 +136,6 @@ class BlobIndex:
         finally:
             if paused:
                 gc.enable()
-
-    def item_starts(self, k: int):
-        """Index (in items) of each record's first item of inner array
-        ``k``, counted over all the parts ``joined[k]``."""
-        if self._starts is None:
-            self._starts = {}
-        starts = self._starts.get(k)
-        if starts is None:
-            starts = array("Q", [0])
-            starts.extend(accumulate(map((1).__add__, self.counts[k])))
-            self._starts[k] = starts
-        return starts
 
     def records_bytes(self) -> bytes:
         return self.buf[self.start:self.end]
@@ -217,8 +198,8 @@ def parse_blob(buf: bytes, start: int, endian: str) -> tuple[StackMap, int]:
 
 
 def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, endian: str) -> BlobIndex:
-    if pos % 4:
-        raise FastMiss()  # the word walk needs the records 4-byte aligned in the buffer
+    if pos % 8:
+        raise FastMiss()  # the word walk needs the records 8-aligned in the buffer (as blobs are)
     scanner = lay.scanners[array.name]
     words = native_words(buf, endian)
     try:
@@ -231,11 +212,10 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
         rel = scanner.first_bad(buf, words, miss.o, count - miss.done)
         if rel is None:  # pragma: no cover - both loops come from one source
             raise FastMiss()
-        chunk_offsets, chunk_counts, slices, culprit_o, _ = scanner.scan(buf, words, miss.o, rel)
-        inner = _first_bad_item(lay, array, _join(scanner, slices), chunk_counts, max(rel, 1))
+        inner = _first_bad_item(lay, array, buf, words, miss.o, rel)
         if inner is not None:
-            raise FastMiss(miss.done + inner, chunk_offsets[inner], pos)
-        raise FastMiss(miss.done + rel, culprit_o << 2, pos)
+            raise FastMiss(miss.done + inner[0], inner[1], pos)
+        raise FastMiss(miss.done + rel, _offset_of(scanner, buf, words, miss.o << 2, rel), pos)
     except IndexError:
         bad = True
     except _BadItem as e:
@@ -248,10 +228,10 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
         culprit = scanner.first_bad(buf, words, pos >> 2, count)
         if culprit is None:  # pragma: no cover - both loops come from one source
             raise FastMiss()
-        offsets, counts, slices, _, _ = scanner.scan(buf, words, pos >> 2, culprit)
-        earlier = _first_bad_item(lay, array, _join(scanner, slices), counts, max(culprit, 1))
-        record = culprit if earlier is None else earlier
-        raise FastMiss(record, _offset_of(scanner, buf, words, pos, record), pos)
+        earlier = _first_bad_item(lay, array, buf, words, pos >> 2, culprit)
+        if earlier is not None:
+            raise FastMiss(earlier[0], earlier[1], pos)
+        raise FastMiss(culprit, _offset_of(scanner, buf, words, pos, culprit), pos)
     return BlobIndex(buf, endian, lay, array, offsets, counts, clean, pos, end)
 
 
@@ -265,9 +245,9 @@ class _Bad(Exception):
         self.done, self.o = done, o
 
 
-#: records walked per call of the generated loop: their cut-out items are
-#: joined while still in the processor's cache, and the short-lived slices
-#: of a 50 MB blob never all exist at once
+#: records walked per call of the generated loop: their items are cut out
+#: with one struct format per chunk, and checked while still in the
+#: processor's cache
 SCAN_CHUNK = 8192
 
 
@@ -278,12 +258,11 @@ class _BadItem(Exception):
 
 
 def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: bytes, words, pos: int, count: int):
-    """Walk the records a chunk at a time; each chunk's items are checked
-    at once (joined with terminators, a copy dropped right after) and kept
-    back to back."""
+    """Walk the records a chunk at a time; each chunk's items are cut out
+    at once, checked at once, and kept back to back."""
     o = pos >> 2
     offsets = array("Q")
-    counts = [array("L") for _ in scanner.arrays]
+    counts: list = [None for _ in scanner.arrays]
     # Items kept back to back in a growing buffer whose getvalue() hands over
     # its bytes without a copy: never the chunks and their join at once.
     clean = [io.BytesIO() for _ in scanner.arrays]
@@ -291,54 +270,65 @@ def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: byt
     for start in range(0, count, SCAN_CHUNK):
         chunk_start = o
         try:
-            chunk_offsets, chunk_counts, slices, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
+            chunk_offsets, keys, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
         except IndexError:
             bad = True
         if bad or o << 2 > len(buf):  # a check failed, or the chunk ran past the data
             raise _Bad(start, chunk_start)
+        chunk_counts, ok = scanner.counts(keys)
+        if not ok:
+            raise _Bad(start, chunk_start)
         offsets.extend(chunk_offsets)
+        items = scanner.gather(buf, chunk_start << 2, keys)
         first = None
-        for k, term in enumerate(scanner.terms):
-            counts[k].extend(chunk_counts[k])
-            runs = slices[k]
-            clean[k].write(b"".join(runs))
-            runs.append(b"")  # a terminator after the last run too
-            record = checkers[k].first_bad(term.join(runs), chunk_counts[k])
+        for k, data in enumerate(items):
+            if counts[k] is None:
+                counts[k] = chunk_counts[k]
+            else:
+                counts[k].extend(chunk_counts[k])
+            clean[k].write(data)
+            record = _record_of(checkers[k].first_bad(data), chunk_counts[k])
             if record is not None and (first is None or record < first):
                 first = record
         if first is not None:
             raise _BadItem(start + first, offsets[start + first])
+    if count == 0:
+        counts = [array("L") for _ in scanner.arrays]
     return offsets, counts, [c.getvalue() for c in clean], o << 2
 
 
-def _join(scanner: RecordScanner, slices) -> list[list[bytes]]:
-    """Each inner array's runs, each followed by one terminator item (one
-    part)."""
-    return [[term.join([*runs, b""])] for term, runs in zip(scanner.terms, slices)]
+def _record_of(item: int | None, counts) -> int | None:
+    """The record holding item ``item`` of items laid out ``counts`` per record."""
+    if item is None:
+        return None
+    for record, total in enumerate(accumulate(counts)):
+        if item < total:
+            return record
+    return len(counts)  # pragma: no cover - the item is one of them
 
 
-def _first_bad_item(lay: Layout, array: Array, joined, counts, per_part: int) -> int | None:
-    """The first record with an item failing a check; ``joined[k]`` holds
-    parts of ``per_part`` records each."""
+def _first_bad_item(lay: Layout, array: Array, buf: bytes, words, o: int, n: int) -> tuple[int, int] | None:
+    """(record, its byte offset) of the first of the ``n`` records from word
+    ``o`` on with an item failing a check, or None; those records passed
+    the checks of the walk itself."""
     scanner = lay.scanners[array.name]
+    if n <= 0:
+        return None
+    offsets, keys, _, _ = scanner.scan(buf, words, o, n)
+    counts, _ = scanner.counts(keys)
     first = None
-    for k, inner in enumerate(scanner.arrays):
-        items = lay.fixed_items[f"{array.name}.{inner.name}"]
-        for p, part in enumerate(joined[k]):
-            base = p * per_part
-            record = items.first_bad(part, counts[k][base:base + per_part])
-            if record is not None:
-                record += base
-                if first is None or record < first:
-                    first = record
-                break
-    return first
+    for k, data in enumerate(scanner.gather(buf, o << 2, keys)):
+        items = lay.fixed_items[f"{array.name}.{scanner.arrays[k].name}"]
+        record = _record_of(items.first_bad(data), counts[k])
+        if record is not None and (first is None or record < first):
+            first = record
+    return None if first is None else (first, offsets[first])
 
 
 def _offset_of(scanner: RecordScanner, buf: bytes, words, pos: int, record: int) -> int:
     if record == 0:
         return pos
-    _, _, _, end, _ = scanner.scan(buf, words, pos >> 2, record)
+    _, _, end, _ = scanner.scan(buf, words, pos >> 2, record)
     return end << 2
 
 
@@ -356,6 +346,10 @@ def raise_record_error(buf: bytes, endian: str, array_name: str, miss: FastMiss)
     """Parse record ``miss.record`` alone with the construct definition,
     decorated as the blob's parse would decorate it (``records[i]...`` and
     its offset); raises that error.  Returns if the record parses."""
+    from construct import Container  # the error path only: start-up never imports construct
+
+    from ..constructs import _located
+
     array = plan(endian).array(array_name)
     element = array.element.node
     i, offset = miss.record, miss.offset
