@@ -20,6 +20,7 @@ from stackmap_construct.cli.main import main
 from stackmap_construct.format.walk import walk
 from stackmap_construct.generate import generate_blob
 from stackmap_construct.render import explain as ex
+from stackmap_construct.render import parallel
 
 
 def _plain(data: bytes, endian: str, arch=None, docs=True, start=None, end=None) -> str:
@@ -99,6 +100,7 @@ def test_two_processes_give_the_same_bytes(tmp_path, capsysbinary, monkeypatch):
     assert code == 0
     monkeypatch.setattr(cli_explain, "TWO_WORKERS_FROM", 0)
     monkeypatch.setattr(cli_explain, "STRIPE_OUTPUT", 20_000)
+    monkeypatch.setattr(parallel, "idle_core", lambda: True)
     forks = []
     real_fork = os.fork
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
@@ -115,15 +117,16 @@ def test_when_the_other_process_fails_this_one_renders_its_stripes(tmp_path, cap
     code, alone = _explain(capsysbinary, path)
     monkeypatch.setattr(cli_explain, "TWO_WORKERS_FROM", 0)
     monkeypatch.setattr(cli_explain, "STRIPE_OUTPUT", 20_000)
+    monkeypatch.setattr(parallel, "idle_core", lambda: True)
     parent = os.getpid()
-    real = cli_explain._write_all
+    real = parallel._write_all
 
     def fails_in_the_child(fd, piece):
         if os.getpid() != parent:
             raise OSError("the other process breaks")
         real(fd, piece)
 
-    monkeypatch.setattr(cli_explain, "_write_all", fails_in_the_child)
+    monkeypatch.setattr(parallel, "_write_all", fails_in_the_child)
     assert _explain(capsysbinary, path) == (code, alone)
 
 
@@ -208,20 +211,13 @@ def test_every_corruption_of_the_records_explains_as_the_walk_of_the_whole(tmp_p
     assert cases == 4 * (len(data) - first) and fast > (len(data) - first) // 2
 
 
-def test_stripes_the_other_process_has_not_begun_are_taken_over(tmp_path, capsysbinary, monkeypatch):
+def test_a_busy_machine_explains_in_one_process(tmp_path, capsysbinary, monkeypatch):
     data = _repeated(8, 20, records=(20, 20), locations=(1, 20), live_outs=(0, 2))
     path = tmp_path / "big.bin"
     path.write_bytes(data)
     code, alone = _explain(capsysbinary, path)
     monkeypatch.setattr(cli_explain, "TWO_WORKERS_FROM", 0)
     monkeypatch.setattr(cli_explain, "STRIPE_OUTPUT", 20_000)
-    parent = os.getpid()
-    real = cli_explain._write_all
-
-    def slow_after_each_stripe(fd, piece):
-        real(fd, piece)
-        if os.getpid() != parent and len(piece) > cli_explain._FRAME.size:
-            time.sleep(0.05)  # the other process lags: this one takes its next stripes over
-
-    monkeypatch.setattr(cli_explain, "_write_all", slow_after_each_stripe)
+    monkeypatch.setattr(parallel, "idle_core", lambda: False)
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked on a busy machine"))
     assert _explain(capsysbinary, path) == (code, alone)

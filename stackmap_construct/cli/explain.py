@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import signal
 import struct
 import sys
 from typing import Iterator
@@ -161,102 +159,21 @@ def _broken_lines(section, error: StackMapError, start: int | None, end: int | N
 TWO_WORKERS_FROM = 1 << 20
 #: bytes of output per stripe of records (about 70 bytes of output per byte of blob)
 STRIPE_OUTPUT = 1 << 21
-_FRAME = struct.Struct("<qQ")  # stripe number, bytes
-_SHARED = struct.Struct("<q")
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _read_exactly(fd: int, size: int) -> Iterator[bytes]:
-    """``size`` bytes from ``fd`` in pieces; raises EOFError when it ends before."""
-    while size:
-        piece = os.read(fd, min(size, 1 << 20))
-        if not piece:
-            raise EOFError
-        size -= len(piece)
-        yield piece
 
 
 def _records_by_two(renderer: ExplainRenderer, blob_size: int) -> Iterator[bytes]:
-    """The records' lines, in order, rendered by this process and a forked
-    one in alternate stripes (both cores; the output is the same bytes):
-    the other process sends each of its stripes through a pipe, framed with
-    its number, and this one passes it on after its own stripe before it.
-    When the other process has not yet begun a stripe this one needs next
-    (it runs slower, or gets less of the machine), this one renders that
-    stripe itself and the other skips it (two counters in memory both
-    share say who is where).  Memory stays bounded: the other process holds
-    one stripe, the pipe a little more."""
+    """The records' lines, in order; from a blob of :data:`TWO_WORKERS_FROM`
+    bytes on, rendered by this process and a forked one in alternate
+    stripes of about :data:`STRIPE_OUTPUT` bytes of output when a second
+    core is idle (:func:`~stackmap_construct.render.parallel.render_in_two`,
+    which dump uses too: the same bytes either way)."""
     n = renderer.record_count
+    if blob_size < TWO_WORKERS_FROM:
+        return renderer.records(0, n)
+    from ..render.parallel import render_in_two
+
     per = max(1, STRIPE_OUTPUT // (70 * max(1, blob_size // max(n, 1))))
-    stripes = [(i, min(n, i + per)) for i in range(0, n, per)]
-    if blob_size < TWO_WORKERS_FROM or len(stripes) < 2 or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-        yield from renderer.records(0, n)
-        return
-    import mmap
-
-    # shared[0]: the first stripe this process still needs; shared[1]: the
-    # last stripe the other one began (-1: none yet).
-    shared = mmap.mmap(-1, 16)
-    _SHARED.pack_into(shared, 0, 0)
-    _SHARED.pack_into(shared, 8, -1)
-    read_end, write_end = os.pipe()
-    try:
-        import fcntl
-
-        fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
-    except (ImportError, OSError):
-        pass
-    pid = os.fork()
-    if pid == 0:  # the other process: render its stripes, send them, leave without any cleanup of the parent's
-        status = 0
-        try:
-            os.close(read_end)
-            for k in range(1, len(stripes), 2):
-                if k < _SHARED.unpack_from(shared, 0)[0]:
-                    continue  # taken over
-                _SHARED.pack_into(shared, 8, k)
-                data = b"".join(renderer.records(*stripes[k]))
-                _write_all(write_end, _FRAME.pack(k, len(data)))
-                _write_all(write_end, data)
-        except BaseException:
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    alive = True
-    try:
-        for k, (first, last) in enumerate(stripes):
-            _SHARED.pack_into(shared, 0, k)
-            if k % 2 == 0 or not alive or _SHARED.unpack_from(shared, 8)[0] < k:
-                # Ours, or theirs not begun: ours now (the other skips it).
-                _SHARED.pack_into(shared, 0, k + 1)
-                yield from renderer.records(first, last)
-                continue
-            try:
-                while True:
-                    index, size = _FRAME.unpack(b"".join(_read_exactly(read_end, _FRAME.size)))
-                    if index == k:
-                        yield from _read_exactly(read_end, size)
-                        break
-                    for _ in _read_exactly(read_end, size):  # a stripe taken over meanwhile
-                        pass
-            except EOFError:  # the other process failed: this one renders the rest
-                alive = False
-                yield from renderer.records(first, last)
-    finally:
-        os.close(read_end)
-        if alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:  # pragma: no cover
-                pass
-        os.waitpid(pid, 0)
-        shared.close()
+    return render_in_two((n, renderer.records), minimum=2, segment=per, when_idle=True)
 
 
 def run(args, read) -> int:

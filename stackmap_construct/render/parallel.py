@@ -27,7 +27,7 @@ import os
 import signal
 import sys
 import threading
-from typing import IO, Callable, Generator, Iterable, Iterator, Sequence, Tuple
+from typing import IO, Callable, Generator, Iterable, Iterator, Sequence, Tuple, Union
 
 try:
     import fcntl
@@ -36,6 +36,9 @@ except ImportError:  # pragma: no cover  (no fork there either)
 
 Render = Callable[[int, int], Iterator[str]]
 Part = Tuple[int, Render]
+#: what :func:`render_in_two` takes: a part whose pieces may also be bytes
+#: (UTF-8), as explain's are
+AnyPart = Tuple[int, Callable[[int, int], Union[Iterator[str], Iterator[bytes]]]]
 
 #: Fewer units than this (records) are rendered by one process: a fork
 #: costs milliseconds, and the copy of the child's output more than a small
@@ -73,23 +76,26 @@ def fixed(text: str) -> Part:
     return 1, render
 
 
-def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+def _encoded(pieces: Union[Iterable[str], Iterable[bytes]]) -> Iterator[bytes]:
     for piece in pieces:
-        yield piece.encode()
+        yield piece if isinstance(piece, bytes) else piece.encode()
 
 
-def render_in_two(part: Part, *, minimum: int | None = None,
-                  segment: int | None = None) -> Generator[bytes, None, None]:
+def render_in_two(part: AnyPart, *, minimum: int | None = None, segment: int | None = None,
+                  when_idle: bool | None = None) -> Generator[bytes, None, None]:
     """The bytes of the whole of ``part``, in pieces, rendered by two
     processes when it has at least ``minimum`` units (default
     :data:`MINIMUM`) and ``os.fork`` exists (see the module doc);
-    ``segment``: units per segment (default :data:`SEGMENT`)."""
+    ``segment``: units per segment (default :data:`SEGMENT`);
+    ``when_idle``: only when a second core is idle (default: unless
+    ``minimum`` is given)."""
     units, render = part
     least = MINIMUM if minimum is None else minimum
+    idle_only = minimum is None if when_idle is None else when_idle
     # Only a single-threaded process forks: another thread could hold a
     # lock the child would then wait for forever.
     if (units < max(least, 2) or not hasattr(os, "fork") or threading.active_count() > 1
-            or (minimum is None and not idle_core())):
+            or (idle_only and not idle_core())):
         yield from _encoded(render(0, units))
         return
     yield from _forked(render, units, segment or SEGMENT)
@@ -115,7 +121,7 @@ def _segments(units: int, size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + size, units)) for lo in range(0, units, size)]
 
 
-def _forked(render: Render, units: int, size: int) -> Iterator[bytes]:
+def _forked(render: Callable[[int, int], Union[Iterator[str], Iterator[bytes]]], units: int, size: int) -> Iterator[bytes]:
     segments = _segments(units, size)
     try:
         read_end, write_end = os.pipe()
@@ -143,7 +149,7 @@ def _forked(render: Render, units: int, size: int) -> Iterator[bytes]:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the parent gone: end here
             for lo, hi in segments[1::2]:
-                data = "".join(render(lo, hi)).encode()
+                data = b"".join(_encoded(render(lo, hi)))
                 _write_all(write_end, len(data).to_bytes(8, "little"))
                 _write_all(write_end, data)
             status = 0
