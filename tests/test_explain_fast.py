@@ -110,14 +110,21 @@ def test_two_processes_give_the_same_bytes(tmp_path, capsysbinary, monkeypatch):
     assert _body(alone) == _plain(data, "little")
 
 
-def test_when_the_other_process_fails_this_one_renders_its_stripes(tmp_path, capsysbinary, monkeypatch):
+def _one_process_first(tmp_path, capsysbinary, monkeypatch, *, idle: bool):
+    """A 20-record blob explained by one process (its file and that
+    output), then small stripes from a zero size on, a core idle or not."""
     data = _repeated(8, 20, records=(20, 20), locations=(1, 20), live_outs=(0, 2))
     path = tmp_path / "big.bin"
     path.write_bytes(data)
-    code, alone = _explain(capsysbinary, path)
+    alone = _explain(capsysbinary, path)
     monkeypatch.setattr(cli_explain, "TWO_WORKERS_FROM", 0)
     monkeypatch.setattr(cli_explain, "STRIPE_OUTPUT", 20_000)
-    monkeypatch.setattr(parallel, "idle_core", lambda: True)
+    monkeypatch.setattr(parallel, "idle_core", lambda: idle)
+    return path, alone
+
+
+def test_when_the_other_process_fails_this_one_renders_its_stripes(tmp_path, capsysbinary, monkeypatch):
+    path, (code, alone) = _one_process_first(tmp_path, capsysbinary, monkeypatch, idle=True)
     parent = os.getpid()
     real = parallel._write_all
 
@@ -212,12 +219,6 @@ def test_every_corruption_of_the_records_explains_as_the_walk_of_the_whole(tmp_p
 
 
 def test_a_busy_machine_explains_in_one_process(tmp_path, capsysbinary, monkeypatch):
-    data = _repeated(8, 20, records=(20, 20), locations=(1, 20), live_outs=(0, 2))
-    path = tmp_path / "big.bin"
-    path.write_bytes(data)
-    code, alone = _explain(capsysbinary, path)
-    monkeypatch.setattr(cli_explain, "TWO_WORKERS_FROM", 0)
-    monkeypatch.setattr(cli_explain, "STRIPE_OUTPUT", 20_000)
-    monkeypatch.setattr(parallel, "idle_core", lambda: False)
+    path, (code, alone) = _one_process_first(tmp_path, capsysbinary, monkeypatch, idle=False)
     monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked on a busy machine"))
     assert _explain(capsysbinary, path) == (code, alone)
