@@ -196,10 +196,11 @@ def diff_stackmaps(
     va, vb = view(a, endian=_endian(a)), view(b, endian=_endian(b))
     ga, gb = _groups(a, va, keys_a), _groups(b, vb, keys_b)
     only_a, only_b, pairs = _match(va, vb, ga, gb)
-    for key, n, _ in only_a:
-        out.append(f"record {key}/id {va.record_column('patchpoint_id')[_]}{_nth(n)}: only in A")
-    for key, n, _ in only_b:
-        out.append(f"record {key}/id {vb.record_column('patchpoint_id')[_]}{_nth(n)}: only in B")
+    ids_a, ids_b = va.record_column("patchpoint_id"), vb.record_column("patchpoint_id")
+    for key, n, i in only_a:
+        out.append(f"record {key}/id {ids_a[i]}{_nth(n)}: only in A")
+    for key, n, j in only_b:
+        out.append(f"record {key}/id {ids_b[j]}{_nth(n)}: only in B")
     # Equal bytes are equal values when both are in one byte order; a
     # ConstantIndex designates the same value when the pools are equal.
     same_order = va.endian == vb.endian

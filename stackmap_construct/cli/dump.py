@@ -53,9 +53,5 @@ def run(args, read) -> int:
                                            targets=b.targets, endian=b.section.endian) for i, b in numbered]
     # In pieces, as rendered (a 50 MB stackmap prints 160 MB of text), by
     # two processes when it is long.
-    pieces = render_in_two(concat(parts))
-    try:
-        write_output(args.output, pieces)
-    finally:
-        pieces.close()  # a child still rendering is stopped and reaped now (a closed pipe, an error)
+    write_output(args.output, render_in_two(concat(parts)))  # (closed at the end: a child rendering is reaped)
     return 0

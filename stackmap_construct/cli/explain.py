@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import re
 import struct
-import sys
 from typing import Iterator
 
 from ..errors import StackMapError, TrailingDataError
@@ -206,12 +205,7 @@ def run(args, read) -> int:
             # the terminal, never into a file that would look whole.
             raise failures[0]
 
-    pieces: Iterator[str | bytes] = lines()
-    if args.output in (None, "-") and not hasattr(sys.stdout, "buffer"):
-        # A text stream in place of stdout (a caller capturing the output in
-        # process): the encoded chunks go back to text.
-        pieces = (p.decode() if isinstance(p, bytes) else p for p in pieces)
-    write_output(args.output, pieces)
+    write_output(args.output, lines())  # (a text-only stdout gets the chunks as text)
     if failures:
         raise failures[0]
     return 0

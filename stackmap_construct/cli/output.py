@@ -150,17 +150,26 @@ def _stdout(data: Pieces) -> None:
 def write_output(path: str | None, data: Pieces) -> None:
     """Write ``data`` (str, bytes, or an iterable of such pieces, written as
     they come; str as UTF-8) to ``path`` as described above; a long one
-    shows its progress on a terminal's stderr."""
+    shows its progress on a terminal's stderr.  An iterator of pieces is
+    closed at the end, however it ends (a closed pipe, an error): a
+    generator still producing, and a child process rendering for it, stop
+    then rather than whenever the generator is collected."""
+    source = data
     if not isinstance(data, (str, bytes)):
         data = _Progress(data)
-    if path is None or path == "-":
-        _stdout(data)
-        return
     try:
-        _write_file(path, data)
-    except OSError as e:
-        # Name the user's path, not the temporary file or the link's target.
-        raise OSError(e.errno, e.strerror or str(e), path) from None
+        if path is None or path == "-":
+            _stdout(data)
+            return
+        try:
+            _write_file(path, data)
+        except OSError as e:
+            # Name the user's path, not the temporary file or the link's target.
+            raise OSError(e.errno, e.strerror or str(e), path) from None
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None and not isinstance(source, (str, bytes)):
+            close()
 
 
 def _write_file(path: str, data: Pieces) -> None:

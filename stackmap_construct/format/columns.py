@@ -365,14 +365,6 @@ def view(stackmap: StackMap, *, endian: str = "little") -> StackMapView:
     return StackMapView(stackmap, index, blob_start)
 
 
-def _dict_maker(names: Sequence[str], converters: dict[str, str]):
-    """``f(*values) -> {name: value, ...}`` in ``names`` order, compiled
-    from the names (a dict display is several times faster than dict(zip))."""
-    args = [f"v{i}" for i in range(len(names))]
-    body = ", ".join(f"{n!r}: {converters.get(n, '{}').format(a)}" for n, a in zip(names, args))
-    return eval(f"lambda {', '.join(args)}: {{{body}}}", {})
-
-
 def records_plain_data(index: BlobIndex) -> list[dict] | None:
     """The plain-data form of every record of ``index`` (what
     :func:`~stackmap_construct.model.to_dict` gives), made from the parsed

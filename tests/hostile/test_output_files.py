@@ -204,3 +204,40 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     proc.stdout.close()
     _, err = proc.communicate(timeout=30)
     assert err == b"" and proc.returncode == 1  # quiet; 1: the output was not all delivered
+
+
+class _Pieces:
+    """An iterator of 64 KB pieces with a close() (as a renderer with a
+    forked helper has), which says whether it ran to its end and was closed."""
+
+    def __init__(self, n: int):
+        self.left, self.closed = n, False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        if self.left == 0:
+            raise StopIteration
+        self.left -= 1
+        return b"x" * (1 << 16)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_pieces_are_closed_however_the_writing_ends(tmp_path):
+    """write_output closes the iterator it is given when the writing ends:
+    complete, or stopped early by a failing device (/dev/full), where the
+    producer would otherwise wait."""
+    if os.path.exists("/dev/full"):
+        failing = _Pieces(1000)
+        with pytest.raises(OSError):
+            write_output("/dev/full", failing)
+        assert failing.closed and failing.left > 0  # stopped early, and closed
+    done = _Pieces(3)
+    write_output(str(tmp_path / "out"), done)
+    assert done.closed and done.left == 0
+    assert (tmp_path / "out").stat().st_size == 3 << 16
+    write_output(str(tmp_path / "out2"), iter([b"y"]))  # an iterator without close() is fine
+    assert (tmp_path / "out2").read_bytes() == b"y"
