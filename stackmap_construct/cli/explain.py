@@ -93,7 +93,7 @@ def _valid_records(data: bytes, endian: str, count: int):
     from ..format.fast.plan import plan as layout
 
     the_plan = layout(endian)
-    records = next(a for a in the_plan.arrays if a.element.fixed is None)
+    records = the_plan.records
     leaf = the_plan.header.leaf(records.count_field)
     def patched(end: int | None) -> bytes:
         return b"".join((data[:leaf.offset], struct.pack(leaf.fmt, count), data[leaf.offset + leaf.size:end]))

@@ -180,7 +180,7 @@ def _patch_count(head: bytes, count: int, endian: str) -> bytes:
     from .fast.parser import layout
 
     plan = layout(endian).plan
-    records = next(a for a in plan.arrays if a.element.fixed is None)
+    records = plan.records
     leaf = plan.header.leaf(records.count_field)
     out = bytearray(head)
     struct.pack_into(plan.header.struct.format[0] + leaf.code, out, leaf.offset, count)

@@ -122,7 +122,7 @@ def walk_record(data, index: int, offset: int, *, endian: str = "little") -> Ite
     view = memoryview(data).cast("B")
     walker = _Walker(view)
     walker.stream.seek(offset)
-    records = next(a for a in plan(endian).arrays if a.element.fixed is None)
+    records = plan(endian).records
     try:
         yield from walker.element(records.element, f"{_join('', records.name)}[{index}]", records.doc)
     except (StackMapError, ConstructError):

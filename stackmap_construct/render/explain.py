@@ -448,7 +448,7 @@ class ExplainRenderer:
         self.v, self.prefix, self.arch, self.docs = v, prefix, arch, docs
         self.record_count = v.record_count
         plan = v.plan
-        records = next(a for a in plan.arrays if a.element.fixed is None)
+        records = plan.records
         prefix_code = plan.header.struct.format[0]
         buf = v.buf
         self.buf = buf if isinstance(buf, bytes) else bytes(buf)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from itertools import chain, repeat
-from typing import Iterable, Iterator, Literal, Sequence, overload
+from typing import Iterable, Iterator, Sequence
 
 from .parallel import Part, concat, fixed
 from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
@@ -49,15 +49,10 @@ def render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | 
 Blobs = Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]
 
 
-@overload
-def iter_render_json(blobs: Blobs, *, encoded: Literal[False] = False) -> Iterator[str]: ...
-@overload
-def iter_render_json(blobs: Blobs, *, encoded: Literal[True]) -> Iterator[bytes]: ...
-def iter_render_json(blobs: Blobs, *, encoded: bool = False) -> Iterator[str] | Iterator[bytes]:
-    """The document in pieces: str, or UTF-8 bytes with ``encoded``."""
+def iter_render_json(blobs: Blobs) -> Iterator[str]:
+    """The document in pieces."""
     units, part = concat(json_parts(blobs))
-    pieces = part(0, units)
-    return (piece.encode() for piece in pieces) if encoded else pieces
+    return part(0, units)
 
 
 INDENT = 2

@@ -16,7 +16,7 @@ text made once, in batches (:mod:`.texts`).
 from __future__ import annotations
 
 from itertools import repeat
-from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence, overload
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap
@@ -97,18 +97,10 @@ def render_readobj(stackmap: StackMap, *, endian: str | None = None) -> str:
     return "".join(iter_render_readobj(stackmap, endian=endian))
 
 
-@overload
-def iter_render_readobj(stackmap: StackMap, *, encoded: Literal[False] = False,
-                        endian: str | None = None) -> Iterator[str]: ...
-@overload
-def iter_render_readobj(stackmap: StackMap, *, encoded: Literal[True],
-                        endian: str | None = None) -> Iterator[bytes]: ...
-def iter_render_readobj(stackmap: StackMap, *, encoded: bool = False,
-                        endian: str | None = None) -> Iterator[str] | Iterator[bytes]:
-    """The text in pieces: str, or UTF-8 bytes with ``encoded``."""
+def iter_render_readobj(stackmap: StackMap, *, endian: str | None = None) -> Iterator[str]:
+    """The text in pieces."""
     units, part = readobj_part(stackmap, endian)
-    pieces = part(0, units)
-    return (piece.encode() for piece in pieces) if encoded else pieces
+    return part(0, units)
 
 
 CHUNK = 2048  # records per piece

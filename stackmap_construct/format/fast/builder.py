@@ -343,7 +343,7 @@ def _encode_plain_data(doc, endian: str):
     try:
         if type(doc) is not dict:
             return None
-        records_array = next(a for a in plan.arrays if a.element.fixed is None)
+        records_array = plan.records
         records = doc.get(records_array.name)
         if type(records) is not list or set(map(type, records)) - {dict}:
             return None

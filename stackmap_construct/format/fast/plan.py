@@ -287,6 +287,11 @@ class Plan(Frozen):
                 return array
         raise KeyError(name)
 
+    @property
+    def records(self) -> Array:
+        """The array of the blob whose items vary in size: the records."""
+        return next(a for a in self.arrays if a.element.fixed is None)
+
     def all_arrays(self) -> tuple[Array, ...]:
         """Every array of the definition, nested ones included, depth first."""
         return tuple(_arrays(self.top))
