@@ -3,7 +3,7 @@ stackmaps are found, each function record is resolved to the name the IR
 gave it, addresses agree with llvm-nm, and ``dump --format llvm-readobj``
 is byte-identical to llvm-readobj wherever llvm-readobj prints one.
 
-Expected names and ids are the IR's (written below); addresses come from
+Expected names and ids are the IR's (tests/named_ir.py); addresses come from
 llvm-nm, an independent reader.
 """
 
@@ -18,22 +18,10 @@ import sys
 import pytest
 
 from llvm_tools import readobj_stackmap_block, require, run
+from named_ir import IR
 from readobj_text import read_readobj_stackmap
 from stackmap_construct.cli.main import main
 
-IR = """
-declare void @llvm.experimental.stackmap(i64, i32, ...)
-define internal i64 @hidden_helper(i64 %a) noinline {
-  call void (i64, i32, ...) @llvm.experimental.stackmap(i64 10, i32 0, i64 %a)
-  %r = add i64 %a, 1
-  ret i64 %r
-}
-define i64 @visible(i64 %a) {
-  %x = call i64 @hidden_helper(i64 %a)
-  call void (i64, i32, ...) @llvm.experimental.stackmap(i64 11, i32 0, i64 %x, i64 %a)
-  ret i64 %x
-}
-"""
 # A second module, for linked images holding two blobs.
 IR2 = """
 declare void @llvm.experimental.stackmap(i64, i32, ...)

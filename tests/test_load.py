@@ -2,7 +2,7 @@
 bytes or a file object, each function named as the IR named it; parse() on
 an object file's bytes points to load().
 
-Expected names are the IR's (written below); objects are made now by llc.
+Expected names are the IR's (tests/named_ir.py); objects are made now by llc.
 """
 
 from __future__ import annotations
@@ -14,24 +14,12 @@ import pytest
 
 import stackmap_construct as smc
 from llvm_tools import require, run
+from named_ir import IR
 from stackmap_construct import ContainerError, Function, StackMapFile, UnsupportedVersionError, load, parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "sample.o"
 
-IR = """
-declare void @llvm.experimental.stackmap(i64, i32, ...)
-define internal i64 @hidden_helper(i64 %a) noinline {
-  call void (i64, i32, ...) @llvm.experimental.stackmap(i64 10, i32 0, i64 %a)
-  %r = add i64 %a, 1
-  ret i64 %r
-}
-define i64 @visible(i64 %a) {
-  %x = call i64 @hidden_helper(i64 %a)
-  call void (i64, i32, ...) @llvm.experimental.stackmap(i64 11, i32 0, i64 %x, i64 %a)
-  ret i64 %x
-}
-"""
 NAMES = ["hidden_helper", "visible"]
 
 
