@@ -260,6 +260,55 @@ def test_an_error_deep_in_a_large_blob_is_the_construct_error(where):
     assert slow[0] == "error" and slow[3].startswith(f"records[{r}]")
 
 
+@pytest.mark.parametrize("endian", ["little", "big"])
+def test_counts_beyond_the_first_jump_tables(endian):
+    """The walk's jump tables cover the first counts and grow to every
+    count on demand: records with 4097 and 65535 locations (odd: a pad
+    follows), among small ones, parse as the definition parses them; a
+    pad after such a run that is not zero is the definition's error."""
+    from stackmap_construct.format.fast.codegen import _JUMPS_FIRST
+
+    loc = Location(LocationKind.Indirect, 8, 7, -16)
+    counts = [1, _JUMPS_FIRST + 1, 0, 2**16 - 1, 3]
+    records = [Record(i, 4 * i, [loc] * n, [LiveOut(7, 8)] * (i % 3)) for i, n in enumerate(counts)]
+    model = StackMap(3, [Function(0, 8, len(records))], [], records)
+    with backend("construct"):
+        blob = build(model, endian=endian)
+    fast.layout.cache_clear()  # fresh tables, as at start-up
+    slow, quick = both(lambda: parse(blob, endian=endian))
+    same(slow, quick)
+    assert quick[1] == model
+    assert len(fast.layout(endian).scanners["records"].jumps[0]) == 2**16
+    index = quick[1].records.blob_index
+    broken = bytearray(blob)
+    broken[index.offsets[3] + 16 + 12 * counts[3]] = 1  # the align_pad of record 3
+    broken = bytes(broken)
+    fast.layout.cache_clear()
+    slow, quick = both(lambda: parse(broken, endian=endian))
+    same(slow, quick)
+    assert slow[0] == "error" and slow[1] == "PaddingError" and slow[3].startswith("records[3]")
+
+
+@pytest.mark.parametrize("endian", ["little", "big"])
+@pytest.mark.parametrize("wide", [False, True])
+def test_records_made_in_runs_are_the_records_made_one_by_one(endian, wide):
+    """BlobIndex.records (each inner array's items of the run made at once,
+    the generated record maker) gives what BlobIndex.record gives for each
+    index, and the construct parse, for every run boundary tried."""
+    model = big_model(700, seed=11 + wide, wide=wide)
+    blob = build(model, endian=endian)
+    with backend("construct"):
+        plain = parse(blob, endian=endian).records
+    index = parse(blob, endian=endian).records.blob_index
+    assert fast.layout(endian).run_makers["records"] is not None
+    one_by_one = [index.record(i) for i in range(index.count)]
+    assert repr(one_by_one) == repr(plain)
+    for start, stop in [(0, 700), (0, 1), (3, 4), (5, 333), (699, 700), (10, 10)]:
+        made = index.records(start, stop)
+        assert made == plain[start:stop] and repr(made) == repr(plain[start:stop])
+        assert all(a is not b for a, b in zip(made, index.records(start, stop)))  # fresh objects each time
+
+
 # -- build agrees ----------------------------------------------------------------
 
 class MyLocation(Location):

@@ -11,7 +11,7 @@ from stackmap_construct.format.fast.plan import Array, Element, Expectation, Fix
 from stackmap_construct.model import Function, LiveOut, Location, LocationKind, Record, StackMap
 from struct import Struct
 
-SOURCES = {'format/v3.py': 25807627, 'format/constructs.py': 3590736515, 'format/fast/plan.py': 2381526641, 'model.py': 585215673, 'errors.py': 1620502835, 'endian.py': 4010462346}
+SOURCES = {'format/v3.py': 25807627, 'format/constructs.py': 3590736515, 'format/fast/plan.py': 484254561, 'model.py': 585215673, 'errors.py': 1620502835, 'endian.py': 4010462346}
 
 
 def _little(R):
@@ -1105,25 +1105,22 @@ def _scanner_little_records():
             return i
         return n - 1 if n and (o << 2) > len(buf) else None
 
-    def scan(buf, w, o, n):
-        offsets = array('Q'); ap_offset = offsets.append
-        keys = array('Q'); ap_key = keys.append
-        BAD = 0
-        for _ in repeat(None, n):
-            ap_offset(o << 2)
-            v0 = w[o + 3]
-            o += 4 + (v0 >> 16) * 3
-            if o & 1:
-                BAD |= w[o]
-                o += 1
-            v1 = w[o]
-            ap_key((v0 << 32) | v1)
-            o += 1 + (v1 >> 16)
-            if o & 1:
-                BAD |= w[o]
-                o += 1
-        return offsets, keys, o, BAD
-    return scan, first_bad
+    def walker(J0, J1):
+        def scan(buf, w, o, n):
+            offsets = array('Q'); ap_offset = offsets.append
+            k0 = array('I'); ap0 = k0.append
+            k1 = array('I'); ap1 = k1.append
+            for _ in repeat(None, n):
+                ap_offset(o << 2)
+                v0 = w[o + 3]
+                ap0(v0)
+                o += J0[v0 >> 16]
+                v1 = w[o]
+                ap1(v1)
+                o += J1[v1 >> 16]
+            return offsets, (k0, k1,), o
+        return scan
+    return walker, first_bad
 
 
 def _scanner_big_records():
@@ -1168,28 +1165,25 @@ def _scanner_big_records():
             return i
         return n - 1 if n and (o << 2) > len(buf) else None
 
-    def scan(buf, w, o, n):
-        offsets = array('Q'); ap_offset = offsets.append
-        keys = array('Q'); ap_key = keys.append
-        BAD = 0
-        for _ in repeat(None, n):
-            ap_offset(o << 2)
-            v0 = w[o + 3]
-            o += 4 + (v0 & 0xffff) * 3
-            if o & 1:
-                BAD |= w[o]
-                o += 1
-            v1 = w[o]
-            ap_key((v0 << 32) | v1)
-            o += 1 + (v1 & 0xffff)
-            if o & 1:
-                BAD |= w[o]
-                o += 1
-        return offsets, keys, o, BAD
-    return scan, first_bad
+    def walker(J0, J1):
+        def scan(buf, w, o, n):
+            offsets = array('Q'); ap_offset = offsets.append
+            k0 = array('I'); ap0 = k0.append
+            k1 = array('I'); ap1 = k1.append
+            for _ in repeat(None, n):
+                ap_offset(o << 2)
+                v0 = w[o + 3]
+                ap0(v0)
+                o += J0[v0 & 0xffff]
+                v1 = w[o]
+                ap1(v1)
+                o += J1[v1 & 0xffff]
+            return offsets, (k0, k1,), o
+        return scan
+    return walker, first_bad
 
 
 SCANNERS = {
-    ('little', 'records'): ("# generated from the construct definition by stackmap_construct.format.fast.codegen\nTERM_0 = b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'\nTERM_1 = b'\\x00\\x00\\x00\\x00'\ndef _ignore(x):\n    pass\n\ndef first_bad(buf, w, o, n):\n    try:\n        ap_count_0 = ap_slice_0 = _ignore\n        ap_count_1 = ap_slice_1 = _ignore\n        for i in range(n):\n            p = o\n            v0_3_0 = w[p + 3]\n            if (v0_3_0 & 0xffff): return i\n            c_num_locations = (v0_3_0 >> 16)\n            ap_count_0(c_num_locations)\n            p += 4\n            q = p + c_num_locations * 3\n            ap_slice_0(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            v1_0_1 = w[p]\n            if (v1_0_1 & 0xffff): return i\n            c_num_live_outs = (v1_0_1 >> 16)\n            ap_count_1(c_num_live_outs)\n            p += 1\n            q = p + c_num_live_outs\n            ap_slice_1(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            o = p\n    except IndexError:\n        return i\n    return n - 1 if n and (o << 2) > len(buf) else None\n\ndef scan(buf, w, o, n):\n    offsets = array('Q'); ap_offset = offsets.append\n    keys = array('Q'); ap_key = keys.append\n    BAD = 0\n    for _ in repeat(None, n):\n        ap_offset(o << 2)\n        v0 = w[o + 3]\n        o += 4 + (v0 >> 16) * 3\n        if o & 1:\n            BAD |= w[o]\n            o += 1\n        v1 = w[o]\n        ap_key((v0 << 32) | v1)\n        o += 1 + (v1 >> 16)\n        if o & 1:\n            BAD |= w[o]\n            o += 1\n    return offsets, keys, o, BAD\n", _scanner_little_records),
-    ('big', 'records'): ("# generated from the construct definition by stackmap_construct.format.fast.codegen\nTERM_0 = b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'\nTERM_1 = b'\\x00\\x00\\x00\\x00'\ndef _ignore(x):\n    pass\n\ndef first_bad(buf, w, o, n):\n    try:\n        ap_count_0 = ap_slice_0 = _ignore\n        ap_count_1 = ap_slice_1 = _ignore\n        for i in range(n):\n            p = o\n            v0_3_0 = w[p + 3]\n            if (v0_3_0 >> 16): return i\n            c_num_locations = (v0_3_0 & 0xffff)\n            ap_count_0(c_num_locations)\n            p += 4\n            q = p + c_num_locations * 3\n            ap_slice_0(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            v1_0_1 = w[p]\n            if (v1_0_1 >> 16): return i\n            c_num_live_outs = (v1_0_1 & 0xffff)\n            ap_count_1(c_num_live_outs)\n            p += 1\n            q = p + c_num_live_outs\n            ap_slice_1(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            o = p\n    except IndexError:\n        return i\n    return n - 1 if n and (o << 2) > len(buf) else None\n\ndef scan(buf, w, o, n):\n    offsets = array('Q'); ap_offset = offsets.append\n    keys = array('Q'); ap_key = keys.append\n    BAD = 0\n    for _ in repeat(None, n):\n        ap_offset(o << 2)\n        v0 = w[o + 3]\n        o += 4 + (v0 & 0xffff) * 3\n        if o & 1:\n            BAD |= w[o]\n            o += 1\n        v1 = w[o]\n        ap_key((v0 << 32) | v1)\n        o += 1 + (v1 & 0xffff)\n        if o & 1:\n            BAD |= w[o]\n            o += 1\n    return offsets, keys, o, BAD\n", _scanner_big_records),
+    ('little', 'records'): ("# generated from the construct definition by stackmap_construct.format.fast.codegen\nTERM_0 = b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'\nTERM_1 = b'\\x00\\x00\\x00\\x00'\ndef _ignore(x):\n    pass\n\ndef first_bad(buf, w, o, n):\n    try:\n        ap_count_0 = ap_slice_0 = _ignore\n        ap_count_1 = ap_slice_1 = _ignore\n        for i in range(n):\n            p = o\n            v0_3_0 = w[p + 3]\n            if (v0_3_0 & 0xffff): return i\n            c_num_locations = (v0_3_0 >> 16)\n            ap_count_0(c_num_locations)\n            p += 4\n            q = p + c_num_locations * 3\n            ap_slice_0(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            v1_0_1 = w[p]\n            if (v1_0_1 & 0xffff): return i\n            c_num_live_outs = (v1_0_1 >> 16)\n            ap_count_1(c_num_live_outs)\n            p += 1\n            q = p + c_num_live_outs\n            ap_slice_1(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            o = p\n    except IndexError:\n        return i\n    return n - 1 if n and (o << 2) > len(buf) else None\n\ndef walker(J0, J1):\n    def scan(buf, w, o, n):\n        offsets = array('Q'); ap_offset = offsets.append\n        k0 = array('I'); ap0 = k0.append\n        k1 = array('I'); ap1 = k1.append\n        for _ in repeat(None, n):\n            ap_offset(o << 2)\n            v0 = w[o + 3]\n            ap0(v0)\n            o += J0[v0 >> 16]\n            v1 = w[o]\n            ap1(v1)\n            o += J1[v1 >> 16]\n        return offsets, (k0, k1,), o\n    return scan\n", _scanner_little_records),
+    ('big', 'records'): ("# generated from the construct definition by stackmap_construct.format.fast.codegen\nTERM_0 = b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'\nTERM_1 = b'\\x00\\x00\\x00\\x00'\ndef _ignore(x):\n    pass\n\ndef first_bad(buf, w, o, n):\n    try:\n        ap_count_0 = ap_slice_0 = _ignore\n        ap_count_1 = ap_slice_1 = _ignore\n        for i in range(n):\n            p = o\n            v0_3_0 = w[p + 3]\n            if (v0_3_0 >> 16): return i\n            c_num_locations = (v0_3_0 & 0xffff)\n            ap_count_0(c_num_locations)\n            p += 4\n            q = p + c_num_locations * 3\n            ap_slice_0(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            v1_0_1 = w[p]\n            if (v1_0_1 >> 16): return i\n            c_num_live_outs = (v1_0_1 & 0xffff)\n            ap_count_1(c_num_live_outs)\n            p += 1\n            q = p + c_num_live_outs\n            ap_slice_1(buf[p << 2:q << 2])\n            p = q\n            if (p << 2) > len(buf): return i\n            if p & 1:\n                if w[p]: return i\n                p += 1\n            o = p\n    except IndexError:\n        return i\n    return n - 1 if n and (o << 2) > len(buf) else None\n\ndef walker(J0, J1):\n    def scan(buf, w, o, n):\n        offsets = array('Q'); ap_offset = offsets.append\n        k0 = array('I'); ap0 = k0.append\n        k1 = array('I'); ap1 = k1.append\n        for _ in repeat(None, n):\n            ap_offset(o << 2)\n            v0 = w[o + 3]\n            ap0(v0)\n            o += J0[v0 & 0xffff]\n            v1 = w[o]\n            ap1(v1)\n            o += J1[v1 & 0xffff]\n        return offsets, (k0, k1,), o\n    return scan\n", _scanner_big_records),
 }

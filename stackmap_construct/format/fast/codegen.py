@@ -42,24 +42,31 @@ def _expected_int(leaf: Leaf, endian: str) -> int:
 class RecordScanner:
     """The loop that walks the variable-size items of one Array (records).
 
+    An item is made of segments, each some fixed fields (one word of them
+    holding the count of the segment's array), the array, and a pad to the
+    item's alignment (v3: the record's head, its locations, ``align_pad``;
+    the live-out header, the live-outs, ``end_pad``).  Every segment then
+    starts aligned, so its length in words is a function of its count alone:
+    ``jumps[k][count]``, a table worked out from the plan (fixed sizes, item
+    size, alignment) and grown on demand (:meth:`walk`).
+
     ``scan(buf, w, o, n)`` starts at word ``o`` of ``w`` (the buffer as
     32-bit words in the blob's byte order) and walks ``n`` items, reading
-    only the words that hold a count (and checking the pads on the way).
-    It returns ``(offsets, words, end, bad)``:
+    one word per segment, the one that holds its count.  It returns
+    ``(offsets, keys, end)``:
 
     * ``offsets``: byte offset of each item (array 'Q');
-    * ``words``: per word that holds a count, that word of every item,
+    * ``keys``: per segment, the word holding its count, of every item,
       raw (array 'I'): :meth:`counts` takes the counts out of them and
       checks the other fields they hold, all at once;
-    * ``end``: the word after the last item;
-    * ``bad``: non-zero when a pad (or a reserved field outside a count's
-      word) read in the loop is wrong (``first_bad`` then finds which item).
+    * ``end``: the word after the last item (past the buffer: the last item
+      is cut short; a read past the buffer raises IndexError).
 
-    A read past the buffer raises IndexError; ``end`` past the buffer means
-    the last item is cut short.  :meth:`gather` then cuts every item's
-    elements out of the buffer with one ``struct`` call (a format made of
-    one cached piece per distinct combination of counts), instead of a
-    slice per item.
+    :meth:`gather` then cuts every item's elements out of the buffer with
+    one ``struct`` call (a format made of one cached piece per distinct
+    combination of counts), and takes the pads with it to check them all at
+    once.  ``first_bad`` walks the same items one check at a time, to find
+    the first item at fault when any of these bulk checks fails.
     """
 
     def __init__(self, element: Element, endian: str):
@@ -68,44 +75,78 @@ class RecordScanner:
         self.arrays: list[Array] = [p for p in element.parts if isinstance(p, Array)]
         self.count_names = [a.count_field for a in self.arrays]
         self.terms: list[bytes] = [terminator(a.element) for a in self.arrays]
-        #: the words of one item that hold a count, packed in one int (its key)
-        self.slots = 0
-        #: per inner array: (shift, mask) of its count in an item's key
+        #: per segment (= per inner array): (shift, mask) of its count in its key word
         self.count_fields: list[tuple[int, int]] = []
-        #: (shift, mask, expected) of the other checked fields of the key's words
-        self.word_checks: list[tuple[int, int, int]] = []
+        #: (segment, shift, mask, expected) of the other checked fields of the key words
+        self.word_checks: list[tuple[int, int, int, int]] = []
+        #: per segment: (fixed words, words per element, alignment in words, counts possible)
+        self._jump_rules: list[tuple[int, int, int, int]] = []
         self.source = self._generate() + "\n" + self._generate_walk()
         # Compiled with the plan's cache module when that ships this very
         # source (start-up: no compile at each run); else compiled now.
         cached = cached_scanner(endian_name(endian), self.source)
         if cached is not None:
-            self.scan, self.first_bad = cached
+            walker, self.first_bad = cached
         else:
             namespace = {"array": array, "repeat": repeat}
             exec(compile(self.source, f"<stackmap fast scan {endian}>", "exec"), namespace)
-            self.scan = namespace["scan"]
+            walker = namespace["walker"]
             self.first_bad = namespace["first_bad"]
-        self._pieces = _Pieces(element, self.count_fields)
+        #: per segment: its length in words by count (the first counts; :meth:`walk` grows them)
+        self.jumps: list[list[int]] = [_jump_table(*rule, min(rule[3], _JUMPS_FIRST)) for rule in self._jump_rules]
+        self.scan = walker(*self.jumps)
+        self._pieces = _Pieces(element)
+        n_values = 0
+        self._array_values: list[int] = []  # index of each array's value among an item's gathered values
+        self._pad_values: list[int] = []  # index of each pad's value
+        for part in element.parts:
+            if isinstance(part, Array):
+                self._array_values.append(n_values)
+                n_values += 1
+            elif isinstance(part, Pad):
+                self._pad_values.append(n_values)
+                n_values += 1
+        self._per_item = n_values
+
+    def walk(self, buf: bytes, w, o: int, n: int):
+        """:meth:`scan`, growing the jump tables to every count possible when
+        an item's count is beyond them (IndexError otherwise: a read past
+        the buffer)."""
+        while True:
+            try:
+                return self.scan(buf, w, o, n)
+            except IndexError:
+                if not self._grow():
+                    raise
+
+    def _grow(self) -> bool:
+        grown = False
+        for table, rule in zip(self.jumps, self._jump_rules):
+            if len(table) < rule[3]:
+                table[:] = _jump_table(*rule, rule[3])  # in place: the walker holds these lists
+                grown = True
+        return grown
 
     def counts(self, keys) -> tuple[list, bool]:
         """``(counts, ok)``: per inner array its count of every item (an
         array), from the keys ``scan`` kept, and whether the other fields of
         the words they hold are what they must be (reserved bytes zero)."""
-        width = 32 * self.slots
-        ok = all(word_field(keys, shift, mask, width).count(expected) == len(keys)
-                 for shift, mask, expected in self.word_checks)
-        return [word_field(keys, shift, mask, width) for shift, mask in self.count_fields], ok
+        ok = all(field_is(keys[k], shift, mask, expected) for k, shift, mask, expected in self.word_checks)
+        return [word_field(keys[k], shift, mask) for k, (shift, mask) in enumerate(self.count_fields)], ok
 
-    def gather(self, buf: bytes, start: int, keys) -> list[bytes]:
-        """Per inner array, the elements of the consecutive items that start
-        at byte ``start`` and have ``keys`` (from ``scan``), back to back:
-        one ``struct`` call cuts them all out."""
-        n = len(self.arrays)
-        if not len(keys):
-            return [b"" for _ in range(n)]
+    def gather(self, buf: bytes, start: int, counts) -> tuple[list[bytes], bool]:
+        """``(items, ok)``: per inner array, the elements of the consecutive
+        items that start at byte ``start`` and have ``counts`` (from
+        :meth:`counts`), back to back, and whether every pad of those items
+        is zero; one ``struct`` call cuts them all out."""
+        if not len(counts[0]):
+            return [b"" for _ in self.arrays], True
         # (a Struct of its own: struct's cache of formats would keep these big ones)
-        values = struct.Struct("<" + "".join(map(self._pieces.__getitem__, keys))).unpack_from(buf, start)
-        return [b"".join(values[k::n]) for k in range(n)]
+        values = struct.Struct("<" + "".join(map(self._pieces.__getitem__, zip(*counts)))).unpack_from(buf, start)
+        m = self._per_item
+        # a pad is taken as one int (zero when clean) or as b"" where there is none
+        ok = not any(any(values[i::m]) for i in self._pad_values)
+        return [b"".join(values[i::m]) for i in self._array_values], ok
 
     def _generate(self) -> str:
         e = self.endian
@@ -211,115 +252,114 @@ class RecordScanner:
         return src
 
     def _generate_walk(self) -> str:
-        """``scan``: the walk that reads only the words holding a count and
-        the pads, and keeps those words of each item packed in one int (its
-        key); counts, the other fields of those words and the elements are
-        taken out afterwards, in bulk (:meth:`counts`, :meth:`gather`)."""
+        """``walker(*jumps) -> scan``: the walk that reads one word per
+        segment (the one holding its count) and keeps it (the item's keys);
+        counts, the other fields of those words, the elements and the pads
+        are taken out afterwards, in bulk (:meth:`counts`, :meth:`gather`)."""
         e = self.endian
+        parts = self.element.parts
+        pads = [p for p in parts if isinstance(p, Pad)]
+        if not pads:
+            raise Unsupported("a variable-size item without a pad")
+        widest = max(p.alignment for p in pads)
+        if widest not in (4, 8):
+            # gather takes a pad as one int: 4 bytes at most (8-byte alignment)
+            raise Unsupported("an item aligned to more than 8 bytes")
         body: list[str] = []
-        counts: dict[str, str] = {}
-        found: list[tuple[int, list]] = []  # (slot, fields) of each word holding a count
-        last = self.element.parts[-1] if self.element.parts else None
-        if not isinstance(last, Pad) or any(isinstance(q, Pad) and last.alignment % q.alignment
-                                            for q in self.element.parts):
-            # gather's pieces assume each item starts aligned, as a final pad makes it
-            raise Unsupported("a variable-size item that does not end with its widest pad")
-        n_words = 0
-        for part in self.element.parts:
-            if isinstance(part, Fixed):
+        i = 0
+        segment = 0
+        while i < len(parts):
+            # a segment: fixed parts, the array whose count they hold, the pad
+            fixed: list[Fixed] = []
+            while i < len(parts) and isinstance(parts[i], Fixed):
+                fixed.append(parts[i])  # type: ignore[arg-type]  # checked just above
+                i += 1
+            array_ = parts[i] if i < len(parts) else None
+            pad = parts[i + 1] if i + 1 < len(parts) else None
+            if not fixed or not isinstance(array_, Array) or not isinstance(pad, Pad) or pad.alignment != widest:
+                raise Unsupported("a variable-size item that is not fixed fields, an array and a pad, repeated")
+            i += 2
+            assert array_.element.fixed is not None  # checked by _generate
+            key: tuple[int, int, int] | None = None
+            others: list[tuple[int, int, int, Leaf]] = []
+            at = 0
+            for part in fixed:
                 for leaf in part.leaves:
-                    if leaf.rebuild and leaf.name in self.count_names:
-                        n_words += 1
-        if n_words not in (1, 2):
-            raise Unsupported("the walk keeps one or two count words per item")
-        for part in self.element.parts:
-            if isinstance(part, Fixed):
-                words: dict[int, list[tuple[Leaf, int, int]]] = {}
-                for leaf in part.leaves:
-                    wanted = leaf.rebuild and leaf.name in self.count_names
-                    if leaf.expect is None and not wanted:
-                        continue
-                    index, shift, mask = _word_field(leaf, 0, e)
-                    words.setdefault(index, []).append((leaf, shift, mask))
-                for index in sorted(words):
-                    fields = words[index]
-                    at = f"w[o + {index}]" if index else "w[o]"
-                    if not any(leaf.rebuild and leaf.name in self.count_names for leaf, _, _ in fields):
-                        for leaf, shift, mask in fields:  # checked in the loop
-                            value = f"(({at} >> {shift}) & {mask:#x})"
-                            expected = _expected_int(leaf, e)
-                            body.append(f"BAD |= {value} ^ {expected:#x}" if expected else f"BAD |= {value}")
-                        continue
-                    slot = len(found)
-                    if slot >= 2:
-                        raise Unsupported("more than two count words in an item")
-                    var = f"v{slot}"
-                    body.append(f"{var} = {at}")
-                    found.append((slot, fields))
-                    if slot == n_words - 1:
-                        key = " | ".join(f"(v{s} << {32 * (n_words - 1 - s)})" if n_words - 1 - s else f"v{s}"
-                                         for s in range(n_words))
-                        body.append(f"ap_key({key})")
-                    for leaf, shift, mask in fields:
-                        if leaf.rebuild and leaf.name in self.count_names:
-                            if shift and shift + 8 * leaf.size == 32:
-                                counts[leaf.name] = f"({var} >> {shift})"
-                            else:
-                                counts[leaf.name] = f"(({var} >> {shift}) & {mask:#x})" if shift else f"({var} & {mask:#x})"
-                body.append(f"o += {part.size // 4}")
-            elif isinstance(part, Array):
-                fixed = part.element.fixed
-                assert fixed is not None  # checked by _generate
-                step = fixed.size // 4
-                body.append(f"o += {counts[part.count_field]}" + (f" * {step}" if step != 1 else ""))
-            elif isinstance(part, Pad):
-                words_ = part.alignment // 4
-                if words_ == 2:
-                    body += ["if o & 1:", "    BAD |= w[o]", "    o += 1"]
-                elif words_ > 2:
-                    body += [f"for _pad in range(-o % {words_}):", "    BAD |= w[o]", "    o += 1"]
-        self.slots = n_words
-        at_count: dict[str, tuple[int, int]] = {}
-        for slot, fields in found:
-            up = 32 * (n_words - 1 - slot)  # the word's place in the key
-            for leaf, shift, mask in fields:
-                if leaf.rebuild and leaf.name in self.count_names:
-                    at_count[leaf.name] = (shift + up, mask)
-                if leaf.expect is not None:
-                    self.word_checks.append((shift + up, mask, _expected_int(leaf, e)))
-        self.count_fields[:] = [at_count[name] for name in self.count_names]
-        merged: list[str] = []
-        for line in body:  # "o += 4" then "o += (v0 >> 16) * 3": one statement
-            if line.startswith("o += ") and merged and merged[-1].startswith("o += "):
-                merged[-1] += " + " + line[5:]
+                    if leaf.rebuild and leaf.name in self.count_names and leaf.name != array_.count_field:
+                        raise Unsupported(f"{leaf.name}: the count of an array of another segment")
+                    index, shift, mask = _word_field(leaf, at // 4, e) if leaf.size <= 4 else (-1, 0, 0)
+                    if leaf.name == array_.count_field:
+                        key = (index, shift, mask)
+                    elif leaf.expect is not None:
+                        if index < 0:
+                            raise Unsupported(f"{leaf.name}: a checked field wider than a word")
+                        others.append((index, shift, mask, leaf))
+                at += part.size
+            if key is None:
+                raise Unsupported(f"{array_.name}: its count is not in the fixed fields before it")
+            index, shift, mask = key
+            for other, oshift, omask, leaf in others:
+                if other != index:
+                    raise Unsupported(f"{leaf.name}: a checked field outside the word of a count")
+                self.word_checks.append((segment, oshift, omask, _expected_int(leaf, e)))
+            self.count_fields.append((shift, mask))
+            self._jump_rules.append((at // 4, array_.element.fixed.size // 4, widest // 4, mask + 1))
+            var = f"v{segment}"
+            if shift and shift + mask.bit_length() == 32:
+                count = f"{var} >> {shift}"  # the word's top bits: no mask needed
             else:
-                merged.append(line)
+                count = f"({var} >> {shift}) & {mask:#x}" if shift else f"{var} & {mask:#x}"
+            body += [f"{var} = w[o + {index}]" if index else f"{var} = w[o]",
+                     f"ap{segment}({var})",
+                     f"o += J{segment}[{count}]"]
+            segment += 1
+        tables = ", ".join(f"J{k}" for k in range(segment))
         lines = [
-            "def scan(buf, w, o, n):",
-            "    offsets = array('Q'); ap_offset = offsets.append",
-            f"    keys = array('{'I' if n_words == 1 else 'Q'}'); ap_key = keys.append",
-            "    BAD = 0",
-            "    for _ in repeat(None, n):",
-            "        ap_offset(o << 2)",
-            *("        " + line for line in merged),
-            "    return offsets, keys, o, BAD",
+            f"def walker({tables}):",
+            "    def scan(buf, w, o, n):",
+            "        offsets = array('Q'); ap_offset = offsets.append",
+            *(f"        k{k} = array('I'); ap{k} = k{k}.append" for k in range(segment)),
+            "        for _ in repeat(None, n):",
+            "            ap_offset(o << 2)",
+            *("            " + line for line in body),
+            f"        return offsets, ({', '.join(f'k{k}' for k in range(segment))},), o",
+            "    return scan",
         ]
         return "\n".join(lines) + "\n"
 
 
-class _Pieces(dict):
-    """key of one item (its count words, see ``scan``) -> the struct format
-    piece that skips its fixed parts and pads and takes each inner array's
-    elements (``"16x96s4x4x8s"``); the item starts aligned (see
-    ``_generate_walk``)."""
+#: counts the jump tables cover at first (larger ones grow them to every count)
+_JUMPS_FIRST = 4096
 
-    def __init__(self, element: Element, count_fields: list[tuple[int, int]]):
+
+def _jump_table(fixed: int, step: int, align: int, possible: int, size: int) -> list[int]:
+    """Length in words of a segment of ``fixed`` words, then ``count``
+    elements of ``step`` words, then a pad to ``align`` words (the segment
+    starting aligned), for each ``count`` below ``size``.  Lengths of counts
+    that differ by ``align`` differ by ``step * align`` (the pad is the
+    same), so each residue class is one ``range``."""
+    del possible  # (the size of the full table: see _grow)
+    table = [0] * size
+    for r in range(min(align, size)):
+        first = fixed + step * r
+        first += -first % align
+        table[r::align] = range(first, first + step * align * len(range(r, size, align)), step * align)
+    return table
+
+
+class _Pieces(dict):
+    """counts of one item's inner arrays -> the struct format piece that
+    skips its fixed parts, takes each inner array's elements as one bytes
+    value and each pad as one value too: an int (``I``, zero when the pad
+    is clean) or ``b""`` (``0s``) where there is none (``"16x96s0s4x8sI"``):
+    every item gives the same number of values.  The item starts aligned
+    (see ``_generate_walk``)."""
+
+    def __init__(self, element: Element):
         super().__init__()
         self.element = element
-        self.count_fields = count_fields
 
-    def __missing__(self, key: int) -> str:
-        counts = [(key >> shift) & mask for shift, mask in self.count_fields]
+    def __missing__(self, counts: tuple[int, ...]) -> str:
         out: list[str] = []
         pos = skip = k = 0  # pos: bytes from the item's start; skip: not yet written as "x"
         for part in self.element.parts:
@@ -337,11 +377,14 @@ class _Pieces(dict):
                 k += 1
             elif isinstance(part, Pad):
                 pad = -pos % part.alignment
-                skip += pad
+                if skip:
+                    out.append(f"{skip}x")
+                    skip = 0
+                out.append({0: "0s", 4: "I"}[pad])
                 pos += pad
         if skip:
             out.append(f"{skip}x")
-        piece = self[key] = "".join(out)
+        piece = self[counts] = "".join(out)
         return piece
 
 
@@ -357,6 +400,20 @@ def word_field(words, shift: int, mask: int, width: int = 32) -> array:
         code = "B" if bits == 8 else "H"
         return array(code, memoryview(words).cast("B").cast(code)[i::per].tobytes())  # type: ignore[call-overload]  # code is "B" or "H"
     return array("L", [(v >> shift) & mask for v in words])
+
+
+def field_is(words, shift: int, mask: int, expected: int) -> bool:
+    """Whether field ``(word >> shift) & mask`` of every 32-bit value of
+    ``words`` is ``expected`` (for a whole byte or half-word: one
+    comparison of its strided bytes)."""
+    bits = mask.bit_length()
+    if mask == (1 << bits) - 1 and bits in (8, 16) and shift % bits == 0:
+        per = 32 // bits
+        i = shift // bits if _NATIVE == "little" else per - 1 - shift // bits
+        code = "B" if bits == 8 else "H"
+        column = memoryview(words).cast("B").cast(code)[i::per]  # type: ignore[call-overload]  # code is "B" or "H"
+        return column.tobytes() == array(code, [expected]).tobytes() * len(column)
+    return word_field(words, shift, mask).count(expected) == len(words)
 
 
 def terminator(element: Element) -> bytes:
@@ -461,22 +518,24 @@ class FixedItems:
         if [l.name for l in in_part_order] == list(element.names) and all(l.decoded is None for l in model):
             self.make_one = lambda data: cls(*s.unpack(data))
             return lambda data: list(starmap(cls, s.iter_unpack(data)))
-        # Reorder / adapt with a generated function.
+        # Reorder / adapt with a generated comprehension: the class is
+        # called straight from it (no function of ours per item).
         args = [f"a{i}" for i in range(len(in_part_order))]
         position = {leaf.name: args[i] for i, leaf in enumerate(in_part_order)}
         values = []
-        namespace: dict = {"cls": cls}
+        namespace: dict = {"cls": cls, "items": s.iter_unpack, "one": s.unpack}
         for leaf in model:
             if leaf.decoded is not None:
                 namespace[f"T_{leaf.name}"] = leaf.decoded
                 values.append(f"T_{leaf.name}[{position[leaf.name]}]")
             else:
                 values.append(position[leaf.name])
-        src = f"def mk({', '.join(args)}):\n    return cls({', '.join(values)})\n"
+        targets = ", ".join(args) + ("," if len(args) == 1 else "")
+        src = (f"def make(data):\n    return [cls({', '.join(values)}) for {targets} in items(data)]\n"
+               f"def make_one(data):\n    {targets} = one(data)\n    return cls({', '.join(values)})\n")
         exec(compile(src, f"<stackmap fast make {cls.__name__}>", "exec"), namespace)
-        mk = namespace["mk"]
-        self.make_one = lambda data: mk(*s.unpack(data))
-        return lambda data: list(starmap(mk, s.iter_unpack(data)))
+        self.make_one = namespace["make_one"]
+        return namespace["make"]
 
 
 # (buffer, its byte-swapped words): the last one made, per thread, so that

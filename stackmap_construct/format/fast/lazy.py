@@ -90,28 +90,40 @@ class RecordList(MutableSequence):
 
     def __iter__(self) -> Iterator[Record]:
         # Like a list iterator: by index, until the index runs past the end;
-        # the records not made yet are made a run at a time.
+        # the records not made yet are made a run at a time, and a run is
+        # handed out as it is while the list stays backed by the bytes (a
+        # record set or inserted meanwhile turns it into a plain list: the
+        # iteration then goes on in that list, at the same index).
         i = 0
         while True:
-            if self._items is None and i not in self._cache and i < self._blob.count:
-                self._make_run(i)
-            try:
-                item = self[i]
-            except IndexError:
+            if self._items is not None:
+                items = self._items
+                while i < len(items):
+                    yield items[i]
+                    i += 1
                 return
-            yield item
-            i += 1
+            if i >= self._blob.count:
+                return
+            for record in self._make_run(i):
+                yield record
+                i += 1
+                if self._items is not None:
+                    break
 
     #: records made together when iterating
     RUN = 1024
 
-    def _make_run(self, start: int) -> None:
-        """Make records ``start`` on (up to :attr:`RUN`) at once, keeping any
-        already made (they may have been changed)."""
+    def _make_run(self, start: int) -> list[Record]:
+        """Records ``start`` on (up to :attr:`RUN`), made at once, keeping
+        any already made (they may have been changed)."""
         stop = min(self._blob.count, start + self.RUN)
         cache = self._cache
-        for i, record in enumerate(self._blob.records(start, stop), start):
-            cache.setdefault(i, record)
+        if start in cache and stop - 1 in cache:
+            run = [cache.get(i) for i in range(start, stop)]
+            if None not in run:
+                return run  # type: ignore[return-value]  # (no None in it)
+        keep = cache.setdefault
+        return [keep(i, record) for i, record in enumerate(self._blob.records(start, stop), start)]
 
     def __reversed__(self) -> Iterator[Record]:
         for i in range(len(self) - 1, -1, -1):

@@ -25,7 +25,7 @@ import io
 from array import array
 from typing import Any
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
 
 from ...model import StackMap
 from ..v3 import stackmap_format
@@ -58,6 +58,7 @@ class Layout:
         e = struct_prefix(endian)
         self.fixed_items: dict[str, FixedItems] = {}
         self.scanners: dict[str, RecordScanner] = {}
+        self.run_makers: dict[str, RunMaker] = {}
         for array in self.plan.arrays:
             if array.element.fixed is not None:
                 self.fixed_items[array.name] = FixedItems(array.element, e)
@@ -66,6 +67,63 @@ class Layout:
                 self.scanners[array.name] = scanner
                 for inner in scanner.arrays:
                     self.fixed_items[f"{array.name}.{inner.name}"] = FixedItems(inner.element, e)
+                maker = RunMaker.of(array.element)
+                if maker is not None:
+                    self.run_makers[array.name] = maker
+
+
+class RunMaker:
+    """Makes the model objects of a run of consecutive records at once.
+
+    Each inner array's items of the whole run are made from the joined
+    items the parse cut out (one comprehension: :class:`~.codegen.FixedItems`)
+    and handed out a record's slice at a time; the records' own fields are
+    unpacked at each record's offset; and the records are made by a
+    comprehension generated from the element's field names, which calls the
+    model class straight away.  Only for records whose own fields all lie
+    in their first fixed part, undecoded (as in v3): :meth:`of` gives None
+    otherwise, and records are made one by one (:meth:`BlobIndex.record`).
+    """
+
+    def __init__(self, element: Element, heads, own: tuple[str, ...], lists: tuple[str, ...]):
+        self.element = element
+        self.heads = heads  #: Struct unpacking the own fields (in ``own`` order) at a record's offset
+        var = {n: f"h{i}" for i, n in enumerate(own)} | {n: f"l{i}" for i, n in enumerate(lists)}
+        targets = f"({', '.join(var[n] for n in own)},)"
+        columns = ", ".join(var[n] for n in lists)
+        src = (f"def make(cls, heads, {columns}):\n"
+               f"    return [cls({', '.join(var[n] for n in element.names)}) "
+               f"for {targets}, {columns} in zip(heads, {columns})]\n")
+        namespace: dict = {}
+        exec(compile(src, f"<stackmap fast records {element.cls.__name__}>", "exec"), namespace)
+        self._make = namespace["make"]
+
+    @classmethod
+    def of(cls, element: Element) -> "RunMaker | None":
+        head = element.parts[0] if element.parts else None
+        lists = tuple(p.name for p in element.parts if isinstance(p, Array))
+        own = [n for n in element.names if n not in lists]
+        if element.cls is None or not isinstance(head, Fixed) or not lists:
+            return None
+        names = {leaf.name for leaf in head.leaves}
+        if any(n not in names or head.leaf(n).decoded is not None for n in own):
+            return None
+        if sorted(lists) != sorted(n for n in element.names if n in lists):
+            return None  # an array that is not a field of the model
+        in_order = tuple(leaf.name for leaf in head.leaves if leaf.name in own)
+        return cls(element, head.fields_struct(in_order), in_order, lists)
+
+    def make(self, index: "BlobIndex", start: int, stop: int) -> list:
+        lists = []
+        for k, items in enumerate(index._items):
+            starts = index.starts(k)
+            first, last = starts[start], starts[stop]
+            made = items.make(index.items[k][first * items.size:last * items.size])
+            lower = map(first.__rsub__, starts[start:stop])  # each record's first item, in the run
+            upper = map(first.__rsub__, starts[start + 1:stop + 1])
+            lists.append(list(map(made.__getitem__, map(slice, lower, upper))))
+        heads = map(self.heads.unpack_from, repeat(index.buf), index.offsets[start:stop])
+        return self._make(self.element.cls, heads, *lists)
 
 
 @lru_cache(maxsize=None)
@@ -84,7 +142,7 @@ class BlobIndex:
     """
 
     __slots__ = ("buf", "endian", "layout", "array", "scanner", "offsets", "counts", "items",
-                 "start", "end", "count", "_items")
+                 "start", "end", "count", "_items", "_starts")
 
     def __init__(self, buf: bytes, endian: str, lay: Layout, array: Array, offsets, counts, items,
                  start: int, end: int):
@@ -100,6 +158,7 @@ class BlobIndex:
         self.end = end  #: byte offset just after the last record
         self.count = len(offsets)
         self._items = [lay.fixed_items[f"{array.name}.{a.name}"] for a in self.scanner.arrays]
+        self._starts: list | None = None
 
     def record(self, i: int):
         """Record ``i`` as a model object, made from its bytes."""
@@ -123,16 +182,33 @@ class BlobIndex:
                 pos += -pos % part.alignment
         return _make(element, values)
 
+    def starts(self, k: int) -> array:
+        """First item of inner array ``k`` (locations, live-outs) of each
+        record, then the total (worked out on first use)."""
+        if self._starts is None:
+            starts = []
+            for counts in self.counts:
+                first = array("Q", [0])
+                first.extend(accumulate(counts))
+                starts.append(first)
+            self._starts = starts
+        return self._starts[k]
+
     def records(self, start: int, stop: int) -> list:
         """Records ``start`` to ``stop - 1`` as model objects, made together
-        with the cyclic collector paused: they hold no cycles, and the
-        collections that tens of thousands of new objects trigger (each
-        walking everything made so far) would otherwise cost more than
-        making them."""
+        (:class:`RunMaker`: each inner array's items of the whole run at
+        once, the records' own fields unpacked at their offsets) with the
+        cyclic collector paused: they hold no cycles, and the collections
+        that tens of thousands of new objects trigger (each walking
+        everything made so far) would otherwise cost more than making
+        them."""
+        maker = self.layout.run_makers.get(self.array.name)
         paused = gc.isenabled()
         gc.disable()
         try:
-            return [self.record(i) for i in range(start, stop)]
+            if maker is None:
+                return [self.record(i) for i in range(start, stop)]
+            return maker.make(self, start, stop)
         finally:
             if paused:
                 gc.enable()
@@ -204,11 +280,10 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
     words = native_words(buf, endian)
     try:
         offsets, counts, clean, end = _scan_in_chunks(lay, array, scanner, buf, words, pos, count)
-        bad = end > len(buf)
     except _Bad as miss:
         # Only the chunk that failed is searched again: the chunks before it
         # passed every check, so an error deep in a big blob costs about what
-        # a valid parse does.
+        # a valid parse does.  (Running off the buffer is one of the checks.)
         rel = scanner.first_bad(buf, words, miss.o, count - miss.done)
         if rel is None:  # pragma: no cover - both loops come from one source
             raise FastMiss()
@@ -216,22 +291,10 @@ def _scan_records(lay: Layout, array: Array, buf: bytes, pos: int, count: int, e
         if inner is not None:
             raise FastMiss(miss.done + inner[0], inner[1], pos)
         raise FastMiss(miss.done + rel, _offset_of(scanner, buf, words, miss.o << 2, rel), pos)
-    except IndexError:
-        bad = True
     except _BadItem as e:
         # No bad field in the loop up to here: the first record with a bad
         # item is the first record at fault.
         raise FastMiss(e.record, e.offset, pos) from None
-    if bad:
-        # The last record ran off the buffer: find the record, but a bad
-        # item in an earlier record comes first.
-        culprit = scanner.first_bad(buf, words, pos >> 2, count)
-        if culprit is None:  # pragma: no cover - both loops come from one source
-            raise FastMiss()
-        earlier = _first_bad_item(lay, array, buf, words, pos >> 2, culprit)
-        if earlier is not None:
-            raise FastMiss(earlier[0], earlier[1], pos)
-        raise FastMiss(culprit, _offset_of(scanner, buf, words, pos, culprit), pos)
     return BlobIndex(buf, endian, lay, array, offsets, counts, clean, pos, end)
 
 
@@ -270,16 +333,18 @@ def _scan_in_chunks(lay: Layout, array_: Array, scanner: RecordScanner, buf: byt
     for start in range(0, count, SCAN_CHUNK):
         chunk_start = o
         try:
-            chunk_offsets, keys, o, bad = scanner.scan(buf, words, o, min(SCAN_CHUNK, count - start))
-        except IndexError:
-            bad = True
-        if bad or o << 2 > len(buf):  # a check failed, or the chunk ran past the data
+            chunk_offsets, keys, o = scanner.walk(buf, words, o, min(SCAN_CHUNK, count - start))
+        except IndexError:  # a read past the data
+            raise _Bad(start, chunk_start) from None
+        if o << 2 > len(buf):  # the chunk ran past the data
             raise _Bad(start, chunk_start)
         chunk_counts, ok = scanner.counts(keys)
-        if not ok:
+        if not ok:  # a reserved field beside a count
+            raise _Bad(start, chunk_start)
+        items, ok = scanner.gather(buf, chunk_start << 2, chunk_counts)
+        if not ok:  # a pad not zero
             raise _Bad(start, chunk_start)
         offsets.extend(chunk_offsets)
-        items = scanner.gather(buf, chunk_start << 2, keys)
         first = None
         for k, data in enumerate(items):
             if counts[k] is None:
@@ -314,10 +379,10 @@ def _first_bad_item(lay: Layout, array: Array, buf: bytes, words, o: int, n: int
     scanner = lay.scanners[array.name]
     if n <= 0:
         return None
-    offsets, keys, _, _ = scanner.scan(buf, words, o, n)
+    offsets, keys, _ = scanner.walk(buf, words, o, n)
     counts, _ = scanner.counts(keys)
     first = None
-    for k, data in enumerate(scanner.gather(buf, o << 2, keys)):
+    for k, data in enumerate(scanner.gather(buf, o << 2, counts)[0]):
         items = lay.fixed_items[f"{array.name}.{scanner.arrays[k].name}"]
         record = _record_of(items.first_bad(data), counts[k])
         if record is not None and (first is None or record < first):
@@ -328,7 +393,7 @@ def _first_bad_item(lay: Layout, array: Array, buf: bytes, words, o: int, n: int
 def _offset_of(scanner: RecordScanner, buf: bytes, words, pos: int, record: int) -> int:
     if record == 0:
         return pos
-    _, _, end, _ = scanner.scan(buf, words, pos >> 2, record)
+    _, _, end = scanner.walk(buf, words, pos >> 2, record)
     return end << 2
 
 

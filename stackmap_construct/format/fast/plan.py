@@ -578,7 +578,7 @@ def _cached_top(endian: str) -> Element | None:
 
 
 def cached_scanner(endian: str, source: str) -> tuple[Any, Any] | None:
-    """``(scan, first_bad)`` compiled from ``source`` (a record scanner
+    """``(walker, first_bad)`` compiled from ``source`` (a record scanner
     :class:`~.codegen.RecordScanner` generated just now) when the cache
     ships that very source, compiled with it; None otherwise (a stale
     cache, or a generator that writes something else now)."""
@@ -645,7 +645,7 @@ def render_cache() -> str:
             source = RecordScanner(array.element, struct_prefix(endian)).source  # (generated now, always)
             factory = f"_scanner_{endian}_{array.name}"
             body += ["", f"def {factory}():", *(f"    {line}" if line else "" for line in source.splitlines()),
-                     "    return scan, first_bad", ""]
+                     "    return walker, first_bad", ""]
             scanners.append(f"    ({endian!r}, {array.name!r}): ({source!r}, {factory}),")
     body += ["", "SCANNERS = {", *scanners, "}"]
     imports.setdefault("array", set()).add("array")
