@@ -118,6 +118,19 @@ class StackMap:
 
 def to_dict(stackmap: StackMap) -> dict[str, Any]:
     """The documented plain-data form (JSON-ready: ints, strings, lists, dicts)."""
+    # Only dicts, lists, ints and strings are made (no cycles): the cyclic
+    # collector is paused meanwhile, as its passes over the hundreds of
+    # thousands of new containers would cost more than making them.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _to_dict(stackmap)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _to_dict(stackmap: StackMap) -> dict[str, Any]:
     # Records still backed by parsed bytes give their form in bulk.
     bulk = getattr(stackmap.records, "plain_data", None)
     records = bulk() if bulk is not None else None

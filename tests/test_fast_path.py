@@ -138,6 +138,9 @@ def test_corpus_parse_build_and_text_agree(obj):
     assert render_readobj(sm_fast) == render_readobj_plain(sm_slow)
     targets = [FunctionTarget(f"f{i}", 0x1000 * i if i % 2 else None) for i in range(len(sm_fast.functions))]
     assert render_json([(sm_fast, endian, targets)]) == render_json_plain([(sm_slow, endian, targets)])
+    # the plain-data form made from the bytes in bulk is the objects' form
+    assert sm_fast.records.plain_data() is not None
+    assert to_dict(sm_fast) == to_dict(sm_slow)
 
 
 @pytest.mark.parametrize("endian", ["little", "big"])
@@ -156,6 +159,7 @@ def test_generated_stackmaps_agree(endian, sm, seed):
                for _ in range(rng.randint(0, len(sm.functions) + 1))]
     assert render_readobj(quick[1]) == render_readobj_plain(sm)
     assert render_json([(quick[1], endian, targets)]) == render_json_plain([(sm, endian, targets)])
+    assert to_dict(parse(blob, endian=endian)) == to_dict(sm)  # from the bytes in bulk
 
 
 @settings(max_examples=60, deadline=None)
@@ -469,6 +473,7 @@ def test_large_blobs_render_the_same_text(endian, wide):
     sm = parse(build(model, endian=endian), endian=endian)
     assert indexed(sm, endian) is not None
     assert render_readobj(sm) == render_readobj_plain(model)
+    assert to_dict(sm) == to_dict(model)
     targets = [FunctionTarget(f"fn{i}", f.address or None) for i, f in enumerate(model.functions)]
     assert render_json([(sm, endian, targets), (sm, endian, None)]) == render_json_plain(
         [(model, endian, targets), (model, endian, None)])

@@ -396,17 +396,15 @@ def records_plain_data(index: BlobIndex) -> list[dict] | None:
         for k, part in enumerate(p for p in element.parts if isinstance(p, Array)):
             fixed = part.element.fixed
             assert fixed is not None  # the scan only cuts out fixed-size items
-            decoders = {}
-            cols: list[Sequence[Any]] = []
-            for n in part.element.names:
-                leaf = fixed.leaf(n)
-                if leaf.decoded is not None:
-                    decoders[n] = [d.name if d is not None else None for d in leaf.decoded]
-                cols.append(_column(index.items[k], fixed.size, leaf, index.endian).tolist())
-            items = _dicts_maker(part.element.names, tuple(decoders))(*cols, *decoders.values()) if cols else []
-            del cols
-            starts = array("Q", [0])
-            starts.extend(accumulate(index.counts[k]))
+            names = part.element.names
+            in_part = tuple(leaf.name for leaf in fixed.leaves if leaf.name in names)
+            tables = []
+            for n in in_part:
+                decoded = fixed.leaf(n).decoded
+                tables.append(None if decoded is None else [d.name if d is not None else None for d in decoded])
+            make = _dicts_maker(names, in_part, tuple(t is not None for t in tables))
+            items = make(fixed.fields_struct(in_part).iter_unpack(index.items[k]), *(t for t in tables if t is not None))
+            starts = index.starts(k)
             lists[part.name] = list(map(items.__getitem__, map(slice, starts[:-1], starts[1:])))
             del items
         heads = map(head.fields_struct(in_order).unpack_from, repeat(index.buf), index.offsets)
@@ -431,18 +429,16 @@ def _records_maker(names: tuple[str, ...], own: tuple[str, ...], lists: tuple[st
 
 
 @lru_cache(maxsize=None)
-def _dicts_maker(names: tuple[str, ...], decoded: tuple[str, ...]):
-    """``f(*columns, *tables) -> [{name: value, ...}, ...]``: one dict per
-    row of the columns (one per name, in order), a field named in
-    ``decoded`` looked up in its table (raw value -> name)."""
-    args = [f"c{i}" for i in range(len(names))]
-    tables = {n: f"t{i}" for i, n in enumerate(decoded)}
-    values = [f"v{i}" for i in range(len(names))]
-    body = ", ".join(f"{n!r}: {tables[n]}[{val}]" if n in tables else f"{n!r}: {val}"
-                     for n, val in zip(names, values))
-    targets = values[0] + "," if len(values) == 1 else ", ".join(values)
-    src = (f"lambda {', '.join(args + list(tables.values()))}: "
-           f"[{{{body}}} for {targets} in zip({', '.join(args)})]")
+def _dicts_maker(names: tuple[str, ...], in_part: tuple[str, ...], decoded: tuple[bool, ...]):
+    """``f(rows, *tables) -> [{name: value, ...}, ...]``: one dict per row
+    (a tuple of the fields ``in_part``, in the item's order), keyed by
+    ``names`` (the model's order); a field marked in ``decoded`` is looked
+    up in its table (raw value -> name), in order."""
+    values = {n: f"v{i}" for i, n in enumerate(in_part)}
+    tables = {n: f"t{i}" for i, n in enumerate(n for n, d in zip(in_part, decoded) if d)}
+    body = ", ".join(f"{n!r}: {tables[n]}[{values[n]}]" if n in tables else f"{n!r}: {values[n]}" for n in names)
+    targets = ", ".join(values.values()) + ("," if len(values) == 1 else "")
+    src = f"lambda {', '.join(['rows', *tables.values()])}: [{{{body}}} for {targets} in rows]"
     return eval(src, {})
 
 
