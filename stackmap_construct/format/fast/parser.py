@@ -86,7 +86,9 @@ class RunMaker:
     """
 
     def __init__(self, element: Element, heads, own: tuple[str, ...], lists: tuple[str, ...]):
+        assert element.cls is not None  # (see of)
         self.element = element
+        self.cls = element.cls
         self.heads = heads  #: Struct unpacking the own fields (in ``own`` order) at a record's offset
         var = {n: f"h{i}" for i, n in enumerate(own)} | {n: f"l{i}" for i, n in enumerate(lists)}
         targets = f"({', '.join(var[n] for n in own)},)"
@@ -95,7 +97,7 @@ class RunMaker:
                f"    return [cls({', '.join(var[n] for n in element.names)}) "
                f"for {targets}, {columns} in zip(heads, {columns})]\n")
         namespace: dict = {}
-        exec(compile(src, f"<stackmap fast records {element.cls.__name__}>", "exec"), namespace)
+        exec(compile(src, f"<stackmap fast records {self.cls.__name__}>", "exec"), namespace)
         self._make = namespace["make"]
 
     @classmethod
@@ -123,7 +125,7 @@ class RunMaker:
             upper = map(first.__rsub__, starts[start + 1:stop + 1])
             lists.append(list(map(made.__getitem__, map(slice, lower, upper))))
         heads = map(self.heads.unpack_from, repeat(index.buf), index.offsets[start:stop])
-        return self._make(self.element.cls, heads, *lists)
+        return self._make(self.cls, heads, *lists)
 
 
 @lru_cache(maxsize=None)
