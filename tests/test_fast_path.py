@@ -557,6 +557,27 @@ def test_an_unknown_construct_turns_the_fast_path_off(monkeypatch):
     assert build(parse(ODD)) == ODD
 
 
+@pytest.mark.parametrize("edit", [None, 0, 3, -1])
+def test_unchanged_compares_many_made_records_a_run_at_a_time(monkeypatch, edit):
+    """With more records made than a run, unchanged() compares them with
+    fresh runs: an edit anywhere is seen (and to_dict then goes through the
+    objects), no edit keeps the bulk form."""
+    monkeypatch.setattr(RecordList, "RUN", 3)
+    model = big_model(40, seed=21)
+    sm = parse(build(model))
+    made = list(sm.records)  # all made (runs of 3)
+    if edit is not None:
+        made[edit].instruction_offset ^= 1
+        model.records[edit].instruction_offset ^= 1
+    assert sm.records.unchanged() is (edit is None)
+    assert (sm.records.plain_data() is None) is (edit is not None)
+    assert to_dict(sm) == to_dict(model)
+    sm = parse(build(model))
+    for i in (1, 5, 6, 7, 30):  # made here and there, more than a run
+        sm.records[i]
+    assert sm.records.unchanged()
+
+
 def test_records_made_a_run_at_a_time_keep_every_edit(monkeypatch):
     """Iterating, slicing and peeking make records in runs (RUN made small
     here); a record changed before is never replaced by a fresh one, and

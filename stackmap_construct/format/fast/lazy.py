@@ -156,8 +156,22 @@ class RecordList(MutableSequence):
         made so far are compared with a fresh reading)."""
         if self._items is not None:
             return False
-        blob = self._blob
-        return all(record == blob.record(i) for i, record in list(self._cache.items()))
+        blob, made = self._blob, list(self._cache.items())
+        if len(made) < self.RUN:
+            return all(record == blob.record(i) for i, record in made)
+        # Many made (e.g. after iterating): compared a run of fresh ones at a time.
+        made.sort(key=lambda pair: pair[0])
+        k = 0
+        while k < len(made):
+            start = made[k][0]
+            stop = min(blob.count, start + self.RUN)
+            fresh = blob.records(start, stop)
+            while k < len(made) and made[k][0] < stop:
+                i, record = made[k]
+                if record != fresh[i - start]:
+                    return False
+                k += 1
+        return True
 
     # -- comparing -----------------------------------------------------------
     def __eq__(self, other: Any):
