@@ -578,6 +578,29 @@ def test_unchanged_compares_many_made_records_a_run_at_a_time(monkeypatch, edit)
     assert sm.records.unchanged()
 
 
+def test_iteration_in_growing_runs_is_a_list_iteration(monkeypatch):
+    """Iteration hands out runs that grow (RUN, doubling, up to RUN *
+    GROWTH); it gives the construct parse's records, the same objects as
+    indexing, and goes on in the plain list, at the same index, when the
+    list is changed structurally under it, as a list iterator does."""
+    monkeypatch.setattr(RecordList, "RUN", 2)
+    monkeypatch.setattr(RecordList, "GROWTH", 4)
+    model = big_model(60, seed=23)
+    blob = build(model)
+    sm = parse(blob)
+    seen = list(sm.records)
+    assert seen == model.records and all(r is sm.records[i] for i, r in enumerate(seen))
+    sm = parse(blob)
+    marker = Record(7, 7, [], [])
+    got = []
+    for i, record in enumerate(sm.records):
+        got.append(record)
+        if i == 9:
+            sm.records[10] = marker  # a structural change: the list turns plain
+            sm.records.append(marker)
+    assert got == model.records[:10] + [marker] + model.records[11:] + [marker]
+
+
 def test_records_made_a_run_at_a_time_keep_every_edit(monkeypatch):
     """Iterating, slicing and peeking make records in runs (RUN made small
     here); a record changed before is never replaced by a fresh one, and

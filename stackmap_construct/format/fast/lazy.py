@@ -95,6 +95,7 @@ class RecordList(MutableSequence):
         # record set or inserted meanwhile turns it into a plain list: the
         # iteration then goes on in that list, at the same index).
         i = 0
+        size = self.RUN
         while True:
             if self._items is not None:
                 items = self._items
@@ -104,19 +105,24 @@ class RecordList(MutableSequence):
                 return
             if i >= self._blob.count:
                 return
-            for record in self._make_run(i):
+            for record in self._make_run(i, size):
                 yield record
                 i += 1
                 if self._items is not None:
                     break
+            size = min(2 * size, self.RUN * self.GROWTH)
 
-    #: records made together when iterating
+    #: records made together when iterating (the first run; and random access)
     RUN = 1024
+    #: runs made while iterating grow, doubling, up to this many times :attr:`RUN`
+    #: (fewer, larger runs: the cyclic collector then walks the new records
+    #: fewer times while they are being made and read)
+    GROWTH = 16
 
-    def _make_run(self, start: int) -> list[Record]:
-        """Records ``start`` on (up to :attr:`RUN`), made at once, keeping
+    def _make_run(self, start: int, size: int) -> list[Record]:
+        """Records ``start`` on (up to ``size``), made at once, keeping
         any already made (they may have been changed)."""
-        stop = min(self._blob.count, start + self.RUN)
+        stop = min(self._blob.count, start + size)
         cache = self._cache
         if start in cache and stop - 1 in cache:
             run = [cache.get(i) for i in range(start, stop)]
