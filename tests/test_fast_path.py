@@ -265,6 +265,20 @@ def test_an_error_deep_in_a_large_blob_is_the_construct_error(where):
 
 
 @pytest.mark.parametrize("endian", ["little", "big"])
+def test_the_jump_tables_are_the_lengths_the_definition_encodes(endian):
+    """jumps[0][n] + jumps[1][m] is the length in words of a record of n
+    locations and m live-outs as the construct definition builds it."""
+    jumps = fast.layout(endian).scanners["records"].jumps
+    loc = Location(LocationKind.Register, 8, 3, 0)
+    for n in (0, 1, 2, 3, 4, 5, 100, 4095):
+        for m in (0, 1, 2, 3):
+            model = StackMap(3, [], [], [Record(1, 2, [loc] * n, [LiveOut(1, 8)] * m)])
+            with backend("construct"):
+                blob = build(model, endian=endian)
+            assert (len(blob) - 16) // 4 == jumps[0][n] + jumps[1][m], (n, m)
+
+
+@pytest.mark.parametrize("endian", ["little", "big"])
 def test_counts_beyond_the_first_jump_tables(endian):
     """The walk's jump tables cover the first counts and grow to every
     count on demand: records with 4097 and 65535 locations (odd: a pad

@@ -79,8 +79,10 @@ class RecordScanner:
         self.count_fields: list[tuple[int, int]] = []
         #: (segment, shift, mask, expected) of the other checked fields of the key words
         self.word_checks: list[tuple[int, int, int, int]] = []
-        #: per segment: (fixed words, words per element, alignment in words, counts possible)
-        self._jump_rules: list[tuple[int, int, int, int]] = []
+        #: per segment: (fixed words, words per element, alignment in words) of its length
+        self._jump_rules: list[tuple[int, int, int]] = []
+        #: per segment: how many counts its count field can hold (the full table's size)
+        self._counts_possible: list[int] = []
         self.source = self._generate() + "\n" + self._generate_walk()
         # Compiled with the plan's cache module when that ships this very
         # source (start-up: no compile at each run); else compiled now.
@@ -93,7 +95,8 @@ class RecordScanner:
             walker = namespace["walker"]
             self.first_bad = namespace["first_bad"]
         #: per segment: its length in words by count (the first counts; :meth:`walk` grows them)
-        self.jumps: list[list[int]] = [_jump_table(*rule, min(rule[3], _JUMPS_FIRST)) for rule in self._jump_rules]
+        self.jumps: list[list[int]] = [_jump_table(*rule, min(possible, _JUMPS_FIRST))
+                                       for rule, possible in zip(self._jump_rules, self._counts_possible)]
         self.scan = walker(*self.jumps)
         self._pieces = _Pieces(element)
         n_values = 0
@@ -121,9 +124,9 @@ class RecordScanner:
 
     def _grow(self) -> bool:
         grown = False
-        for table, rule in zip(self.jumps, self._jump_rules):
-            if len(table) < rule[3]:
-                table[:] = _jump_table(*rule, rule[3])  # in place: the walker holds these lists
+        for table, rule, possible in zip(self.jumps, self._jump_rules, self._counts_possible):
+            if len(table) < possible:
+                table[:] = _jump_table(*rule, possible)  # in place: the walker holds these lists
                 grown = True
         return grown
 
@@ -303,7 +306,8 @@ class RecordScanner:
                     raise Unsupported(f"{leaf.name}: a checked field outside the word of a count")
                 self.word_checks.append((segment, oshift, omask, _expected_int(leaf, e)))
             self.count_fields.append((shift, mask))
-            self._jump_rules.append((at // 4, array_.element.fixed.size // 4, widest // 4, mask + 1))
+            self._jump_rules.append((at // 4, array_.element.fixed.size // 4, widest // 4))
+            self._counts_possible.append(mask + 1)
             var = f"v{segment}"
             if shift and shift + mask.bit_length() == 32:
                 count = f"{var} >> {shift}"  # the word's top bits: no mask needed
@@ -332,13 +336,12 @@ class RecordScanner:
 _JUMPS_FIRST = 4096
 
 
-def _jump_table(fixed: int, step: int, align: int, possible: int, size: int) -> list[int]:
+def _jump_table(fixed: int, step: int, align: int, size: int) -> list[int]:
     """Length in words of a segment of ``fixed`` words, then ``count``
     elements of ``step`` words, then a pad to ``align`` words (the segment
     starting aligned), for each ``count`` below ``size``.  Lengths of counts
     that differ by ``align`` differ by ``step * align`` (the pad is the
     same), so each residue class is one ``range``."""
-    del possible  # (the size of the full table: see _grow)
     table = [0] * size
     for r in range(min(align, size)):
         first = fixed + step * r
