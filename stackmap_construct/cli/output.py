@@ -26,9 +26,11 @@ import stat
 import sys
 import threading
 import time
-from typing import IO, Iterable, Union
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Iterable, Union
 
-Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
+    Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
 
 
 class _Progress:

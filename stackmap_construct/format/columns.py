@@ -35,7 +35,9 @@ import struct
 import sys
 from array import array
 from itertools import accumulate, repeat
-from typing import Any, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 from ..model import StackMap
 from .fast.lazy import RecordList

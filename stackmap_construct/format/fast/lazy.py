@@ -20,7 +20,9 @@ from __future__ import annotations
 import copy
 import operator
 from collections.abc import MutableSequence
-from typing import Any, Iterator
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 from ...model import Record
 
