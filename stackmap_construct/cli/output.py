@@ -24,10 +24,10 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import threading
 import time
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import threading
     from typing import IO, Iterable, Union
 
     Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
@@ -86,6 +86,8 @@ class Activity:
         self.what = what
         self.stream = stream if stream is not None else sys.stderr
         self.shown = False
+        import threading  # (here: the commands that write at once do not need it)
+
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start = 0.0

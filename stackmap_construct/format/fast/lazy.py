@@ -17,7 +17,6 @@ a plain one inside.
 
 from __future__ import annotations
 
-import copy
 import operator
 from collections.abc import MutableSequence
 TYPE_CHECKING = False
@@ -233,6 +232,8 @@ class RecordList(MutableSequence):
         return new
 
     def __deepcopy__(self, memo) -> "RecordList":
+        import copy
+
         new = RecordList(self._blob)  # the bytes are immutable: shared
         memo[id(self)] = new
         if self._items is not None:
