@@ -25,6 +25,7 @@ import os
 import stat
 import sys
 import time
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import threading

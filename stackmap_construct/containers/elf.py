@@ -22,6 +22,7 @@ import struct
 import zlib
 from bisect import bisect_left
 from operator import itemgetter
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Iterator

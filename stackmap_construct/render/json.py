@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from itertools import chain, repeat
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Iterable, Iterator, Sequence

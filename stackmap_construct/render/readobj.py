@@ -16,6 +16,7 @@ text made once, in batches (:mod:`.texts`).
 from __future__ import annotations
 
 from itertools import repeat
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence

@@ -21,6 +21,7 @@ from __future__ import annotations
 import struct
 from functools import lru_cache
 from itertools import accumulate, chain, filterfalse
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterator, Sequence

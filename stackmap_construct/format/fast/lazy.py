@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import MutableSequence
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterator

@@ -23,6 +23,7 @@ from ...endian import struct_prefix
 import gc
 import io
 from array import array
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any

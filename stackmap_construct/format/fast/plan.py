@@ -46,6 +46,7 @@ import zlib
 from enum import Enum
 from functools import lru_cache
 import io
+
 TYPE_CHECKING = False
 
 # (A Fixed part's field is named ``struct``: the annotation needs another name.)
