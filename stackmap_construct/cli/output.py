@@ -100,6 +100,8 @@ class Activity:
     def __enter__(self) -> "Activity":
         tty = self.stream.isatty() if hasattr(self.stream, "isatty") else False
         if tty:
+            import threading
+
             self._start = time.monotonic()
             self._thread = threading.Thread(target=self._tick, name="stackmap-construct progress", daemon=True)
             self._thread.start()
