@@ -26,6 +26,17 @@ def _endian_of(args):
 
 def run(args, read) -> int:
     if args.path != "-":
+        # Dump's own layout, straight from the text to the blob.
+        from ..format.jsonlayout import Declined, build_layout
+
+        try:
+            with open(args.path, "rb") as fb:
+                blobs = build_layout(fb, _endian_of(args))
+        except (Declined, OSError):
+            pass
+        else:
+            write_output(args.output, b"".join(blobs))
+            return 0
         # Streamed: dump's JSON of a 10 MB stackmap is 125 MB of text.
         from ..format.jsonstream import Unstreamable, build_stream
 

@@ -589,3 +589,28 @@ def _pack_columns(packer: "ElementPacker", columns: list[list]) -> bytes:
     if rest:
         parts.append(struct.pack(fmt[0] + fmt[1:] * rest, *values_))
     return b"".join(parts)
+
+
+def pack_json_columns(packer: ElementPacker, own: dict[str, list],
+                      inner: list[tuple[list[list], list[int]]], n: int) -> bytes | None:
+    """``n`` records (little-endian) from columns: ``own`` maps each of the
+    records' own fields to its column; ``inner`` gives, for each inner
+    array (locations, live-outs) in the plan's order, one column per field
+    of its items (``packer.inner_packers[k].names``' order; an adapter field
+    as raw values) and each record's count of them.  The records must start
+    8-aligned.  None when a value does not fit its field (the caller then
+    reads the document the ordinary way, which names the problem).  The
+    columns hold ints (made by ``int`` from the text), no bools."""
+    try:
+        packed: dict[str, tuple[bytes, list]] = {}
+        for array, inner_packer, (columns, counts) in zip(packer.inner, packer.inner_packers, inner):
+            data = _pack_columns(inner_packer, columns)
+            for offset, valid in inner_packer.adapters:
+                if data[offset::inner_packer.item_size].translate(None, valid):
+                    return None
+            packed[array.name] = (data, counts)
+        order = layout("little").plan.header.struct.format[0]
+        region, _ = _pack_records(packer.element, order, own, packed, n, 0)
+        return region
+    except (_Fallback, struct.error, OverflowError, ValueError, TypeError):
+        return None

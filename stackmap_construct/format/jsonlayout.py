@@ -1,0 +1,354 @@
+"""Build blobs straight from the text of dump's JSON, without decoding it
+into objects.
+
+``dump --format json`` writes ``json.dumps(document, indent=2)``: every
+record, location and live-out laid out the same way, only the numbers
+changing.  :func:`build_layout` reads the file in pieces and matches each
+run of records against regular expressions made from that layout (the
+text ``json.dumps`` gives a template record, the keys and kind names taken
+from the plan of :mod:`.v3`), so that the numbers come out as columns that
+the builder packs (:func:`~.fast.builder.pack_json_columns`), with no
+dict, list or object per record.  Everything outside the records arrays
+(the version, functions, constants, byte order: small) is decoded with
+``json.loads``, a marker standing in for each records array.
+
+The text must be exactly that layout: a run of records it does not match
+(another indentation, key order or spelling, an escape, a float, a number
+out of its field's range, bad JSON, ...) makes the whole document
+:class:`Declined`, and the caller reads it the ordinary way, which gives
+the same blob or names the error.  Why a match proves the result equal to
+``json.loads`` then building: see :meth:`_Layout.records`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from itertools import repeat
+from typing import IO, Callable
+
+_READ = 1 << 22  # bytes read at a time
+_CHUNK = 1 << 22  # bytes of records matched at a time (about 2,000 records)
+_OUTSIDE_LIMIT = 1 << 26  # text outside the records arrays: past this, decline
+_INT = rb"(-?(?:0|[1-9][0-9]*))"  # a JSON integer, exactly
+_SLOT = 1_234_567_890_123  # a number that stands for a field in a template
+_NUL = b"\x00"  # never in valid JSON text: marks a matched location
+
+
+class Declined(Exception):
+    """Read this document the ordinary way."""
+
+
+def _dumps(value, depth: int) -> bytes:
+    """``json.dumps(value, indent=2)`` nested ``depth`` levels deep (as in
+    the whole document's text)."""
+    return json.dumps(value, indent=2).replace("\n", "\n" + "  " * depth).encode()
+
+
+def _pattern(value, depth: int, groups: dict[str, bytes]) -> bytes:
+    """The regular expression of ``value``'s text, each string
+    ``"<slot:NAME>"`` or number ``_SLOT + k`` in it replaced by
+    ``groups``' pattern for it."""
+    out = re.escape(_dumps(value, depth))
+    for key, group in groups.items():
+        out = out.replace(re.escape(key.encode()), group)
+    return out
+
+
+def _list_pieces(depth: int) -> tuple[bytes, bytes, bytes]:
+    """(opening, separator, closing) of a non-empty list ``depth`` levels
+    deep, as ``json.dumps`` lays it out."""
+    text = _dumps(["\x01", "\x02"], depth)
+    a, b = text.index(b'"\\u0001"'), text.index(b'"\\u0002"')
+    return text[:a], text[a + 8:b], text[b + 8:]
+
+
+class _Layout:
+    """The regular expressions of one records array, ``depth`` levels
+    deep (its records at depth + 1), from the plan's records element."""
+
+    def __init__(self, depth: int):
+        from .fast.builder import packers
+        from .fast.parser import layout
+        from .fast.plan import Array
+
+        plan = layout("little").plan
+        records = plan.records
+        element = records.element
+        self.array = records
+        self.packer = packers("little")[records.name]
+        inner = [p for p in element.parts if isinstance(p, Array)]
+        if [a.name for a in inner] != ["locations", "live_outs"][:len(inner)] or len(inner) != 2:
+            raise Declined  # pragma: no cover - the v3 records: the expressions below assume two arrays
+        loc_array, lo_array = inner
+        d = depth + 1  # a record
+        self.open, self.sep, self.close = _list_pieces(depth)
+
+        # A location: its fields' names in the builder's order, the kind
+        # (the adapter field) by name, each a group.
+        loc_packer, lo_packer = self.packer.inner_packers
+        self.loc_names = list(loc_packer.names)
+        kinds: dict[bytes, int] = {}
+        template: dict = {}
+        groups: dict[str, bytes] = {}
+        for k, name in enumerate(self.loc_names):
+            leaf = loc_array.element.fixed.leaf(name)
+            if leaf.decoded is not None:
+                kinds = {v.name.encode(): raw for raw, v in enumerate(leaf.decoded) if v is not None}
+                template[name] = f"<slot:{name}>"
+                names = sorted(kinds, key=len, reverse=True)
+                groups[json.dumps(template[name])] = b'"(' + b"|".join(map(re.escape, names)) + b')"'
+            else:
+                template[name] = _SLOT + k
+                groups[str(_SLOT + k)] = _INT
+        self.kinds = kinds
+        self.kind_field = next((n for n in self.loc_names if loc_array.element.fixed.leaf(n).decoded is not None),
+                               None)
+        self.loc = re.compile(_pattern(template, d + 2, groups))
+
+        # A live-out: every field a number.
+        self.lo_names = list(lo_packer.names)
+        template = {name: _SLOT + k for k, name in enumerate(self.lo_names)}
+        lo_groups = {str(_SLOT + k): _INT for k in range(len(self.lo_names))}
+        self.lo = re.compile(_pattern(template, d + 2, lo_groups))
+        lo_plain = _pattern(template, d + 2, {str(_SLOT + k): rb"-?(?:0|[1-9][0-9]*)" for k in range(len(template))})
+
+        # A record: its own fields, then the two arrays (the locations as
+        # the markers left where each matched, the live-outs in full), then
+        # dump's "address" (null or an integer; the builder ignores it).
+        from .fast.builder import EXTRA_KEYS
+
+        self.own = [n for n in element.names if n not in (loc_array.name, lo_array.name)]
+        template = {}
+        rec_groups: dict[str, bytes] = {}
+        for k, name in enumerate(element.names):
+            if name == loc_array.name:
+                lo_, sep, cl = _list_pieces(d + 1)
+                template[name] = "<slot:locs>"
+                rec_groups['"<slot:locs>"'] = (rb"(\[\]|" + re.escape(lo_) + _NUL + b"(?:" + re.escape(sep) + _NUL
+                                               + b")*" + re.escape(cl) + b")")
+            elif name == lo_array.name:
+                lo_, sep, cl = _list_pieces(d + 1)
+                template[name] = "<slot:los>"
+                rec_groups['"<slot:los>"'] = (rb"(\[\]|" + re.escape(lo_) + lo_plain + b"(?:" + re.escape(sep)
+                                              + lo_plain + b")*" + re.escape(cl) + b")")
+            else:
+                template[name] = _SLOT + k
+                rec_groups[str(_SLOT + k)] = _INT
+        extras = EXTRA_KEYS.get(records.name, ())
+        if extras != ("address",):
+            raise Declined  # pragma: no cover - dump's one extra key of a record
+        template["address"] = "<slot:address>"
+        rec_groups['"<slot:address>"'] = rb"(?:null|-?(?:0|[1-9][0-9]*))"
+        order = [n for n in element.names if n not in (loc_array.name, lo_array.name)]
+        self.rec_fields = order  # the groups, in this order, then locations, then live-outs
+        # The groups must come in the order of the text: own fields first.
+        if list(element.names)[:len(order)] != order:
+            raise Declined  # pragma: no cover
+        self.rec = re.compile(_pattern(template, d, rec_groups))
+        self.groups = self.rec.groups  # own fields + 2
+        self.loc_groups = self.loc.groups
+
+    def records(self, chunk: bytes) -> tuple[bytes, int]:
+        """The encoding (little-endian) of ``chunk``, records joined by the
+        list's separator, and how many records it holds; Declined when it
+        is not exactly dump's layout.
+
+        Why equal to ``json.loads``: ``chunk`` holds no NUL.  Every match
+        of the location expression (an exact text with an integer or a kind
+        name in each slot) is replaced by a NUL; the rest must then split
+        into records matching the record expression, which takes a NUL only
+        where a location stands, exactly separated by the list's separator.
+        So ``chunk`` is byte for byte the text ``json.dumps`` gives those
+        records with those numbers, and each number is a JSON integer."""
+        from .fast.builder import pack_json_columns
+
+        if _NUL in chunk:
+            raise Declined
+        parts = self.loc.split(chunk)
+        step = self.loc_groups + 1
+        reduced = _NUL.join(parts[::step])
+        rparts = self.rec.split(reduced)
+        rstep = self.groups + 1
+        gaps = rparts[::rstep]
+        n = len(gaps) - 1
+        if n < 1 or gaps[0] or gaps[-1] or gaps.count(self.sep) != n - 1:
+            raise Declined
+        own = {name: list(map(int, rparts[1 + k::rstep])) for k, name in enumerate(self.rec_fields)}
+        k_locs = 1 + len(self.rec_fields)
+        locs, los = rparts[k_locs::rstep], rparts[k_locs + 1::rstep]
+        loc_counts = list(map(bytes.count, locs, repeat(_NUL)))
+        loc_columns = []
+        for k, name in enumerate(self.loc_names):
+            column = parts[1 + k::step]
+            loc_columns.append(list(map(self.kinds.__getitem__, column)) if name == self.kind_field
+                               else list(map(int, column)))
+        lo_parts = self.lo.split(b"".join(los))
+        lo_step = self.lo.groups + 1
+        lo_columns = [list(map(int, lo_parts[1 + k::lo_step])) for k in range(len(self.lo_names))]
+        lo_counts = list(map(bytes.count, los, repeat(b"{")))
+        if sum(lo_counts) != len(lo_columns[0]) or sum(loc_counts) != len(loc_columns[0]):
+            raise Declined  # pragma: no cover - the record expression already counted them
+        data = pack_json_columns(self.packer, own, [(loc_columns, loc_counts), (lo_columns, lo_counts)], n)
+        if data is None:
+            raise Declined  # a value out of its field's range, ...
+        return data, n
+
+
+@lru_cache(maxsize=None)
+def _layout(depth: int) -> _Layout:
+    return _Layout(depth)
+
+
+class _Reader:
+    """A binary file read in pieces: ``buf`` is what is not consumed."""
+
+    def __init__(self, f: IO[bytes]):
+        self.f = f
+        self.buf = b""
+        self.eof = False
+
+    def more(self) -> bool:
+        if self.eof:
+            return False
+        piece = self.f.read(_READ)
+        if not piece:
+            self.eof = True
+            return False
+        self.buf += piece
+        return True
+
+
+_KEY = b'"records": ['
+
+
+def _scan(f: IO[bytes]) -> tuple[bytes, list[tuple[list[bytes], int]]]:
+    """The text outside the records arrays (each non-empty array replaced
+    by a marker string, ``"\\u0000<n>"``), and each array's encoding in
+    pieces with its count of records."""
+    reader = _Reader(f)
+    outside: list[bytes] = []
+    size = 0
+    regions: list[tuple[list[bytes], int]] = []
+    while True:
+        i = reader.buf.find(_KEY)
+        while i < 0 and reader.more():
+            i = reader.buf.find(_KEY, max(0, len(reader.buf) - _READ - len(_KEY)))
+            if len(reader.buf) > _OUTSIDE_LIMIT:
+                raise Declined
+        if i < 0:
+            outside.append(reader.buf)
+            break
+        start = i + len(_KEY) - 1  # the "["
+        line = reader.buf.rfind(b"\n", 0, i) + 1
+        indent = i - line
+        if reader.buf[line:i] != b" " * indent or indent % 2:
+            raise Declined
+        depth = indent // 2  # the array's (its records one deeper)
+        lay = _layout(depth)
+        while len(reader.buf) < start + len(lay.open) and reader.more():
+            pass
+        if not reader.buf.startswith(lay.open, start):
+            if reader.buf.startswith(b"[]", start):  # empty: left to json.loads
+                outside.append(reader.buf[:start + 2])
+                size += start + 2
+                reader.buf = reader.buf[start + 2:]
+                continue
+            raise Declined
+        outside.append(reader.buf[:start])
+        size += start
+        if size > _OUTSIDE_LIMIT:
+            raise Declined
+        outside.append(b'"\\u0000%d"' % len(regions))
+        reader.buf = reader.buf[start + len(lay.open):]
+        pieces: list[bytes] = []
+        count = 0
+        boundary = b"}" + lay.sep + b"{"
+        searched = 0  # reader.buf[:searched] holds no end of the array
+        while True:
+            end = reader.buf.find(lay.close, searched)
+            searched = max(0, len(reader.buf) - len(lay.close))
+            if end >= 0:
+                data, n = lay.records(reader.buf[:end])
+                pieces.append(data)
+                count += n
+                reader.buf = reader.buf[end + len(lay.close):]
+                break
+            if len(reader.buf) >= _CHUNK:
+                cut = reader.buf.rfind(boundary)
+                if cut >= 0:
+                    data, n = lay.records(reader.buf[:cut + 1])
+                    pieces.append(data)
+                    count += n
+                    reader.buf = reader.buf[cut + 1 + len(lay.sep):]
+                    searched = max(0, searched - (cut + 1 + len(lay.sep)))
+                    continue
+                if len(reader.buf) > 16 * _CHUNK:
+                    raise Declined  # no record ends here: not the layout
+            if not reader.more():
+                raise Declined  # the array does not end
+        regions.append((pieces, count))
+    return b"".join(outside), regions
+
+
+def build_layout(f: IO[bytes], endian_of: Callable[[dict], object]) -> list[bytes]:
+    """The blobs of the JSON document in binary file ``f`` (one stackmap,
+    or dump's ``{"stackmaps": [...]}``), as the CLI's ``build`` makes them
+    from ``json.loads`` of it; ``endian_of(entry)`` gives an entry's byte
+    order.  Raises :class:`Declined` for anything but dump's layout (then
+    read the document the ordinary way: it gives the result, or the
+    error)."""
+    from ..errors import StackMapError
+    from .jsonstream import Unstreamable
+
+    try:
+        return _build_layout(f, endian_of)
+    except (StackMapError, Unstreamable, UnicodeDecodeError, ValueError, RecursionError):
+        raise Declined from None
+
+
+def _build_layout(f: IO[bytes], endian_of) -> list[bytes]:
+    from .api import build, parse
+    from .fast.builder import build_plain_data
+    from .jsonstream import _patch_count
+
+    outside, regions = _scan(f)
+    if not regions:
+        raise Declined  # nothing to gain
+    text = outside.decode("utf-8")
+    if text.startswith("\ufeff") or "\\" in text.replace('"\\u0000', ""):
+        raise Declined  # a BOM, or escapes: a marker might be spelt otherwise
+    doc = json.loads(text)
+    if isinstance(doc, dict) and "stackmaps" in doc:
+        entries = doc["stackmaps"]
+        if not isinstance(entries, list):
+            raise Declined
+    else:
+        entries = [doc]
+    used: list[int] = []
+    blobs = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise Declined
+        endian = endian_of(entry)
+        if endian not in ("little", "big"):
+            raise Declined
+        records = entry.get("records")
+        if isinstance(records, str) and records.startswith("\x00") and records[1:].isdigit():
+            index = int(records[1:])
+            used.append(index)
+            pieces, count = regions[index]
+            head = build_plain_data({**entry, "records": []}, "little")
+            if head is None:
+                raise Declined
+            blob = _patch_count(head, count, "little") + b"".join(pieces)
+            if endian == "big":
+                blob = build(parse(blob), endian="big")
+        else:
+            blob = build(entry, endian=endian)
+        blobs.append(blob)
+    if sorted(used) != list(range(len(regions))):
+        raise Declined  # a marker found elsewhere than an entry's records
+    return blobs
+
