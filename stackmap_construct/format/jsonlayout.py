@@ -175,7 +175,7 @@ class _Layout:
         n = len(gaps) - 1
         if n < 1 or gaps[0] or gaps[-1] or gaps.count(self.sep) != n - 1:
             raise Declined
-        own = {name: list(map(int, rparts[1 + k::rstep])) for k, name in enumerate(self.rec_fields)}
+        own = {name: _ints(rparts[1 + k::rstep]) for k, name in enumerate(self.rec_fields)}
         k_locs = 1 + len(self.rec_fields)
         locs, los = rparts[k_locs::rstep], rparts[k_locs + 1::rstep]
         loc_counts = list(map(bytes.count, locs, repeat(_NUL)))
@@ -183,10 +183,10 @@ class _Layout:
         for k, name in enumerate(self.loc_names):
             column = parts[1 + k::step]
             loc_columns.append(list(map(self.kinds.__getitem__, column)) if name == self.kind_field
-                               else list(map(int, column)))
+                               else _ints(column))
         lo_parts = self.lo.split(b"".join(los))
         lo_step = self.lo.groups + 1
-        lo_columns = [list(map(int, lo_parts[1 + k::lo_step])) for k in range(len(self.lo_names))]
+        lo_columns = [_ints(lo_parts[1 + k::lo_step]) for k in range(len(self.lo_names))]
         lo_counts = list(map(bytes.count, los, repeat(b"{")))
         if sum(lo_counts) != len(lo_columns[0]) or sum(loc_counts) != len(loc_columns[0]):
             raise Declined  # pragma: no cover - the record expression already counted them
@@ -194,6 +194,14 @@ class _Layout:
         if data is None:
             raise Declined  # a value out of its field's range, ...
         return data, n
+
+
+def _ints(texts: list[bytes]) -> list[int]:
+    """The integers of JSON integer literals; each distinct text converted
+    once (a column holds few: sizes, registers, most offsets)."""
+    distinct = set(texts)
+    value = dict(zip(distinct, map(int, distinct)))
+    return list(map(value.__getitem__, texts))
 
 
 @lru_cache(maxsize=None)
@@ -265,29 +273,40 @@ def _scan(f: IO[bytes]) -> tuple[bytes, list[tuple[list[bytes], int]]]:
         pieces: list[bytes] = []
         count = 0
         boundary = b"}" + lay.sep + b"{"
-        searched = 0  # reader.buf[:searched] holds no end of the array
         while True:
-            end = reader.buf.find(lay.close, searched)
-            searched = max(0, len(reader.buf) - len(lay.close))
+            if len(reader.buf) < _CHUNK and reader.more():
+                continue
+            # A run of whole records, up to the last record boundary read.
+            cut = reader.buf.rfind(boundary)
+            if cut >= 0:
+                run = reader.buf[:cut + 1]
+                try:
+                    data, n = lay.records(run)
+                except Declined:
+                    # The array may end in this run (another one follows):
+                    # only then is the end looked for in the whole run.
+                    end = run.find(lay.close)
+                    if end < 0:
+                        raise
+                    data, n = lay.records(run[:end])
+                    pieces.append(data)
+                    count += n
+                    reader.buf = reader.buf[end + len(lay.close):]
+                    break
+                pieces.append(data)
+                count += n
+                reader.buf = reader.buf[cut + 1 + len(lay.sep):]
+                continue
+            # No boundary: the last record, then the end of the array.
+            end = reader.buf.find(lay.close)
             if end >= 0:
                 data, n = lay.records(reader.buf[:end])
                 pieces.append(data)
                 count += n
                 reader.buf = reader.buf[end + len(lay.close):]
                 break
-            if len(reader.buf) >= _CHUNK:
-                cut = reader.buf.rfind(boundary)
-                if cut >= 0:
-                    data, n = lay.records(reader.buf[:cut + 1])
-                    pieces.append(data)
-                    count += n
-                    reader.buf = reader.buf[cut + 1 + len(lay.sep):]
-                    searched = max(0, searched - (cut + 1 + len(lay.sep)))
-                    continue
-                if len(reader.buf) > 16 * _CHUNK:
-                    raise Declined  # no record ends here: not the layout
-            if not reader.more():
-                raise Declined  # the array does not end
+            if len(reader.buf) > 16 * _CHUNK or not reader.more():
+                raise Declined  # no record ends: not the layout
         regions.append((pieces, count))
     return b"".join(outside), regions
 
