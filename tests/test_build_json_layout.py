@@ -246,3 +246,54 @@ def test_the_cli_takes_this_way_for_dumps_json(one, tmp_path, monkeypatch):
     out = tmp_path / "out.bin"
     assert main(["build", str(src), "-o", str(out)]) == 0
     assert out.read_bytes() == build(sm)
+
+
+@pytest.fixture
+def in_two(monkeypatch):
+    """Two processes whenever a records array is read from a real file."""
+    monkeypatch.setattr(jsonlayout, "_idle_core", lambda: True)
+    monkeypatch.setattr(jsonlayout, "TWO_PROCESSES", 1 << 12)
+
+
+def _from_file(text: str, tmp_path) -> list[bytes] | None:
+    path = tmp_path / "in.json"
+    path.write_text(text)
+    with open(path, "rb") as f:
+        try:
+            return build_layout(f, _endian_of)
+        except Declined:
+            return None
+
+
+def test_two_processes_give_the_same_blob(one, tmp_path, in_two, monkeypatch):
+    sm, text = one
+    forks = []
+    fork = jsonlayout.os.fork
+    monkeypatch.setattr(jsonlayout.os, "fork", lambda: forks.append(1) or fork())
+    assert _from_file(text, tmp_path) == [build(sm)]
+    assert forks  # the child did its half
+
+
+def test_two_processes_over_several_arrays(tmp_path, in_two):
+    # The middle of the file falls in the second array: the first is not
+    # split there (it ends before), and each array is still whole.
+    a, b = big_model(300, seed=3), big_model(1500, seed=4)
+    text = _dump((a, "little"), (b, "big"), (a, "little"))
+    assert _from_file(text, tmp_path) == _ordinary(text) == [build(a), build(b, endian="big"), build(a)]
+
+
+@pytest.mark.parametrize("where", [0.25, 0.75])
+@pytest.mark.parametrize("change", ["a float", "a size too large", "one blank less", "records cut short"])
+def test_two_processes_refuse_what_one_refuses(change, where, one, tmp_path, in_two):
+    _, text = one
+    pattern, replacement = CHANGES[change]
+    record, n = int(3000 * where), 0
+    while not n:
+        start, end = _record_span(text, record)
+        changed, n = re.subn(pattern, replacement, text[start:end], count=1)
+        record += 1
+    text = text[:start] + changed + text[end:]
+    got = _from_file(text, tmp_path)
+    assert got is None or got == _ordinary(text)
+    if _ordinary(text) == "error":
+        assert got is None

@@ -22,8 +22,13 @@ the same blob or names the error.  Why a match proves the result equal to
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
+import signal
+import struct
+import threading
 from functools import lru_cache
 from itertools import repeat
 from typing import IO, Callable
@@ -210,22 +215,42 @@ def _layout(depth: int) -> _Layout:
 
 
 class _Reader:
-    """A binary file read in pieces: ``buf`` is what is not consumed."""
+    """A binary file read in pieces: ``buf`` is what is not consumed, from
+    byte ``base`` of the file on.  A real file is read by position
+    (``os.pread``), so that a forked process reads it independently."""
 
-    def __init__(self, f: IO[bytes]):
+    def __init__(self, f: IO[bytes], base: int = 0):
         self.f = f
+        try:
+            self.fd: int | None = f.fileno()
+            os.fstat(self.fd)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            self.fd = None
+        self.base = base
         self.buf = b""
         self.eof = False
+        self.read_to = base  # the file's offset after buf (real files)
 
     def more(self) -> bool:
         if self.eof:
             return False
-        piece = self.f.read(_READ)
+        if self.fd is not None:
+            piece = os.pread(self.fd, _READ, self.read_to)
+            self.read_to += len(piece)
+        else:
+            piece = self.f.read(_READ)
         if not piece:
             self.eof = True
             return False
         self.buf += piece
         return True
+
+    def consume(self, n: int) -> None:
+        self.buf = self.buf[n:]
+        self.base += n
+
+    def size(self) -> int | None:
+        return os.fstat(self.fd).st_size if self.fd is not None else None
 
 
 _KEY = b'"records": ['
@@ -261,7 +286,7 @@ def _scan(f: IO[bytes]) -> tuple[bytes, list[tuple[list[bytes], int]]]:
             if reader.buf.startswith(b"[]", start):  # empty: left to json.loads
                 outside.append(reader.buf[:start + 2])
                 size += start + 2
-                reader.buf = reader.buf[start + 2:]
+                reader.consume(start + 2)
                 continue
             raise Declined
         outside.append(reader.buf[:start])
@@ -269,46 +294,175 @@ def _scan(f: IO[bytes]) -> tuple[bytes, list[tuple[list[bytes], int]]]:
         if size > _OUTSIDE_LIMIT:
             raise Declined
         outside.append(b'"\\u0000%d"' % len(regions))
-        reader.buf = reader.buf[start + len(lay.open):]
-        pieces: list[bytes] = []
-        count = 0
-        boundary = b"}" + lay.sep + b"{"
-        while True:
-            if len(reader.buf) < _CHUNK and reader.more():
-                continue
-            # A run of whole records, up to the last record boundary read.
-            cut = reader.buf.rfind(boundary)
-            if cut >= 0:
-                run = reader.buf[:cut + 1]
-                try:
-                    data, n = lay.records(run)
-                except Declined:
-                    # The array may end in this run (another one follows):
-                    # only then is the end looked for in the whole run.
-                    end = run.find(lay.close)
-                    if end < 0:
-                        raise
-                    data, n = lay.records(run[:end])
-                    pieces.append(data)
-                    count += n
-                    reader.buf = reader.buf[end + len(lay.close):]
-                    break
-                pieces.append(data)
-                count += n
-                reader.buf = reader.buf[cut + 1 + len(lay.sep):]
-                continue
-            # No boundary: the last record, then the end of the array.
-            end = reader.buf.find(lay.close)
-            if end >= 0:
-                data, n = lay.records(reader.buf[:end])
-                pieces.append(data)
-                count += n
-                reader.buf = reader.buf[end + len(lay.close):]
-                break
-            if len(reader.buf) > 16 * _CHUNK or not reader.more():
-                raise Declined  # no record ends: not the layout
-        regions.append((pieces, count))
+        reader.consume(start + len(lay.open))
+        regions.append(_array(reader, lay))
     return b"".join(outside), regions
+
+
+def _array(reader: _Reader, lay: _Layout) -> tuple[list[bytes], int]:
+    """The records of the array whose first record starts ``reader``'s
+    text, encoded; ``reader`` is left after the array's end.  A long
+    array of a real file is done by two processes when a second core is
+    idle (:func:`_in_two`)."""
+    pieces: list[bytes] = []
+    split = _split_point(reader, lay)
+    if split is not None:
+        done = _in_two(reader, lay, split, pieces)
+        if done is not None:
+            return pieces, done
+    return pieces, _records(reader, lay, pieces)
+
+
+def _records(reader: _Reader, lay: _Layout, pieces: list[bytes], stop: int | None = None) -> int:
+    """Encode records from ``reader`` into ``pieces``, up to the array's
+    end (``reader`` is left after it), or, given ``stop``, up to the record
+    boundary at file offset ``stop`` (``reader`` is left there; -1 is
+    returned, with what was encoded left in ``pieces``, if the array ends
+    before it).  Returns the count of records."""
+    boundary = b"}" + lay.sep + b"{"
+    count = 0
+    while True:
+        if stop is not None and reader.base + len(reader.buf) >= stop:
+            # The rest up to the boundary: whole records, the last one's
+            # "}" ending just before the separator at ``stop``.
+            within = stop - reader.base - len(lay.sep)
+            if reader.buf[within:within + len(lay.sep)] != lay.sep or within < 1:
+                raise Declined  # pragma: no cover - the split point is a boundary
+            run = reader.buf[:within]
+            try:
+                data, n = lay.records(run)
+            except Declined:
+                end = run.find(lay.close)
+                if end < 0:
+                    raise
+                return -1  # the array ends before the split point
+            pieces.append(data)
+            count += n
+            reader.consume(within + len(lay.sep))
+            return count
+        if len(reader.buf) < _CHUNK and reader.more():
+            continue
+        # A run of whole records, up to the last record boundary read.
+        cut = reader.buf.rfind(boundary, 0, None if stop is None else stop - reader.base)
+        if cut >= 0:
+            run = reader.buf[:cut + 1]
+            try:
+                data, n = lay.records(run)
+            except Declined:
+                # The array may end in this run (another one follows):
+                # only then is the end looked for in the whole run.
+                end = run.find(lay.close)
+                if end < 0:
+                    raise
+                if stop is not None:
+                    return -1
+                data, n = lay.records(run[:end])
+                pieces.append(data)
+                reader.consume(end + len(lay.close))
+                return count + n
+            pieces.append(data)
+            count += n
+            reader.consume(cut + 1 + len(lay.sep))
+            continue
+        # No boundary: the last record, then the end of the array.
+        end = reader.buf.find(lay.close)
+        if end >= 0:
+            if stop is not None:
+                return -1
+            data, n = lay.records(reader.buf[:end])
+            pieces.append(data)
+            reader.consume(end + len(lay.close))
+            return count + n
+        if len(reader.buf) > 16 * _CHUNK or not reader.more():
+            raise Declined  # no record ends: not the layout
+
+
+#: Below this many bytes left in the file, one process does the records.
+TWO_PROCESSES = 1 << 25
+
+
+def _idle_core() -> bool:
+    """A second core, mostly idle (the rule render/parallel.py follows: the
+    last minute's load leaves half a core free)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+        return cores >= 2 and os.getloadavg()[0] < cores - 0.5
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return False
+
+
+def _split_point(reader: _Reader, lay: _Layout) -> int | None:
+    """The file offset of a record boundary about halfway through what is
+    left of a real file, if two processes are worth it."""
+    size = reader.size()
+    if (size is None or size - reader.base < TWO_PROCESSES or not hasattr(os, "fork")
+            or threading.active_count() > 1 or not _idle_core()):
+        return None
+    assert reader.fd is not None
+    middle = reader.base + (size - reader.base) // 2
+    window = os.pread(reader.fd, _READ, middle)
+    at = window.find(b"}" + lay.sep + b"{")
+    if at < 0:
+        return None
+    return middle + at + 1 + len(lay.sep)
+
+
+def _in_two(reader: _Reader, lay: _Layout, split: int, pieces: list[bytes]) -> int | None:
+    """The records before file offset ``split`` encoded here, those from it
+    on by a forked child at the same time; the count of records, or None
+    (``reader`` and ``pieces`` as they were) when the child did not do its
+    part: the caller then does it all."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its part, into the pipe, and nothing else
+        status = 1
+        try:
+            os.close(read_fd)
+            child = _Reader(reader.f, split)
+            mine: list[bytes] = []
+            n = _records(child, lay, mine)
+            data = b"".join(mine)
+            head = struct.pack("<qqq", n, child.base, len(data))
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(head)
+                out.write(data)
+            status = 0
+        except BaseException:
+            pass
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    base, buf, eof, read_to = reader.base, reader.buf, reader.eof, reader.read_to
+    try:
+        count = _records(reader, lay, pieces, stop=split)
+        result = None
+        if count >= 0:
+            with os.fdopen(read_fd, "rb") as got:
+                read_fd = -1
+                head = got.read(24)
+                if len(head) == 24:
+                    n, end, length = struct.unpack("<qqq", head)
+                    data = got.read(length)
+                    if len(data) == length:
+                        result = (n, end, data)
+    finally:
+        if read_fd >= 0:
+            os.close(read_fd)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # pragma: no cover
+            pass
+        os.waitpid(pid, 0)
+    if result is None:
+        # The array ended before the split point, or the child failed:
+        # all of it here.
+        pieces.clear()
+        reader.base, reader.buf, reader.eof, reader.read_to = base, buf, eof, read_to
+        return None
+    n, end, data = result
+    pieces.append(data)
+    reader.base, reader.buf, reader.eof, reader.read_to = end, b"", False, end
+    return count + n
 
 
 def build_layout(f: IO[bytes], endian_of: Callable[[dict], object]) -> list[bytes]:
