@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ...endian import struct_prefix
 
+import gc
 import struct
 import sys
 from array import array
@@ -332,6 +333,19 @@ def _encode_plain_data(doc, endian: str):
     """``(blob, head, records array, record offsets, counts, items,
     records start)`` of a plain-data dict, or None (see build_plain_data);
     ``head`` is the StackMap of everything but the records."""
+    # Tens of thousands of short-lived tuples and lists, no cycle: the
+    # cyclic collector's passes over the document's millions of dicts,
+    # which they would set off, cost more than the encoding.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _encode(doc, endian)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _encode(doc, endian: str):
     from ...model import StackMap, from_dict
 
     try:
@@ -409,10 +423,9 @@ def _pack_dicts(array: Array, packer: "ElementPacker", flat: list) -> bytes:
 
 
 def _column_of(dicts: list, name: str, raws: dict | None) -> list:
-    column = list(map(itemgetter(name), dicts))
     if raws is not None:
-        return list(map(raws.__getitem__, column))  # a name, else KeyError: from_dict decides
-    return _ints(column)
+        return list(map(raws.__getitem__, map(itemgetter(name), dicts)))  # a name, else KeyError: from_dict decides
+    return _ints(list(map(itemgetter(name), dicts)))
 
 
 def _raw_names(leaf) -> dict:
