@@ -297,3 +297,29 @@ def test_two_processes_refuse_what_one_refuses(change, where, one, tmp_path, in_
     assert got is None or got == _ordinary(text)
     if _ordinary(text) == "error":
         assert got is None
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes")
+def test_a_pipe_is_read_once_the_ordinary_way(one, tmp_path):
+    import os
+    import threading
+
+    from stackmap_construct.cli.main import main
+
+    sm, text = one
+    text = text.replace('"size": 8,', '"size":  8,', 1)  # not the layout: read whole, after the stream
+    fifo = tmp_path / "in.json"
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "w") as f:
+            f.write(text)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    out = tmp_path / "out.bin"
+    try:
+        assert main(["build", str(fifo), "-o", str(out)]) == 0
+    finally:
+        writer.join(timeout=30)
+    assert out.read_bytes() == build(sm)

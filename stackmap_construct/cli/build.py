@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from ..errors import BuildError
 from ..format import build
 from ..model import from_dict
@@ -31,6 +34,8 @@ def run(args, read) -> int:
 
         try:
             with open(args.path, "rb") as fb:
+                if not stat.S_ISREG(os.fstat(fb.fileno()).st_mode):
+                    raise Declined  # a pipe is read once: the ordinary way
                 blobs = build_layout(fb, _endian_of(args))
         except (Declined, OSError):
             pass

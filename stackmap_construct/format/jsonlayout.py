@@ -27,6 +27,7 @@ import json
 import os
 import re
 import signal
+import stat
 import struct
 import threading
 from functools import lru_cache
@@ -221,11 +222,13 @@ class _Reader:
 
     def __init__(self, f: IO[bytes], base: int = 0):
         self.f = f
+        self.fd: int | None = None
         try:
-            self.fd: int | None = f.fileno()
-            os.fstat(self.fd)
+            fd = f.fileno()
+            if hasattr(os, "pread") and stat.S_ISREG(os.fstat(fd).st_mode):
+                self.fd = fd
         except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-            self.fd = None
+            pass
         self.base = base
         self.buf = b""
         self.eof = False
