@@ -224,9 +224,13 @@ def test_the_expressions_come_from_the_plan_and_json_dumps():
     lay = jsonlayout._layout(3)
     loc = {"kind": "ConstantIndex", "size": 8, "dwarf_regnum": 7, "offset_or_small_constant": -12}
     text = jsonlayout._dumps(loc, 6)
-    assert lay.loc.fullmatch(text).groups() == (b"ConstantIndex", b"8", b"7", b"-12")
-    assert set(lay.kinds) == {k.name.encode() for k in LocationKind}
-    assert lay.kinds[b"Indirect"] == LocationKind.Indirect.value
+    assert lay.first.regex.fullmatch(text).groups() == (b"ConstantIndex", b"8", b"7", b"-12")
+    kinds = lay.first.decoders[0]
+    assert set(kinds) == {k.name.encode() for k in LocationKind}
+    assert kinds[b"Indirect"] == LocationKind.Indirect.value
+    live_out = jsonlayout._dumps({"dwarf_regnum": 7, "size": 8}, 6)
+    assert lay.second.regex.fullmatch(live_out).groups() == (b"7", b"8")
+    assert re.fullmatch(lay.second.plain, live_out) and re.compile(lay.second.plain).groups == 0
 
 
 def test_the_cli_takes_this_way_for_dumps_json(one, tmp_path, monkeypatch):

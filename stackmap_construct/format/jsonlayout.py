@@ -70,91 +70,93 @@ def _list_pieces(depth: int) -> tuple[bytes, bytes, bytes]:
     return text[:a], text[a + 8:b], text[b + 8:]
 
 
+class _Items:
+    """The expression of one item (a JSON object) of an inner array
+    (locations, live-outs) ``depth`` levels deep: its fields in the
+    builder's order, an integer in each slot, or for an adapter field (the
+    location kind) one of its names."""
+
+    def __init__(self, array, packer, depth: int):
+        fixed = array.element.fixed
+        self.names = list(packer.names)
+        #: per field: its names' raw values (an adapter field), or None
+        self.decoders: list[dict[bytes, int] | None] = []
+        template: dict = {}
+        groups: dict[str, bytes] = {}
+        for k, name in enumerate(self.names):
+            leaf = fixed.leaf(name)
+            if leaf.decoded is not None:
+                names = {v.name.encode(): raw for raw, v in enumerate(leaf.decoded) if v is not None}
+                self.decoders.append(names)
+                template[name] = f"<slot:{name}>"
+                groups[json.dumps(template[name])] = (
+                    b'"(' + b"|".join(map(re.escape, sorted(names, key=len, reverse=True))) + b')"')
+            else:
+                self.decoders.append(None)
+                template[name] = _SLOT + k
+                groups[str(_SLOT + k)] = _INT
+        self.pattern = _pattern(template, depth, groups)
+        self.regex = re.compile(self.pattern)
+        #: the same without groups, to sit inside another expression
+        self.plain = re.sub(rb"(?<!\\)\((?!\?)", b"(?:", self.pattern)
+
+    def columns(self, parts: list[bytes]) -> list[list[int]]:
+        """The columns of the items of ``regex.split``'s ``parts``."""
+        step = len(self.names) + 1
+        return [_ints(parts[1 + k::step]) if decoder is None else list(map(decoder.__getitem__, parts[1 + k::step]))
+                for k, decoder in enumerate(self.decoders)]
+
+
 class _Layout:
     """The regular expressions of one records array, ``depth`` levels
-    deep (its records at depth + 1), from the plan's records element."""
+    deep (its records at depth + 1), from the plan's records element: the
+    items of its first inner array (locations) are matched first and each
+    replaced by a NUL; then the records, whose other inner array
+    (live-outs) is matched inside the record's expression and again on its
+    own for its numbers."""
 
     def __init__(self, depth: int):
-        from .fast.builder import packers
+        from .fast.builder import EXTRA_KEYS, packers
         from .fast.parser import layout
         from .fast.plan import Array
 
-        plan = layout("little").plan
-        records = plan.records
+        records = layout("little").plan.records
         element = records.element
-        self.array = records
         self.packer = packers("little")[records.name]
         inner = [p for p in element.parts if isinstance(p, Array)]
-        if [a.name for a in inner] != ["locations", "live_outs"][:len(inner)] or len(inner) != 2:
-            raise Declined  # pragma: no cover - the v3 records: the expressions below assume two arrays
-        loc_array, lo_array = inner
+        if len(inner) != 2:
+            raise Declined  # pragma: no cover - v3 records hold two arrays
         d = depth + 1  # a record
         self.open, self.sep, self.close = _list_pieces(depth)
+        self.first, self.second = (_Items(array, packer, d + 2)
+                                   for array, packer in zip(self.packer.inner, self.packer.inner_packers))
+        opening, sep, closing = map(re.escape, _list_pieces(d + 1))
 
-        # A location: its fields' names in the builder's order, the kind
-        # (the adapter field) by name, each a group.
-        loc_packer, lo_packer = self.packer.inner_packers
-        self.loc_names = list(loc_packer.names)
-        kinds: dict[bytes, int] = {}
+        def array_of(item: bytes) -> bytes:
+            return rb"(\[\]|" + opening + item + b"(?:" + sep + item + b")*" + closing + b")"
+
+        # A record: its own fields (integers) and the two arrays, in the
+        # plan's order, then dump's extra keys (null or an integer: the
+        # builder ignores them).
         template: dict = {}
         groups: dict[str, bytes] = {}
-        for k, name in enumerate(self.loc_names):
-            leaf = loc_array.element.fixed.leaf(name)
-            if leaf.decoded is not None:
-                kinds = {v.name.encode(): raw for raw, v in enumerate(leaf.decoded) if v is not None}
+        #: per group of the record's expression: an own field's name, or
+        #: the index of the inner array
+        self.slots: list[str | int] = []
+        for k, name in enumerate(element.names):
+            if name in (inner[0].name, inner[1].name):
+                which = 0 if name == inner[0].name else 1
                 template[name] = f"<slot:{name}>"
-                names = sorted(kinds, key=len, reverse=True)
-                groups[json.dumps(template[name])] = b'"(' + b"|".join(map(re.escape, names)) + b')"'
+                groups[json.dumps(template[name])] = array_of(_NUL if which == 0 else self.second.plain)
+                self.slots.append(which)
             else:
                 template[name] = _SLOT + k
                 groups[str(_SLOT + k)] = _INT
-        self.kinds = kinds
-        self.kind_field = next((n for n in self.loc_names if loc_array.element.fixed.leaf(n).decoded is not None),
-                               None)
-        self.loc = re.compile(_pattern(template, d + 2, groups))
-
-        # A live-out: every field a number.
-        self.lo_names = list(lo_packer.names)
-        template = {name: _SLOT + k for k, name in enumerate(self.lo_names)}
-        lo_groups = {str(_SLOT + k): _INT for k in range(len(self.lo_names))}
-        self.lo = re.compile(_pattern(template, d + 2, lo_groups))
-        lo_plain = _pattern(template, d + 2, {str(_SLOT + k): rb"-?(?:0|[1-9][0-9]*)" for k in range(len(template))})
-
-        # A record: its own fields, then the two arrays (the locations as
-        # the markers left where each matched, the live-outs in full), then
-        # dump's "address" (null or an integer; the builder ignores it).
-        from .fast.builder import EXTRA_KEYS
-
-        self.own = [n for n in element.names if n not in (loc_array.name, lo_array.name)]
-        template = {}
-        rec_groups: dict[str, bytes] = {}
-        for k, name in enumerate(element.names):
-            if name == loc_array.name:
-                lo_, sep, cl = _list_pieces(d + 1)
-                template[name] = "<slot:locs>"
-                rec_groups['"<slot:locs>"'] = (rb"(\[\]|" + re.escape(lo_) + _NUL + b"(?:" + re.escape(sep) + _NUL
-                                               + b")*" + re.escape(cl) + b")")
-            elif name == lo_array.name:
-                lo_, sep, cl = _list_pieces(d + 1)
-                template[name] = "<slot:los>"
-                rec_groups['"<slot:los>"'] = (rb"(\[\]|" + re.escape(lo_) + lo_plain + b"(?:" + re.escape(sep)
-                                              + lo_plain + b")*" + re.escape(cl) + b")")
-            else:
-                template[name] = _SLOT + k
-                rec_groups[str(_SLOT + k)] = _INT
-        extras = EXTRA_KEYS.get(records.name, ())
-        if extras != ("address",):
-            raise Declined  # pragma: no cover - dump's one extra key of a record
-        template["address"] = "<slot:address>"
-        rec_groups['"<slot:address>"'] = rb"(?:null|-?(?:0|[1-9][0-9]*))"
-        order = [n for n in element.names if n not in (loc_array.name, lo_array.name)]
-        self.rec_fields = order  # the groups, in this order, then locations, then live-outs
-        # The groups must come in the order of the text: own fields first.
-        if list(element.names)[:len(order)] != order:
-            raise Declined  # pragma: no cover
-        self.rec = re.compile(_pattern(template, d, rec_groups))
-        self.groups = self.rec.groups  # own fields + 2
-        self.loc_groups = self.loc.groups
+                self.slots.append(name)
+        for key in EXTRA_KEYS.get(records.name, ()):
+            template[key] = f"<slot:{key}>"
+            groups[json.dumps(template[key])] = rb"(?:null|-?(?:0|[1-9][0-9]*))"
+        self.rec = re.compile(_pattern(template, d, groups))
 
     def records(self, chunk: bytes) -> tuple[bytes, int]:
         """The encoding (little-endian) of ``chunk``, records joined by the
@@ -172,31 +174,28 @@ class _Layout:
 
         if _NUL in chunk:
             raise Declined
-        parts = self.loc.split(chunk)
-        step = self.loc_groups + 1
-        reduced = _NUL.join(parts[::step])
+        parts = self.first.regex.split(chunk)
+        reduced = _NUL.join(parts[::len(self.first.names) + 1])
         rparts = self.rec.split(reduced)
-        rstep = self.groups + 1
+        rstep = self.rec.groups + 1
         gaps = rparts[::rstep]
         n = len(gaps) - 1
         if n < 1 or gaps[0] or gaps[-1] or gaps.count(self.sep) != n - 1:
             raise Declined
-        own = {name: _ints(rparts[1 + k::rstep]) for k, name in enumerate(self.rec_fields)}
-        k_locs = 1 + len(self.rec_fields)
-        locs, los = rparts[k_locs::rstep], rparts[k_locs + 1::rstep]
-        loc_counts = list(map(bytes.count, locs, repeat(_NUL)))
-        loc_columns = []
-        for k, name in enumerate(self.loc_names):
-            column = parts[1 + k::step]
-            loc_columns.append(list(map(self.kinds.__getitem__, column)) if name == self.kind_field
-                               else _ints(column))
-        lo_parts = self.lo.split(b"".join(los))
-        lo_step = self.lo.groups + 1
-        lo_columns = [_ints(lo_parts[1 + k::lo_step]) for k in range(len(self.lo_names))]
-        lo_counts = list(map(bytes.count, los, repeat(b"{")))
-        if sum(lo_counts) != len(lo_columns[0]) or sum(loc_counts) != len(loc_columns[0]):
-            raise Declined  # pragma: no cover - the record expression already counted them
-        data = pack_json_columns(self.packer, own, [(loc_columns, loc_counts), (lo_columns, lo_counts)], n)
+        own: dict[str, list[int]] = {}
+        texts: list[list[bytes]] = [[], []]
+        for k, slot in enumerate(self.slots):
+            if isinstance(slot, int):
+                texts[slot] = rparts[1 + k::rstep]
+            else:
+                own[slot] = _ints(rparts[1 + k::rstep])
+        first = self.first.columns(parts)
+        first_counts = list(map(bytes.count, texts[0], repeat(_NUL)))
+        second = self.second.columns(self.second.regex.split(b"".join(texts[1])))
+        second_counts = list(map(bytes.count, texts[1], repeat(b"{")))  # one "{" an item
+        if sum(first_counts) != len(first[0]) or sum(second_counts) != len(second[0]):
+            raise Declined  # pragma: no cover - the record expression counted them
+        data = pack_json_columns(self.packer, own, [(first, first_counts), (second, second_counts)], n)
         if data is None:
             raise Declined  # a value out of its field's range, ...
         return data, n
@@ -480,7 +479,7 @@ def build_layout(f: IO[bytes], endian_of: Callable[[dict], object]) -> list[byte
 
     try:
         return _build_layout(f, endian_of)
-    except (StackMapError, Unstreamable, UnicodeDecodeError, ValueError, RecursionError):
+    except (StackMapError, Unstreamable, UnicodeDecodeError, ValueError, RecursionError, struct.error, KeyError):
         raise Declined from None
 
 
