@@ -18,6 +18,12 @@ out of its field's range, bad JSON, ...) makes the whole document
 :class:`Declined`, and the caller reads it the ordinary way, which gives
 the same blob or names the error.  Why a match proves the result equal to
 ``json.loads`` then building: see :meth:`_Layout.records`.
+
+A long records array of a regular file is done by two processes when a
+second core is idle: a forked child encodes the records from a record
+boundary halfway through the file to the array's end while this process
+does those before it (:func:`_in_two`).  Memory stays about the blob's
+size: the text is read a few megabytes at a time.
 """
 
 from __future__ import annotations
