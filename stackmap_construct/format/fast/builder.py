@@ -412,9 +412,12 @@ def _pack_dicts(array: Array, packer: "ElementPacker", flat: list) -> bytes:
     field (``itemgetter`` over the dicts: C loops, no call per item)."""
     fixed = array.element.fixed
     assert fixed is not None
-    _exact_keys(flat, packer.names, ())
     columns = [_column_of(flat, n, _raw_names(fixed.leaf(n)) if fixed.leaf(n).decoded is not None else None)
                for n in packer.names]
+    # Each dict holds every key (itemgetter found them): so no more than
+    # those when their lengths add up to that many.
+    if sum(map(len, flat)) != len(flat) * len(packer.names):
+        raise _Fallback
     data = _pack_columns(packer, columns)
     for offset, valid in packer.adapters:
         if data[offset::packer.item_size].translate(None, valid):
