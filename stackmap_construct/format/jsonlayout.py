@@ -208,8 +208,11 @@ class _Layout:
 
 
 def _ints(texts: list[bytes]) -> list[int]:
-    """The integers of JSON integer literals; each distinct text converted
-    once (a column holds few: sizes, registers, most offsets)."""
+    """The integers of JSON integer literals; when the column holds few
+    distinct texts (sizes, registers, often offsets: judged on its first
+    512), each converted once."""
+    if len(set(texts[:512])) > 128:
+        return list(map(int, texts))
     distinct = set(texts)
     value = dict(zip(distinct, map(int, distinct)))
     return list(map(value.__getitem__, texts))
