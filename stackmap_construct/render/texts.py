@@ -21,7 +21,10 @@ from __future__ import annotations
 import struct
 from functools import lru_cache
 from itertools import accumulate, chain, filterfalse
-from typing import Callable, Iterator, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterator, Sequence
 
 
 class Texts(dict):
