@@ -327,3 +327,22 @@ def test_a_pipe_is_read_once_the_ordinary_way(one, tmp_path):
     finally:
         writer.join(timeout=30)
     assert out.read_bytes() == build(sm)
+
+
+def test_build_of_dumps_json_imports_nothing_heavy(one, tmp_path):
+    from test_startup import HEAVY, _run
+
+    sm, text = one
+    src, out = tmp_path / "in.json", tmp_path / "out.bin"
+    src.write_text(text)
+    code = ("import argparse\nargparse.ArgumentParser().parse_args([])\nbefore = set(sys.modules)\n"
+            "from stackmap_construct.cli.main import main\n"
+            f"status = main(['build', {str(src)!r}, '-o', {str(out)!r}])\n"
+            "new = sorted(set(sys.modules) - before)\nimport json\n"
+            "print(json.dumps({'status': status, 'new': new}), file=sys.stderr)\n")
+    _, report = _run(code)
+    assert report["status"] == 0 and out.read_bytes() == build(sm)
+    new = set(report["new"])
+    assert "stackmap_construct.format.jsonlayout" in new
+    heavy = HEAVY - {"tempfile", "shutil"}  # -o writes through a temporary file, atomically
+    assert not heavy & new, sorted(heavy & new)

@@ -32,13 +32,15 @@ import io
 import json
 import os
 import re
-import signal
 import stat
 import struct
-import threading
+import sys
 from functools import lru_cache
 from itertools import repeat
-from typing import IO, Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing costs start-up: only for type checkers)
+    from typing import IO, Callable
 
 _READ = 1 << 22  # bytes read at a time
 _CHUNK = 1 << 22  # bytes of records matched at a time (about 2,000 records)
@@ -406,8 +408,9 @@ def _split_point(reader: _Reader, lay: _Layout) -> int | None:
     """The file offset of a record boundary about halfway through what is
     left of a real file, if two processes are worth it."""
     size = reader.size()
+    threading = sys.modules.get("threading")  # (no threads without it: not imported for this)
     if (size is None or size - reader.base < TWO_PROCESSES or not hasattr(os, "fork")
-            or threading.active_count() > 1 or not _idle_core()):
+            or (threading is not None and threading.active_count() > 1) or not _idle_core()):
         return None
     assert reader.fd is not None
     middle = reader.base + (size - reader.base) // 2
@@ -423,6 +426,8 @@ def _in_two(reader: _Reader, lay: _Layout, split: int, pieces: list[bytes]) -> i
     on by a forked child at the same time; the count of records, or None
     (``reader`` and ``pieces`` as they were) when the child did not do its
     part: the caller then does it all."""
+    import signal
+
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: its part, into the pipe, and nothing else

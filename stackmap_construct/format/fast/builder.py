@@ -21,7 +21,9 @@ from array import array
 from functools import lru_cache
 from itertools import accumulate, chain, islice, repeat
 from operator import add, attrgetter, contains, itemgetter, sub
-from typing import Any, Callable, Iterable
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing costs start-up: only for type checkers)
+    from typing import Any, Callable, Iterable
 
 from .lazy import RecordList
 from .parser import BlobIndex, layout
