@@ -26,23 +26,38 @@ from typing import Callable, Iterator, Sequence
 
 class Texts(dict):
     """Encoded item (bytes) -> its text; the items not seen yet are made
-    together, by ``make(list of encoded items) -> their texts``."""
+    together, by ``make(list of encoded items) -> their texts``.
 
-    #: Distinct items kept at most: past it the cache starts again, so memory
-    #: stays bounded on inputs with millions of distinct items.
+    Two generations: when more than :attr:`LIMIT` distinct items are held,
+    they become the previous generation (the one before is dropped) and the
+    cache starts again; an item missing here but found in the previous
+    generation is taken from there, not made again.  Memory stays bounded
+    on inputs with millions of distinct items, and the items that keep
+    coming (a function's stack slots) survive the turnover while the
+    one-off ones (random constants) go."""
+
     LIMIT = 1 << 16
 
     def __init__(self, make: Callable[[list[bytes]], Sequence[str]]):
         super().__init__()
         self.make = make
+        self.previous: dict[bytes, str] = {}
 
     def lookup(self, keys: Sequence[bytes]) -> list[str]:
         """The text of every item of ``keys``, in order."""
         if len(self) > self.LIMIT:
+            self.previous = dict(self)
             self.clear()
         missing = list(dict.fromkeys(filterfalse(self.__contains__, keys)))
         if missing:
-            self.update(zip(missing, self.make(missing)))
+            previous = self.previous
+            if previous:
+                kept = {k: previous[k] for k in missing if k in previous}
+                if kept:
+                    self.update(kept)
+                    missing = list(filterfalse(kept.__contains__, missing))
+            if missing:
+                self.update(zip(missing, self.make(missing)))
         return list(map(self.__getitem__, keys))
 
 
@@ -66,8 +81,9 @@ def item_keys(data: bytes, size: int) -> list[bytes]:
         step = size * _BATCH
         for pos in range(0, full * size, step):
             out.extend(whole.unpack_from(data, pos))
-    if n > full:
-        out.extend(struct.unpack_from(f"{size}s" * (n - full), data, full * size))
+    if n > full:  # the rest by slices (a Struct of their own would be parsed anew each time)
+        starts = range(full * size, n * size, size)
+        out.extend(map(data.__getitem__, map(slice, starts, map(size.__add__, starts))))
     return out
 
 
