@@ -106,3 +106,18 @@ def test_the_processes_variable_overrides_the_load(value, idle, monkeypatch):
     assert parallel.idle_core() is idle
     monkeypatch.setenv(parallel.PROCESSES_VARIABLE, "")  # unset or anything else: the load decides
     assert parallel.idle_core() is (not idle and len(__import__("os").sched_getaffinity(0)) >= 2)
+
+
+@pytest.mark.parametrize("template", [
+    "  Record ID: {0}, instruction offset: {1}\n    {2} locations:\n",
+    "    record id {0} at offset 0x{1:x} ({1}){2}:\n",
+    ",\n  \"live_outs\": {0},\n  \"address\": {1}\n}}{2}",
+    "100% {1} of {0:x}",  # a literal %, fields out of order
+    "no fields",
+    "{0:>8} {1!r}",  # not %-able: str.format it is
+])
+def test_format_rows_is_str_format(template):
+    columns = ([0, 7, 2**64 - 1, -26], [0, 255, 16, 4096], ["", " = 0x10", "null", "x%sy"])
+    want = [template.format(*row) for row in zip(*columns)]
+    assert texts.format_rows(template, *columns) == want
+    assert (texts.percent(template) is None) == ("!r" in template)

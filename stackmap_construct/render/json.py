@@ -21,7 +21,7 @@ from itertools import chain, repeat
 from typing import Iterable, Iterator, Sequence
 
 from .parallel import Part, concat, fixed
-from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap, to_dict
 from ..symbols import FunctionTarget
 
@@ -158,7 +158,7 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
             opens = list(map(record_open.__mod__, zip(ids[r0:r1], offsets[r0:r1])))
             lists = live_lists.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
             ends = repeat(",\n", r1 - r0) if r1 < nr else chain(repeat(",\n", r1 - r0 - 1), ("",))
-            closes = list(map(record_close.format, lists, addresses(r0, r1), ends))
+            closes = format_rows(record_close, lists, addresses(r0, r1), ends)
             yield join_records(opens, closes, locs.counts[r0:r1], items, _SEPARATORS)
         if hi == nr + 1:
             yield ("\n" + i3 + "]" if nr else "") + ",\n" + i3 + f'"endian": {json.dumps(endian)}\n' + i2 + "}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 from itertools import repeat
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap
 
 # -- the text of each line (the one place it is written) ----------------------
@@ -145,7 +145,7 @@ def readobj_part(stackmap: StackMap, endian: str | None = None) -> tuple[int, Ca
             l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
             counts = lcounts[r0:r1]
-            opens = list(map(RECORD_HEAD.format, ids[r0:r1], offsets[r0:r1], counts))
+            opens = format_rows(RECORD_HEAD, ids[r0:r1], offsets[r0:r1], counts)
             closes = live_lines.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
             yield join_records(opens, closes, counts, items, _SEPARATORS)
 

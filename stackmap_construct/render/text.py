@@ -13,7 +13,7 @@ from bisect import bisect_right
 from itertools import repeat
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from ..registers import register_name
 from ..symbols import FunctionTarget
@@ -217,7 +217,7 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
             if a >= r1:
                 break
             if b > a:
-                out.extend(repeat("", b - a) if base is None else map(AT.format, map(base.__add__, offsets[a:b])))
+                out.extend(repeat("", b - a) if base is None else format_rows(AT, list(map(base.__add__, offsets[a:b]))))
         return out
 
     def part(lo: int, hi: int) -> Iterator[str]:
@@ -227,7 +227,7 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
             r1 = min(hi - 1, r0 + CHUNK)
             l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
-            opens = list(map(RECORD.format, ids[r0:r1], offsets[r0:r1], ats(r0, r1)))
+            opens = format_rows(RECORD, ids[r0:r1], offsets[r0:r1], ats(r0, r1))
             for first in heading_at[bisect_right(heading_at, r0 - 1):bisect_right(heading_at, r1 - 1)]:
                 opens[first - r0] = headings[first] + opens[first - r0]
             closes = live_lines.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
