@@ -121,3 +121,26 @@ def test_format_rows_is_str_format(template):
     want = [template.format(*row) for row in zip(*columns)]
     assert texts.format_rows(template, *columns) == want
     assert (texts.percent(template) is None) == ("!r" in template)
+
+
+@pytest.mark.parametrize("endian", ["little", "big"])
+def test_record_columns_of_a_range_are_the_slices_of_the_whole(endian):
+    from stackmap_construct.format.columns import view
+
+    model = _model(120, seed=3)
+    blob = build(model, endian=endian)
+    names = ("patchpoint_id", "instruction_offset")
+    ranges = [(0, None), (0, 1), (5, 17), (119, 120), (119, None), (40, 40), (100, 500), (130, 140)]
+    fresh = view(parse(blob, endian=endian), endian=endian)  # nothing made yet: read from the bytes
+    got = {r: fresh.record_columns(names, *r) for r in ranges}
+    whole = view(parse(blob, endian=endian), endian=endian)
+    want = [[r.patchpoint_id for r in model.records], [r.instruction_offset for r in model.records]]
+    assert [list(c) for c in (whole.record_column(n) for n in names)] == want
+    for (start, stop), cols in got.items():
+        assert [list(c) for c in cols] == [w[start:stop] for w in want], (start, stop)
+        # the same once the whole columns are made
+        assert [list(c) for c in whole.record_columns(names, start, stop)] == [w[start:stop] for w in want]
+    half = view(parse(blob, endian=endian), endian=endian)
+    half.record_column("patchpoint_id")  # the heads cut, one column made
+    for (start, stop) in ranges:
+        assert [list(c) for c in half.record_columns(names, start, stop)] == [w[start:stop] for w in want]
