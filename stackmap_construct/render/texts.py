@@ -113,9 +113,14 @@ def item_keys(data: bytes, size: int) -> list[bytes]:
         step = size * _BATCH
         for pos in range(0, full * size, step):
             out.extend(whole.unpack_from(data, pos))
-    if n > full:  # the rest by slices (a Struct of their own would be parsed anew each time)
-        starts = range(full * size, n * size, size)
-        out.extend(map(data.__getitem__, map(slice, starts, map(size.__add__, starts))))
+    # The rest in runs of powers of two (their Structs made once: one made
+    # for each count would be parsed anew at every chunk).
+    rest, pos = n - full, full * size
+    while rest:
+        k = 1 << (rest.bit_length() - 1)
+        out.extend(_keys_struct(size, k).unpack_from(data, pos))
+        pos += k * size
+        rest -= k
     return out
 
 
