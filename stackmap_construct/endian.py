@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
-#: a byte order as int.from_bytes / int.to_bytes take it
-Endian = Literal["little", "big"]
+    #: a byte order as int.from_bytes / int.to_bytes take it
+    Endian = Literal["little", "big"]
 
 ENDIANS = ("little", "big")
 _PREFIX = {"little": "<", "big": ">"}

@@ -16,9 +16,11 @@ fields left out of ``==`` and ``hash``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
 
-_T = TypeVar("_T", bound="Frozen")
+    _T = TypeVar("_T", bound="Frozen")
 _set = object.__setattr__
 
 

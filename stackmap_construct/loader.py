@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import mmap
 import os
-from typing import BinaryIO, Union
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, Union
 
 from .containers import Container, Section, detect, read_container
 from .errors import StackMapError, UnsupportedVersionError
@@ -22,8 +25,20 @@ from .format import api as _format
 from .model import StackMap
 from .symbols import FunctionTarget, resolve_functions
 
-#: What :func:`load` reads: a path, the file's bytes, or a binary file object.
-Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, mmap.mmap, BinaryIO]
+if TYPE_CHECKING:
+    #: What :func:`load` reads: a path, the file's bytes, or a binary file object.
+    Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, mmap.mmap, BinaryIO]
+else:
+    def __getattr__(name: str):
+        # Source made when asked for: it needs typing, whose import costs
+        # every command 3 ms of start-up.
+        if name == "Source":
+            from typing import BinaryIO, Union
+
+            global Source
+            Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, mmap.mmap, BinaryIO]
+            return Source
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class StackMapFile(Frozen):

@@ -5,16 +5,41 @@ definition in :mod:`stackmap_construct.format.v3`, so the definition parses
 straight into these classes and builds straight from them.  Counts and
 reserved/padding fields are not stored: the format rebuilds counts from the
 list lengths and writes reserved bytes as zero.
+
+The classes are ``@dataclass(slots=True)`` classes (``fields()``,
+``asdict()``, ``replace()``, ``is_dataclass()`` work on them) with their
+methods written out: importing :mod:`dataclasses` (with :mod:`inspect`,
+:mod:`ast`, :mod:`dis`, :mod:`typing`...) and generating the methods cost
+every command ~12 ms of start-up, more than a whole ``dump`` of a small
+object.  Their ``__dataclass_fields__`` and ``__dataclass_params__`` are
+made by :mod:`dataclasses` itself when first asked for.
+tests/test_model_dataclass.py checks each class against what
+``@dataclass(slots=True)`` makes of the same fields.
 """
 
 from __future__ import annotations
 
 import enum
 import gc
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from _thread import get_ident
 
 from .errors import BuildError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass as _dataclass
+    from typing import Any, Callable, Iterator
+else:
+    def _dataclass(cls):
+        """What ``@dataclass(slots=True)`` adds besides the methods written
+        out in the class (type checkers see the real ``@dataclass``)."""
+        for name in ("__dataclass_fields__", "__dataclass_params__"):
+            facts = _DataclassFacts()
+            facts.__set_name__(cls, name)
+            setattr(cls, name, facts)
+        cls.__match_args__ = cls.__slots__
+        cls.__hash__ = None
+        return cls
 
 
 class LocationKind(enum.IntEnum):
@@ -27,69 +52,216 @@ class LocationKind(enum.IntEnum):
     ConstantIndex = 5  #: the value is ``constants[offset_or_small_constant]``
 
 
-@dataclass(slots=True)
+#: Metadata key of model fields that are not fields of the format: they are
+#: never parsed from or built into the blob (the format's Model skips them).
+NOT_IN_FORMAT = "not_in_format"
+
+#: The ``dataclasses.field()`` options of each field that is not a plain,
+#: required one (the defaults the ``__init__`` methods below write out).
+_FIELD_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
+    "Record": {"locations": {"default_factory": list}, "live_outs": {"default_factory": list}},
+    "Function": {"symbol": {"default": None, "compare": False, "metadata": {NOT_IN_FORMAT: True}}},
+    "StackMap": {"version": {"default": 3}, "functions": {"default_factory": list},
+                 "constants": {"default_factory": list}, "records": {"default_factory": list}},
+}
+
+
+class _DataclassFacts:
+    """A model class's ``__dataclass_fields__`` or ``__dataclass_params__``,
+    made when first asked for: ``@dataclass(slots=True)`` applied to a class
+    of the same name, annotations and :data:`_FIELD_OPTIONS` makes both, and
+    they replace the two descriptors."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.owner, self.name = owner, name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        import dataclasses
+
+        owner = self.owner
+        namespace: dict[str, Any] = {"__annotations__": dict(owner.__annotations__),
+                                     "__module__": owner.__module__, "__qualname__": owner.__qualname__}
+        for name, options in _FIELD_OPTIONS.get(owner.__name__, {}).items():
+            namespace[name] = dataclasses.field(**options)
+        made: type = dataclasses.dataclass(slots=True)(type(owner.__name__, (), namespace))
+        for attr in ("__dataclass_fields__", "__dataclass_params__"):
+            setattr(owner, attr, made.__dict__[attr])
+        return owner.__dict__[self.name]
+
+
+class _Factory:
+    """The default of a field made by a factory (dataclasses' ``<factory>``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY: Any = _Factory()
+
+
+def _recursive_repr(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``...`` for an object met again while it is being printed (as a
+    dataclass's repr)."""
+    running: set[tuple[int, int]] = set()
+
+    def __repr__(self: Any) -> str:
+        key = id(self), get_ident()
+        if key in running:
+            return "..."
+        running.add(key)
+        try:
+            return fn(self)
+        finally:
+            running.discard(key)
+
+    __repr__.__qualname__ = fn.__qualname__
+    return __repr__
+
+
+@_dataclass
 class Location:
     """Where one live value (stackmap operand) is found."""
 
+    __slots__ = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
     kind: LocationKind
     size: int
     dwarf_regnum: int
     offset_or_small_constant: int
 
+    def __init__(self, kind: LocationKind, size: int, dwarf_regnum: int, offset_or_small_constant: int) -> None:
+        self.kind = kind
+        self.size = size
+        self.dwarf_regnum = dwarf_regnum
+        self.offset_or_small_constant = offset_or_small_constant
 
-@dataclass(slots=True)
+    @_recursive_repr
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(kind={self.kind!r}, size={self.size!r}, "
+                f"dwarf_regnum={self.dwarf_regnum!r}, offset_or_small_constant={self.offset_or_small_constant!r})")
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return ((self.kind, self.size, self.dwarf_regnum, self.offset_or_small_constant)
+                    == (other.kind, other.size, other.dwarf_regnum, other.offset_or_small_constant))
+        return NotImplemented
+
+
+@_dataclass
 class LiveOut:
     """A register live across a patchpoint (anyregcc / live-out analysis)."""
 
+    __slots__ = ("dwarf_regnum", "size")
     dwarf_regnum: int
     size: int
 
+    def __init__(self, dwarf_regnum: int, size: int) -> None:
+        self.dwarf_regnum = dwarf_regnum
+        self.size = size
 
-@dataclass(slots=True)
+    @_recursive_repr
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}(dwarf_regnum={self.dwarf_regnum!r}, size={self.size!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return (self.dwarf_regnum, self.size) == (other.dwarf_regnum, other.size)
+        return NotImplemented
+
+
+@_dataclass
 class Record:
     """One stackmap / patchpoint / statepoint call site."""
 
+    __slots__ = ("patchpoint_id", "instruction_offset", "locations", "live_outs")
     patchpoint_id: int
     instruction_offset: int
-    locations: list[Location] = field(default_factory=list)
-    live_outs: list[LiveOut] = field(default_factory=list)
+    locations: list[Location]
+    live_outs: list[LiveOut]
+
+    def __init__(self, patchpoint_id: int, instruction_offset: int, locations: list[Location] = _FACTORY,
+                 live_outs: list[LiveOut] = _FACTORY) -> None:
+        self.patchpoint_id = patchpoint_id
+        self.instruction_offset = instruction_offset
+        self.locations = [] if locations is _FACTORY else locations
+        self.live_outs = [] if live_outs is _FACTORY else live_outs
+
+    @_recursive_repr
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(patchpoint_id={self.patchpoint_id!r}, "
+                f"instruction_offset={self.instruction_offset!r}, locations={self.locations!r}, "
+                f"live_outs={self.live_outs!r})")
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return ((self.patchpoint_id, self.instruction_offset, self.locations, self.live_outs)
+                    == (other.patchpoint_id, other.instruction_offset, other.locations, other.live_outs))
+        return NotImplemented
 
 
-#: Metadata key of model fields that are not fields of the format: they are
-#: never parsed from or built into the blob (the format's Model skips them).
-NOT_IN_FORMAT = "not_in_format"
-
-
-@dataclass(slots=True)
+@_dataclass
 class Function:
     """One StkSizeRecord: a function that contains stackmap records."""
 
+    __slots__ = ("address", "stack_size", "record_count", "symbol")
     address: int
     stack_size: int
     record_count: int
     #: the function's name, when the stackmap was read from an object file
     #: that names it (:func:`stackmap_construct.load`); None when unknown.
     #: Not part of the blob: ignored by build and by comparisons.
-    symbol: str | None = field(default=None, compare=False, metadata={NOT_IN_FORMAT: True})
+    symbol: str | None
+
+    def __init__(self, address: int, stack_size: int, record_count: int, symbol: str | None = None) -> None:
+        self.address = address
+        self.stack_size = stack_size
+        self.record_count = record_count
+        self.symbol = symbol
 
     def __repr__(self) -> str:
         named = "" if self.symbol is None else f", symbol={self.symbol!r}"
         return (f"Function(address={self.address!r}, stack_size={self.stack_size!r}, "
                 f"record_count={self.record_count!r}{named})")
 
+    def __eq__(self, other: Any) -> bool:  # (symbol: not compared)
+        if other.__class__ is self.__class__:
+            return ((self.address, self.stack_size, self.record_count)
+                    == (other.address, other.stack_size, other.record_count))
+        return NotImplemented
+
 
 #: LLVM writes this stack size for frames of dynamic size (e.g. dynamic alloca).
 DYNAMIC_STACK_SIZE = 0xFFFF_FFFF_FFFF_FFFF
 
 
-@dataclass(slots=True)
+@_dataclass
 class StackMap:
     """A whole ``.llvm_stackmaps`` blob (format version 3)."""
 
-    version: int = 3
-    functions: list[Function] = field(default_factory=list)
-    constants: list[int] = field(default_factory=list)
-    records: list[Record] = field(default_factory=list)
+    __slots__ = ("version", "functions", "constants", "records")
+    version: int
+    functions: list[Function]
+    constants: list[int]
+    records: list[Record]
+
+    def __init__(self, version: int = 3, functions: list[Function] = _FACTORY, constants: list[int] = _FACTORY,
+                 records: list[Record] = _FACTORY) -> None:
+        self.version = version
+        self.functions = [] if functions is _FACTORY else functions
+        self.constants = [] if constants is _FACTORY else constants
+        self.records = [] if records is _FACTORY else records
+
+    @_recursive_repr
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(version={self.version!r}, functions={self.functions!r}, "
+                f"constants={self.constants!r}, records={self.records!r})")
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return ((self.version, self.functions, self.constants, self.records)
+                    == (other.version, other.functions, other.constants, other.records))
+        return NotImplemented
 
     def records_by_function(self) -> Iterator[tuple[Function | None, list[Record]]]:
         """Records grouped by function, in order, using each function's

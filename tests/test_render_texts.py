@@ -114,6 +114,7 @@ def test_the_processes_variable_overrides_the_load(value, idle, monkeypatch):
     ",\n  \"live_outs\": {0},\n  \"address\": {1}\n}}{2}",
     "100% {1} of {0:x}",  # a literal %, fields out of order
     "no fields",
+    "{{braces}} {0} }}",
     "{0:>8} {1!r}",  # not %-able: str.format it is
 ])
 def test_format_rows_is_str_format(template):
@@ -121,6 +122,13 @@ def test_format_rows_is_str_format(template):
     want = [template.format(*row) for row in zip(*columns)]
     assert texts.format_rows(template, *columns) == want
     assert (texts.percent(template) is None) == ("!r" in template)
+
+
+def test_percent_leaves_what_it_does_not_know_to_str_format():
+    assert texts.percent("{0:>8}") is None and texts.percent("{name}") is None and texts.percent("{0:{1}}") is None
+    assert texts.percent("a}b") is None  # (str.format raises on it, and so does format_rows)
+    with pytest.raises(ValueError):
+        texts.format_rows("a}b", [1])
 
 
 @pytest.mark.parametrize("endian", ["little", "big"])

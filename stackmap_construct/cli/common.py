@@ -3,7 +3,9 @@ their functions."""
 
 from __future__ import annotations
 
-from typing import Callable
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
 
 from ..containers import Container, Section
 from ..errors import StackMapError

@@ -3,7 +3,7 @@ shows, found through :class:`~stackmap_construct.lookup.CallSiteIndex`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False
 
 from ..errors import StackMapError
 

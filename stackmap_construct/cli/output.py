@@ -24,11 +24,14 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import threading
 import time
-from typing import IO, Iterable, Union
 
-Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import threading
+    from typing import IO, Iterable, Union
+
+    Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
 
 
 class _Progress:
@@ -84,6 +87,8 @@ class Activity:
         self.what = what
         self.stream = stream if stream is not None else sys.stderr
         self.shown = False
+        import threading  # (here: the commands that write at once do not need it)
+
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start = 0.0
@@ -95,6 +100,8 @@ class Activity:
     def __enter__(self) -> "Activity":
         tty = self.stream.isatty() if hasattr(self.stream, "isatty") else False
         if tty:
+            import threading
+
             self._start = time.monotonic()
             self._thread = threading.Thread(target=self._tick, name="stackmap-construct progress", daemon=True)
             self._thread.start()

@@ -22,7 +22,10 @@ import struct
 import zlib
 from bisect import bisect_left
 from operator import itemgetter
-from typing import Iterator
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator
 
 from ..endian import endian_of_flag, struct_prefix
 from ..errors import ContainerError

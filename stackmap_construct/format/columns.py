@@ -29,13 +29,15 @@ dtype=...)``; nothing here needs NumPy.
 from __future__ import annotations
 
 import io
-import re
 from functools import lru_cache
 import struct
 import sys
 from array import array
 from itertools import accumulate, repeat
-from typing import Any, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 from ..model import StackMap
 from .fast.lazy import RecordList
@@ -138,7 +140,13 @@ class ItemTable:
 #: records whose heads are cut out at a time
 _HEAD_CHUNK = 8192
 
-_SEGMENT = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
+@lru_cache(maxsize=None)
+def _segment_pattern():
+    """A field path's segments (``name`` or ``[index]``); re only when a path
+    is asked for (start-up)."""
+    import re
+
+    return re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
 
 
 class StackMapView:
@@ -290,7 +298,7 @@ class StackMapView:
         e.g. ``records[3].locations[2].size``, ``functions[1]``,
         ``num_constants``.  A list's path gives its first element's offset
         (its count's when it is empty)."""
-        segments = [(m.group(1), m.group(2)) for m in _SEGMENT.finditer(path)]
+        segments = [(m.group(1), m.group(2)) for m in _segment_pattern().finditer(path)]
         plan = self.plan
         if not segments or segments[0][0] is None:
             raise KeyError(path)

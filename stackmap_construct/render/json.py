@@ -18,7 +18,10 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from itertools import chain, repeat
-from typing import Iterable, Iterator, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator, Sequence
 
 from .parallel import Part, concat, fixed
 from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
@@ -46,7 +49,8 @@ def render_json(blobs: Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | 
     return "".join(iter_render_json(blobs))
 
 
-Blobs = Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]
+if TYPE_CHECKING:
+    Blobs = Iterable[tuple[StackMap, str, Sequence[FunctionTarget] | None]]
 
 
 def iter_render_json(blobs: Blobs) -> Iterator[str]:

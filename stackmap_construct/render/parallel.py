@@ -24,21 +24,18 @@ in every case.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
-from typing import IO, Callable, Generator, Iterable, Iterator, Sequence, Tuple, Union
+from collections.abc import Callable, Iterator
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover  (no fork there either)
-    fcntl = None  # type: ignore[assignment]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Generator, Iterable, Sequence, Union
 
 Render = Callable[[int, int], Iterator[str]]
-Part = Tuple[int, Render]
+Part = tuple[int, Render]
 #: what :func:`render_in_two` takes: a part whose pieces may also be bytes
 #: (UTF-8), as explain's are
-AnyPart = Tuple[int, Callable[[int, int], Union[Iterator[str], Iterator[bytes]]]]
+AnyPart = tuple[int, Callable[[int, int], Iterator[str] | Iterator[bytes]]]
 
 #: Fewer units than this (records) are rendered by one process: a fork
 #: costs milliseconds, and the copy of the child's output more than a small
@@ -93,12 +90,18 @@ def render_in_two(part: AnyPart, *, minimum: int | None = None, segment: int | N
     least = MINIMUM if minimum is None else minimum
     idle_only = minimum is None if when_idle is None else when_idle
     # Only a single-threaded process forks: another thread could hold a
-    # lock the child would then wait for forever.
-    if (units < max(least, 2) or not hasattr(os, "fork") or threading.active_count() > 1
-            or (idle_only and not idle_core())):
+    # lock the child would then wait for forever.  (threading, signal and
+    # fcntl are imported only here: 1-2 ms of start-up for small outputs.)
+    if units < max(least, 2) or not hasattr(os, "fork") or _threads() > 1 or (idle_only and not idle_core()):
         yield from _encoded(render(0, units))
         return
     yield from _forked(render, units, segment or SEGMENT)
+
+
+def _threads() -> int:
+    import threading
+
+    return threading.active_count()
 
 
 #: For measuring: ``1`` renders in one process, ``2`` in two whenever the
@@ -131,6 +134,12 @@ def _segments(units: int, size: int) -> list[tuple[int, int]]:
 
 
 def _forked(render: Callable[[int, int], Union[Iterator[str], Iterator[bytes]]], units: int, size: int) -> Iterator[bytes]:
+    import signal
+
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover  (no fork there either)
+        fcntl = None  # type: ignore[assignment]
     segments = _segments(units, size)
     try:
         read_end, write_end = os.pipe()

@@ -16,7 +16,10 @@ text made once, in batches (:mod:`.texts`).
 from __future__ import annotations
 
 from itertools import repeat
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import repeat
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap

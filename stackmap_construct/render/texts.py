@@ -21,7 +21,10 @@ from __future__ import annotations
 import struct
 from functools import lru_cache
 from itertools import accumulate, chain, filterfalse
-from typing import Callable, Iterable, Iterator, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterable, Iterator, Sequence
 
 
 class Texts(dict):
@@ -67,18 +70,28 @@ def percent(template: str) -> tuple[str, tuple[int, ...]] | None:
     ``:x``) as a %-template and the field numbers in the order it takes
     them: ``%`` over a tuple does the same work at half the cost of
     ``str.format``.  None for any other field (then ``str.format`` it is)."""
-    from string import Formatter  # (once per template)
-
+    # (read here rather than by string.Formatter: the string module imports re)
     out: list[str] = []
     order: list[int] = []
-    for literal, name, spec, conversion in Formatter().parse(template):
-        out.append(literal.replace("%", "%%"))
-        if name is None:
-            continue
-        if not name.isdigit() or conversion is not None or spec not in ("", "x"):
-            return None
-        out.append("%x" if spec else "%s")  # (the fields given are ints and strings: "%s" is str.format's "")
-        order.append(int(name))
+    i, n = 0, len(template)
+    while i < n:
+        c = template[i]
+        if c in "{}" and template.startswith(c * 2, i):  # an escaped brace
+            out.append(c)
+            i += 2
+        elif c == "}":
+            return None  # (str.format raises on it)
+        elif c == "{":
+            end = template.find("}", i)
+            name, _, spec = template[i + 1:end].partition(":")
+            if end < 0 or not name.isdigit() or spec not in ("", "x"):
+                return None
+            out.append("%x" if spec else "%s")  # (the fields given are ints and strings: "%s" is str.format's "")
+            order.append(int(name))
+            i = end + 1
+        else:
+            out.append("%%" if c == "%" else c)
+            i += 1
     return "".join(out), tuple(order)
 
 

@@ -10,7 +10,11 @@ that were read and not changed.  :func:`build_plain_data` and
 giving a StackMap read from those bytes (``from_dict`` without the objects).
 """
 
-from typing import Any
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from .codegen import forget_words
 from .lazy import RecordList

@@ -11,7 +11,7 @@ from stackmap_construct.format.fast.plan import Array, Element, Expectation, Fix
 from stackmap_construct.model import Function, LiveOut, Location, LocationKind, Record, StackMap
 from struct import Struct
 
-SOURCES = {'format/v3.py': 25807627, 'format/constructs.py': 3590736515, 'format/fast/plan.py': 2381526641, 'model.py': 585215673, 'errors.py': 1620502835, 'endian.py': 4010462346}
+SOURCES = {'format/v3.py': 25807627, 'format/constructs.py': 3590736515, 'format/fast/plan.py': 4044181397, 'model.py': 3723725489, 'errors.py': 1620502835, 'endian.py': 3182038822}
 
 
 def _little(R):

@@ -13,7 +13,7 @@ from ...endian import endian_name
 
 import struct
 import sys
-import threading
+from _thread import _local
 from array import array
 from itertools import repeat, starmap
 
@@ -481,7 +481,8 @@ class FixedItems:
 
 # (buffer, its byte-swapped words): the last one made, per thread, so that
 # threads parsing different buffers never see each other's copy.
-_swapped = threading.local()
+# (threading.local is _thread._local; threading itself is not needed.)
+_swapped = _local()
 
 
 def native_words(buf: bytes, endian: str):  # endian: "little" or "big"

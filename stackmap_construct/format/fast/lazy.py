@@ -17,10 +17,12 @@ a plain one inside.
 
 from __future__ import annotations
 
-import copy
 import operator
 from collections.abc import MutableSequence
-from typing import Any, Iterator
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 from ...model import Record
 
@@ -231,6 +233,8 @@ class RecordList(MutableSequence):
         return new
 
     def __deepcopy__(self, memo) -> "RecordList":
+        import copy
+
         new = RecordList(self._blob)  # the bytes are immutable: shared
         memo[id(self)] = new
         if self._items is not None:

@@ -23,7 +23,10 @@ from ...endian import struct_prefix
 import gc
 import io
 from array import array
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 from functools import lru_cache
 from itertools import accumulate
 

@@ -46,7 +46,8 @@ import zlib
 from enum import Enum
 from functools import lru_cache
 import io
-from typing import TYPE_CHECKING, Any, Iterator, Union
+
+TYPE_CHECKING = False
 
 # (A Fixed part's field is named ``struct``: the annotation needs another name.)
 _Struct = struct.Struct
@@ -55,6 +56,8 @@ from ...errors import PaddingError, ReservedFieldError, StackMapError
 from ...frozen import Frozen, _fill
 
 if TYPE_CHECKING:
+    from typing import Any, Iterator
+
     from construct import Adapter, Construct, FormatField, Rebuild, Struct
 
     from ..constructs import AlignPad, Expect, Items
@@ -199,8 +202,8 @@ class Array(Frozen):
         return _resolve(self.ref)
 
 
-Part = Union[Fixed, Pad, Array]
-Member = Union[Leaf, Pad, Array]
+Part = Fixed | Pad | Array
+Member = Leaf | Pad | Array
 
 
 class Element(Frozen):
