@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from ..errors import BuildError
 from ..format import build
 from ..model import from_dict
@@ -26,6 +29,19 @@ def _endian_of(args):
 
 def run(args, read) -> int:
     if args.path != "-":
+        # Dump's own layout, straight from the text to the blob.
+        from ..format.jsonlayout import Declined, build_layout
+
+        try:
+            with open(args.path, "rb") as fb:
+                if not stat.S_ISREG(os.fstat(fb.fileno()).st_mode):
+                    raise Declined  # a pipe is read once: the ordinary way
+                blobs = build_layout(fb, _endian_of(args))
+        except (Declined, OSError):
+            pass
+        else:
+            write_output(args.output, b"".join(blobs))
+            return 0
         # Streamed: dump's JSON of a 10 MB stackmap is 125 MB of text.
         from ..format.jsonstream import Unstreamable, build_stream
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing costs start-up: only for type checkers)
+    from typing import Any
 
 
 def read_json(data: bytes) -> Any:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import re
 from itertools import chain
-from typing import IO, Iterator
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing costs start-up: only for type checkers)
+    from typing import IO, Iterator
 
 _WS = " \t\n\r"
 _BLANKS = re.compile(f"[{_WS}]*").match  # JSON's whitespace, exactly

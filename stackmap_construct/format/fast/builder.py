@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from ...endian import struct_prefix
 
+import gc
 import struct
 import sys
 from array import array
 from functools import lru_cache
 from itertools import accumulate, chain, islice, repeat
 from operator import add, attrgetter, contains, itemgetter, sub
-from typing import Any, Callable, Iterable
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing costs start-up: only for type checkers)
+    from typing import Any, Callable, Iterable
 
 from .lazy import RecordList
 from .parser import BlobIndex, layout
@@ -332,6 +335,19 @@ def _encode_plain_data(doc, endian: str):
     """``(blob, head, records array, record offsets, counts, items,
     records start)`` of a plain-data dict, or None (see build_plain_data);
     ``head`` is the StackMap of everything but the records."""
+    # Tens of thousands of short-lived tuples and lists, no cycle: the
+    # cyclic collector's passes over the document's millions of dicts,
+    # which they would set off, cost more than the encoding.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _encode(doc, endian)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _encode(doc, endian: str):
     from ...model import StackMap, from_dict
 
     try:
@@ -398,9 +414,12 @@ def _pack_dicts(array: Array, packer: "ElementPacker", flat: list) -> bytes:
     field (``itemgetter`` over the dicts: C loops, no call per item)."""
     fixed = array.element.fixed
     assert fixed is not None
-    _exact_keys(flat, packer.names, ())
     columns = [_column_of(flat, n, _raw_names(fixed.leaf(n)) if fixed.leaf(n).decoded is not None else None)
                for n in packer.names]
+    # Each dict holds every key (itemgetter found them): so no more than
+    # those when their lengths add up to that many.
+    if sum(map(len, flat)) != len(flat) * len(packer.names):
+        raise _Fallback
     data = _pack_columns(packer, columns)
     for offset, valid in packer.adapters:
         if data[offset::packer.item_size].translate(None, valid):
@@ -409,10 +428,9 @@ def _pack_dicts(array: Array, packer: "ElementPacker", flat: list) -> bytes:
 
 
 def _column_of(dicts: list, name: str, raws: dict | None) -> list:
-    column = list(map(itemgetter(name), dicts))
     if raws is not None:
-        return list(map(raws.__getitem__, column))  # a name, else KeyError: from_dict decides
-    return _ints(column)
+        return list(map(raws.__getitem__, map(itemgetter(name), dicts)))  # a name, else KeyError: from_dict decides
+    return _ints(list(map(itemgetter(name), dicts)))
 
 
 def _raw_names(leaf) -> dict:
@@ -589,3 +607,28 @@ def _pack_columns(packer: "ElementPacker", columns: list[list]) -> bytes:
     if rest:
         parts.append(struct.pack(fmt[0] + fmt[1:] * rest, *values_))
     return b"".join(parts)
+
+
+def pack_json_columns(packer: ElementPacker, own: dict[str, list],
+                      inner: list[tuple[list[list], list[int]]], n: int) -> bytes | None:
+    """``n`` records (little-endian) from columns: ``own`` maps each of the
+    records' own fields to its column; ``inner`` gives, for each inner
+    array (locations, live-outs) in the plan's order, one column per field
+    of its items (``packer.inner_packers[k].names``' order; an adapter field
+    as raw values) and each record's count of them.  The records must start
+    8-aligned.  None when a value does not fit its field (the caller then
+    reads the document the ordinary way, which names the problem).  The
+    columns hold ints (made by ``int`` from the text), no bools."""
+    try:
+        packed: dict[str, tuple[bytes, list]] = {}
+        for array, inner_packer, (columns, counts) in zip(packer.inner, packer.inner_packers, inner):
+            data = _pack_columns(inner_packer, columns)
+            for offset, valid in inner_packer.adapters:
+                if data[offset::inner_packer.item_size].translate(None, valid):
+                    return None
+            packed[array.name] = (data, counts)
+        order = layout("little").plan.header.struct.format[0]
+        region, _ = _pack_records(packer.element, order, own, packed, n, 0)
+        return region
+    except (_Fallback, struct.error, OverflowError, ValueError, TypeError):
+        return None
