@@ -236,6 +236,23 @@ class StackMapView:
                                                        self.endian)
         return col
 
+    def record_columns(self, names: Sequence[str], start: int = 0, stop: int | None = None) -> list[array]:
+        """:meth:`record_column` of each of ``names`` for records ``start``
+        to ``stop`` only, read from their bytes then (the records' heads
+        cut once for all the names) unless made already: each of a
+        renderer's two processes reads only its own records."""
+        head = self._head
+        if all(n in self._record_columns for n in names):
+            return [self._record_columns[n][start:stop] for n in names]
+        first, last, _ = slice(start, stop).indices(self.record_count)
+        last = max(first, last)
+        if self._head_bytes is not None:
+            data = self._head_bytes[first * head.size:last * head.size]
+        else:
+            buf, size, part = self.buf, head.size, self._index.offsets[first:last]
+            data = b"".join(map(buf.__getitem__, map(slice, part, map(size.__add__, part))))
+        return [_column(data, head.size, head.leaf(n), self.endian) for n in names]
+
     def _head_data(self) -> bytes:
         """Every record's head (its fixed fields), back to back; cut out a
         chunk of records at a time (never a bytes object per record for all

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing import Iterable, Iterator, Sequence
 
 from .parallel import Part, concat, fixed
-from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap, to_dict
 from ..symbols import FunctionTarget
 
@@ -129,20 +129,21 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
         start = end
     groups.append((start, nr, None))
     group_starts = [g[0] for g in groups]
-    ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
+    # (each record's id and offset read a chunk at a time: in two processes, each reads its own)
+    heads = ("patchpoint_id", "instruction_offset")
     lsize, vsize = locs.item_size, lives.item_size
     lstarts, vstarts = locs.starts, lives.starts
     record_open = i4 + "{\n" + i5 + '"patchpoint_id": %d,\n' + i5 + '"instruction_offset": %d,\n' + i5 + '"locations": '
     record_close = ",\n" + i5 + '"live_outs": {0},\n' + i5 + '"address": {1}\n' + i4 + "}}{2}"
 
-    def addresses(r0: int, r1: int) -> list:
+    def addresses(r0: int, r1: int, offsets: Sequence[int]) -> list:
         out: list = []
         for a, b, base in groups[max(bisect_right(group_starts, r0) - 1, 0):]:
             a, b = max(a, r0), min(b, r1)
             if a >= r1:
                 break
             if b > a:
-                out.extend(repeat("null", b - a) if base is None else map(base.__add__, offsets[a:b]))
+                out.extend(repeat("null", b - a) if base is None else map(base.__add__, offsets[a - r0:b - r0]))
         return out
 
     def part(lo: int, hi: int) -> Iterator[str]:
@@ -159,10 +160,11 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
             r1 = min(hi - 1, r0 + CHUNK)
             l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
-            opens = list(map(record_open.__mod__, zip(ids[r0:r1], offsets[r0:r1])))
+            ids, offsets = v.record_columns(heads, r0, r1)
+            opens = list(map(record_open.__mod__, zip(ids, offsets)))
             lists = live_lists.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
             ends = repeat(",\n", r1 - r0) if r1 < nr else chain(repeat(",\n", r1 - r0 - 1), ("",))
-            closes = list(map(record_close.format, lists, addresses(r0, r1), ends))
+            closes = format_rows(record_close, lists, addresses(r0, r1, offsets), ends)
             yield join_records(opens, closes, locs.counts[r0:r1], items, _SEPARATORS)
         if hi == nr + 1:
             yield ("\n" + i3 + "]" if nr else "") + ",\n" + i3 + f'"endian": {json.dumps(endian)}\n' + i2 + "}"

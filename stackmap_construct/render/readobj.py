@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap
 
 # -- the text of each line (the one place it is written) ----------------------
@@ -135,7 +135,8 @@ def readobj_part(stackmap: StackMap, endian: str | None = None) -> tuple[int, Ca
                         map("".join, split_runs(runs, vsize, items))))
 
     loc_texts, live_lines = Texts(make_locations), Texts(make_live_outs)
-    ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
+    # (each record's id and offset read a chunk at a time: in two processes, each reads its own)
+    heads = ("patchpoint_id", "instruction_offset")
     lsize, vsize = locs.item_size, lives.item_size
     lstarts, vstarts = locs.starts, lives.starts
     lcounts = locs.counts
@@ -148,7 +149,8 @@ def readobj_part(stackmap: StackMap, endian: str | None = None) -> tuple[int, Ca
             l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
             counts = lcounts[r0:r1]
-            opens = list(map(RECORD_HEAD.format, ids[r0:r1], offsets[r0:r1], counts))
+            ids, offsets = v.record_columns(heads, r0, r1)
+            opens = format_rows(RECORD_HEAD, ids, offsets, counts)
             closes = live_lines.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))
             yield join_records(opens, closes, counts, items, _SEPARATORS)
 

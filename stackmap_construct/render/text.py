@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
 from ..registers import register_name
 from ..symbols import FunctionTarget
@@ -190,7 +190,8 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
                 for texts in split_runs(runs, vsize, items)]
 
     loc_texts, live_lines = Texts(make_locations), Texts(make_live_outs)
-    ids, offsets = v.record_column("patchpoint_id"), v.record_column("instruction_offset")
+    # (each record's id and offset read a chunk at a time: in two processes, each reads its own)
+    heads = ("patchpoint_id", "instruction_offset")
     targets = list(targets or [])
     # Each function's heading goes before its first record (records_by_function's grouping);
     # groups: (first record, end, code address or None).
@@ -212,15 +213,15 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
     lsize, vsize = locs.item_size, lives.item_size
     lstarts, vstarts = locs.starts, lives.starts
 
-    def ats(r0: int, r1: int) -> list[str]:
-        """Each record's AT (its address) or nothing."""
+    def ats(r0: int, r1: int, offsets: Sequence[int]) -> list[str]:
+        """Each record's AT (its address) or nothing; ``offsets``: those of records ``r0`` to ``r1``."""
         out: list[str] = []
         for a, b, base in groups[max(bisect_right(group_starts, r0) - 1, 0):]:
             a, b = max(a, r0), min(b, r1)
             if a >= r1:
                 break
             if b > a:
-                out.extend(repeat("", b - a) if base is None else map(AT.format, map(base.__add__, offsets[a:b])))
+                out.extend(repeat("", b - a) if base is None else format_rows(AT, list(map(base.__add__, offsets[a - r0:b - r0]))))
         return out
 
     def part(lo: int, hi: int) -> Iterator[str]:
@@ -230,7 +231,8 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
             r1 = min(hi - 1, r0 + CHUNK)
             l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
-            opens = list(map(RECORD.format, ids[r0:r1], offsets[r0:r1], ats(r0, r1)))
+            ids, offsets = v.record_columns(heads, r0, r1)
+            opens = format_rows(RECORD, ids, offsets, ats(r0, r1, offsets))
             for first in heading_at[bisect_right(heading_at, r0 - 1):bisect_right(heading_at, r1 - 1)]:
                 opens[first - r0] = headings[first] + opens[first - r0]
             closes = live_lines.lookup(run_keys(lives.data, vstarts[r0:r1 + 1], vsize))

@@ -24,29 +24,86 @@ from itertools import accumulate, chain, filterfalse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Iterator, Sequence
+    from typing import Callable, Iterable, Iterator, Sequence
 
 
 class Texts(dict):
     """Encoded item (bytes) -> its text; the items not seen yet are made
-    together, by ``make(list of encoded items) -> their texts``."""
+    together, by ``make(list of encoded items) -> their texts``.
 
-    #: Distinct items kept at most: past it the cache starts again, so memory
-    #: stays bounded on inputs with millions of distinct items.
+    Two generations: when more than :attr:`LIMIT` distinct items are held,
+    they become the previous generation (the one before is dropped) and the
+    cache starts again; an item missing here but found in the previous
+    generation is taken from there, not made again.  Memory stays bounded
+    on inputs with millions of distinct items, and the items that keep
+    coming (a function's stack slots) survive the turnover while the
+    one-off ones (random constants) go."""
+
     LIMIT = 1 << 16
 
     def __init__(self, make: Callable[[list[bytes]], Sequence[str]]):
         super().__init__()
         self.make = make
+        self.previous: dict[bytes, str] = {}
 
     def lookup(self, keys: Sequence[bytes]) -> list[str]:
         """The text of every item of ``keys``, in order."""
         if len(self) > self.LIMIT:
+            self.previous = dict(self)
             self.clear()
         missing = list(dict.fromkeys(filterfalse(self.__contains__, keys)))
         if missing:
-            self.update(zip(missing, self.make(missing)))
+            previous = self.previous
+            if previous:
+                kept = {k: previous[k] for k in missing if k in previous}
+                if kept:
+                    self.update(kept)
+                    missing = list(filterfalse(kept.__contains__, missing))
+            if missing:
+                self.update(zip(missing, self.make(missing)))
         return list(map(self.__getitem__, keys))
+
+
+@lru_cache(maxsize=256)
+def percent(template: str) -> tuple[str, tuple[int, ...]] | None:
+    """``template`` (a ``str.format`` one with numbered fields, plain or
+    ``:x``) as a %-template and the field numbers in the order it takes
+    them: ``%`` over a tuple does the same work at half the cost of
+    ``str.format``.  None for any other field (then ``str.format`` it is)."""
+    # (read here rather than by string.Formatter: the string module imports re)
+    out: list[str] = []
+    order: list[int] = []
+    i, n = 0, len(template)
+    while i < n:
+        c = template[i]
+        if c in "{}" and template.startswith(c * 2, i):  # an escaped brace
+            out.append(c)
+            i += 2
+        elif c == "}":
+            return None  # (str.format raises on it)
+        elif c == "{":
+            end = template.find("}", i)
+            name, _, spec = template[i + 1:end].partition(":")
+            if end < 0 or not name.isdigit() or spec not in ("", "x"):
+                return None
+            out.append("%x" if spec else "%s")  # (the fields given are ints and strings: "%s" is str.format's "")
+            order.append(int(name))
+            i = end + 1
+        else:
+            out.append("%%" if c == "%" else c)
+            i += 1
+    return "".join(out), tuple(order)
+
+
+def format_rows(template: str, *columns: Iterable) -> list[str]:
+    """``template.format(*row)`` for every row of ``columns`` (a sequence
+    each, of the same length), by %-formatting (:func:`percent`)."""
+    pct = percent(template)
+    if pct is None or not pct[1]:  # (no field at all: zip would give no rows)
+        return list(map(template.format, *columns))
+    text, order = pct
+    picked = [columns[i] for i in order]
+    return list(map(text.__mod__, zip(*picked)))
 
 
 #: Items per ``Struct.unpack`` in :func:`item_keys`.
@@ -69,8 +126,14 @@ def item_keys(data: bytes, size: int) -> list[bytes]:
         step = size * _BATCH
         for pos in range(0, full * size, step):
             out.extend(whole.unpack_from(data, pos))
-    if n > full:
-        out.extend(struct.unpack_from(f"{size}s" * (n - full), data, full * size))
+    # The rest in runs of powers of two (their Structs made once: one made
+    # for each count would be parsed anew at every chunk).
+    rest, pos = n - full, full * size
+    while rest:
+        k = 1 << (rest.bit_length() - 1)
+        out.extend(_keys_struct(size, k).unpack_from(data, pos))
+        pos += k * size
+        rest -= k
     return out
 
 

@@ -1,0 +1,154 @@
+"""The streamed renderers' shared parts (render/texts.py): the cache of
+each distinct item's text keeps its two generations and gives the same
+texts however small it is; the items are cut out the same way whatever the
+batch; and every renderer gives the plain reference's text with the
+smallest cache and batches."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from reference import plain_text
+from stackmap_construct import build, parse
+from stackmap_construct.model import Function, LiveOut, Location, LocationKind, Record, StackMap
+from stackmap_construct.render import parallel, texts
+from stackmap_construct.render.json import render_json, render_json_plain
+from stackmap_construct.render.readobj import render_readobj, render_readobj_plain
+from stackmap_construct.render.text import render_text
+from stackmap_construct.render.texts import Texts, item_keys
+from stackmap_construct.symbols import FunctionTarget
+
+
+def _maker(made: list):
+    def make(missing: list[bytes]) -> list[str]:
+        made.extend(missing)
+        return [m.hex() for m in missing]
+    return make
+
+
+def test_each_distinct_item_is_made_once_per_batch_and_kept():
+    made: list[bytes] = []
+    t = Texts(_maker(made))
+    keys = [b"a", b"b", b"a", b"c", b"b"]
+    assert t.lookup(keys) == ["61", "62", "61", "63", "62"]
+    assert made == [b"a", b"b", b"c"]  # each once, in the order first seen
+    assert t.lookup([b"c", b"a"]) == ["63", "61"]
+    assert made == [b"a", b"b", b"c"]  # known: not made again
+    assert t.lookup([]) == []
+
+
+def test_the_previous_generation_is_used_before_making_again(monkeypatch):
+    monkeypatch.setattr(Texts, "LIMIT", 2)
+    made: list[bytes] = []
+    t = Texts(_maker(made))
+    t.lookup([b"a", b"b", b"c"])  # three held: over the limit
+    assert t.lookup([b"d", b"a"]) == ["64", "61"]  # a new generation; "a" comes from the previous one
+    assert made == [b"a", b"b", b"c", b"d"]
+    assert set(t) == {b"a", b"d"} and set(t.previous) == {b"a", b"b", b"c"}
+    assert t.lookup([b"b"]) == ["62"]  # within the limit: same generation, "b" from the previous one
+    assert made == [b"a", b"b", b"c", b"d"] and set(t) == {b"a", b"b", b"d"}
+    assert t.lookup([b"c", b"e"]) == ["63", "65"]  # over it again: "c" is two generations back, made anew
+    assert made == [b"a", b"b", b"c", b"d", b"c", b"e"]
+    assert set(t.previous) == {b"a", b"b", b"d"} and set(t) == {b"c", b"e"}
+
+
+@pytest.mark.parametrize("batch", [1, 3, 4096])
+def test_item_keys_cut_every_item_whatever_the_batch(batch, monkeypatch):
+    monkeypatch.setattr(texts, "_BATCH", batch)
+    for size in (4, 12):
+        for n in (0, 1, 2, 3, 7, 10):
+            data = bytes(range(256)) * 2
+            data = data[:size * n]
+            assert item_keys(data, size) == [data[i:i + size] for i in range(0, size * n, size)], (size, n)
+
+
+def _model(n_records: int, seed: int) -> StackMap:
+    """Many distinct locations (several cache generations at a small limit)
+    and a few that keep coming back."""
+    rng = random.Random(seed)
+    constants = [rng.randrange(2**64) for _ in range(5)]
+    records = []
+    for i in range(n_records):
+        locations = []
+        for _ in range(rng.choice([0, 1, 3, 8, 28])):
+            kind = rng.choice(list(LocationKind))
+            value = (rng.randrange(len(constants) + 2) if kind == LocationKind.ConstantIndex
+                     else rng.choice([0, -8, -16, rng.randint(-2**31, 2**31 - 1)]))
+            locations.append(Location(kind, rng.choice([4, 8]), rng.choice([6, 7, 3]), value))
+        live_outs = [LiveOut(rng.choice([0, 7, 17]), rng.choice([8, 16])) for _ in range(rng.choice([0, 0, 1, 2]))]
+        records.append(Record(rng.randrange(2**64), rng.randrange(2**20), locations, live_outs))
+    functions = [Function(0x401000 + 64 * k, 16, 50) for k in range(n_records // 50)]
+    functions.append(Function(0, 2**64 - 1, n_records - 50 * len(functions)))
+    return StackMap(3, functions, constants, records)
+
+
+@pytest.mark.parametrize("limit,batch", [(1, 1), (5, 7), (64, 4096)])
+@pytest.mark.parametrize("endian", ["little", "big"])
+def test_renderers_equal_the_reference_with_small_caches(limit, batch, endian, monkeypatch):
+    monkeypatch.setattr(Texts, "LIMIT", limit)
+    monkeypatch.setattr(texts, "_BATCH", batch)
+    model = _model(700, seed=limit + batch)
+    sm = parse(build(model, endian=endian), endian=endian)
+    assert render_readobj(sm) == render_readobj_plain(model)
+    targets = [FunctionTarget(f"f{i}" if i % 2 else None, 0x1000 * i if i % 3 else None)
+               for i in range(len(model.functions))]
+    assert render_text(sm, arch="x86_64", endian=endian, targets=targets, title="t") == \
+        plain_text.render_text(model, arch="x86_64", targets=targets, title="t")
+    assert render_json([(sm, endian, targets)]) == render_json_plain([(model, endian, targets)])
+
+
+@pytest.mark.parametrize("value,idle", [("1", False), ("2", True)])
+def test_the_processes_variable_overrides_the_load(value, idle, monkeypatch):
+    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0) if not idle else (9.0, 9.0, 9.0))
+    monkeypatch.setenv(parallel.PROCESSES_VARIABLE, value)
+    assert parallel.idle_core() is idle
+    monkeypatch.setenv(parallel.PROCESSES_VARIABLE, "")  # unset or anything else: the load decides
+    assert parallel.idle_core() is (not idle and len(__import__("os").sched_getaffinity(0)) >= 2)
+
+
+@pytest.mark.parametrize("template", [
+    "  Record ID: {0}, instruction offset: {1}\n    {2} locations:\n",
+    "    record id {0} at offset 0x{1:x} ({1}){2}:\n",
+    ",\n  \"live_outs\": {0},\n  \"address\": {1}\n}}{2}",
+    "100% {1} of {0:x}",  # a literal %, fields out of order
+    "no fields",
+    "{{braces}} {0} }}",
+    "{0:>8} {1!r}",  # not %-able: str.format it is
+])
+def test_format_rows_is_str_format(template):
+    columns = ([0, 7, 2**64 - 1, -26], [0, 255, 16, 4096], ["", " = 0x10", "null", "x%sy"])
+    want = [template.format(*row) for row in zip(*columns)]
+    assert texts.format_rows(template, *columns) == want
+    assert (texts.percent(template) is None) == ("!r" in template)
+
+
+def test_percent_leaves_what_it_does_not_know_to_str_format():
+    assert texts.percent("{0:>8}") is None and texts.percent("{name}") is None and texts.percent("{0:{1}}") is None
+    assert texts.percent("a}b") is None  # (str.format raises on it, and so does format_rows)
+    with pytest.raises(ValueError):
+        texts.format_rows("a}b", [1])
+
+
+@pytest.mark.parametrize("endian", ["little", "big"])
+def test_record_columns_of_a_range_are_the_slices_of_the_whole(endian):
+    from stackmap_construct.format.columns import view
+
+    model = _model(120, seed=3)
+    blob = build(model, endian=endian)
+    names = ("patchpoint_id", "instruction_offset")
+    ranges = [(0, None), (0, 1), (5, 17), (119, 120), (119, None), (40, 40), (100, 500), (130, 140)]
+    fresh = view(parse(blob, endian=endian), endian=endian)  # nothing made yet: read from the bytes
+    got = {r: fresh.record_columns(names, *r) for r in ranges}
+    whole = view(parse(blob, endian=endian), endian=endian)
+    want = [[r.patchpoint_id for r in model.records], [r.instruction_offset for r in model.records]]
+    assert [list(c) for c in (whole.record_column(n) for n in names)] == want
+    for (start, stop), cols in got.items():
+        assert [list(c) for c in cols] == [w[start:stop] for w in want], (start, stop)
+        # the same once the whole columns are made
+        assert [list(c) for c in whole.record_columns(names, start, stop)] == [w[start:stop] for w in want]
+    half = view(parse(blob, endian=endian), endian=endian)
+    half.record_column("patchpoint_id")  # the heads cut, one column made
+    for (start, stop) in ranges:
+        assert [list(c) for c in half.record_columns(names, start, stop)] == [w[start:stop] for w in want]
