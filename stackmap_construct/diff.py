@@ -21,7 +21,7 @@ from typing import NamedTuple, Sequence
 from .format.api import view
 from .format.columns import StackMapView
 from .format.fast.lazy import RecordList
-from .model import LocationKind, Record, StackMap
+from .model import LocationKind, Record, StackMap, record_runs
 from .render.text import describe_location
 from .statepoints import compare_records, is_statepoint, selection
 from .statepoints.decode import IdsArg
@@ -48,13 +48,11 @@ def _groups(sm: StackMap, v: StackMapView, keys: list[str]) -> dict[str, list[ra
     records beyond the functions' counts belong to "(no function)".  Two
     functions may share a key (a name): their runs are one group."""
     out: dict[str, list[range]] = {}
-    n, at = v.record_count, 0
-    for key, fn in zip(keys, sm.functions):
-        take = max(0, min(fn.record_count, n - at))
-        out.setdefault(key, []).append(range(at, at + take))
-        at += take
-    if at < n:
-        out.setdefault("(no function)", []).append(range(at, n))
+    *runs, rest = record_runs(sm.functions, v.record_count)
+    for key, run in zip(keys, runs):
+        out.setdefault(key, []).append(run)
+    if rest:
+        out.setdefault("(no function)", []).append(rest)
     return out
 
 

@@ -22,7 +22,7 @@ from operator import add
 from typing import Any, Iterable, Iterator, Sequence
 
 from .format.columns import view_of
-from .model import Function, Record, StackMap
+from .model import Function, Record, StackMap, record_runs
 from .symbols import FunctionTarget
 
 
@@ -49,14 +49,9 @@ def iter_records(stackmap: StackMap) -> Iterator[tuple[int | None, int, Record]]
     stackmap are made one at a time and not kept (``records.peek()``)."""
     records = stackmap.records
     it = records.peek() if hasattr(records, "peek") else iter(records)
-    counts = [fn.record_count for fn in stackmap.functions]
-    fi, left = 0, counts[0] if counts else 0
-    for ri, record in enumerate(it):
-        while fi < len(counts) and left == 0:
-            fi += 1
-            left = counts[fi] if fi < len(counts) else 0
-        if fi < len(counts):
-            left -= 1
+    *runs, _ = record_runs(stackmap.functions, len(records))
+    for fi, run in enumerate(runs):
+        for ri, record in zip(run, it):
             yield fi, ri, record
         else:
             yield None, ri, record

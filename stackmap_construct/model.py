@@ -271,13 +271,11 @@ class StackMap:
         function ``None``; a function whose count overruns the records gets
         the records that exist.
         """
-        start = 0
-        for fn in self.functions:
-            end = start + fn.record_count
-            yield fn, self.records[start:end]
-            start = min(end, len(self.records))
-        if start < len(self.records):
-            yield None, self.records[start:]
+        *runs, rest = record_runs(self.functions, len(self.records))
+        for fn, run in zip(self.functions, runs):
+            yield fn, self.records[run.start:run.stop]
+        if rest:
+            yield None, self.records[rest.start:rest.stop]
 
     # -- plain-data form -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -286,6 +284,24 @@ class StackMap:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "StackMap":
         return from_dict(data)
+
+
+def record_runs(functions: list[Function], record_count: int) -> list[range]:
+    """The record indices each function owns, one range per function, then
+    one for the records beyond the sum of the record counts (often empty).
+
+    Records follow their function in order (LLVM emits them function by
+    function), each function taking the next ``record_count``; a function
+    whose count overruns the records gets those that exist, and the
+    functions after it none."""
+    runs = []
+    start = 0
+    for fn in functions:
+        end = min(start + fn.record_count, record_count)
+        runs.append(range(start, end))
+        start = end
+    runs.append(range(start, record_count))
+    return runs
 
 
 def to_dict(stackmap: StackMap) -> dict[str, Any]:

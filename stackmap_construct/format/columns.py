@@ -39,7 +39,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Sequence
 
-from ..model import StackMap
+from ..model import StackMap, record_runs
 from .fast.lazy import RecordList
 from .fast.parser import BlobIndex, layout
 from .fast.plan import Array, Fixed, Leaf, Pad, Plan
@@ -272,12 +272,10 @@ class StackMapView:
         counts, in order); -1 for records beyond the counts' sum."""
         if self._function_of is None:
             out = array("q")
-            n = self.record_count
-            for fi, fn in enumerate(self.stackmap.functions):
-                take = min(fn.record_count, n - len(out))
-                if take > 0:
-                    out.extend(repeat(fi, take))
-            out.extend(repeat(-1, n - len(out)))
+            *runs, rest = record_runs(self.stackmap.functions, self.record_count)
+            for fi, run in enumerate(runs):
+                out.extend(repeat(fi, len(run)))
+            out.extend(repeat(-1, len(rest)))
             self._function_of = out
         return self._function_of
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 from .parallel import Part, concat, fixed
 from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
-from ..model import LocationKind, StackMap, to_dict
+from ..model import LocationKind, StackMap, record_runs, to_dict
 from ..symbols import FunctionTarget
 
 
@@ -121,13 +121,8 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
     loc_texts, live_lists = Texts(make_locations), Texts(make_live_outs)
     # Each record's address: its function's entry plus the offset; groups:
     # (first record, end, entry or None).
-    groups: list[tuple[int, int, int | None]] = []
-    start = 0
-    for fi, fn in enumerate(stackmap.functions):
-        end = min(start + fn.record_count, nr)
-        groups.append((start, end, targets[fi].address if fi < len(targets) else None))
-        start = end
-    groups.append((start, nr, None))
+    groups = [(run.start, run.stop, targets[fi].address if fi < len(targets) else None)
+              for fi, run in enumerate(record_runs(stackmap.functions, nr))]
     group_starts = [g[0] for g in groups]
     # (each record's id and offset read a chunk at a time: in two processes, each reads its own)
     heads = ("patchpoint_id", "instruction_offset")

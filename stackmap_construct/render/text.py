@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
-from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap
+from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap, record_runs
 from ..registers import register_name
 from ..symbols import FunctionTarget
 from ..wording import count
@@ -197,16 +197,14 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
     # groups: (first record, end, code address or None).
     headings: dict[int, str] = {}
     groups: list[tuple[int, int, int | None]] = []
-    start = 0
-    for fi, fn in enumerate(stackmap.functions):
-        end = min(start + fn.record_count, nr)
+    *runs, rest = record_runs(stackmap.functions, nr)
+    for fi, (fn, run) in enumerate(zip(stackmap.functions, runs)):
         target = targets[fi] if fi < len(targets) else None
-        headings[start] = headings.get(start, "") + function_heading(fi, fn, target)
-        groups.append((start, end, target.address if target else None))
-        start = end
-    if start < nr:
-        headings[start] = headings.get(start, "") + UNCOVERED.format(nr - start)
-        groups.append((start, nr, None))
+        headings[run.start] = headings.get(run.start, "") + function_heading(fi, fn, target)
+        groups.append((run.start, run.stop, target.address if target else None))
+    if rest:
+        headings[rest.start] = headings.get(rest.start, "") + UNCOVERED.format(len(rest))
+        groups.append((rest.start, rest.stop, None))
     trailing = headings.pop(nr, "")
     group_starts = [g[0] for g in groups]
     heading_at = sorted(headings)
