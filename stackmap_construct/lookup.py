@@ -19,10 +19,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import add
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 from .format.columns import view_of
-from .model import Function, Record, StackMap, record_runs
+from .model import Function, Record, StackMap
 from .symbols import FunctionTarget
 
 
@@ -41,20 +41,6 @@ class CallSite:
     @property
     def record(self) -> Record:
         return self.source.records[self.record_index]
-
-
-def iter_records(stackmap: StackMap) -> Iterator[tuple[int | None, int, Record]]:
-    """(function index or None, record index, record) of every record, in
-    order, the function from the record counts.  Records of a lazily parsed
-    stackmap are made one at a time and not kept (``records.peek()``)."""
-    records = stackmap.records
-    it = records.peek() if hasattr(records, "peek") else iter(records)
-    *runs, _ = record_runs(stackmap.functions, len(records))
-    for fi, run in enumerate(runs):
-        for ri, record in zip(run, it):
-            yield fi, ri, record
-        else:
-            yield None, ri, record
 
 
 class CallSiteIndex:

@@ -297,7 +297,7 @@ def record_runs(functions: list[Function], record_count: int) -> list[range]:
     runs = []
     start = 0
     for fn in functions:
-        end = min(start + fn.record_count, record_count)
+        end = max(start, min(start + fn.record_count, record_count))  # (a negative count, in a hand-made model: none)
         runs.append(range(start, end))
         start = end
     runs.append(range(start, record_count))

@@ -346,3 +346,54 @@ def test_build_of_dumps_json_imports_nothing_heavy(one, tmp_path):
     assert "stackmap_construct.format.jsonlayout" in new
     heavy = HEAVY - {"tempfile", "shutil"}  # -o writes through a temporary file, atomically
     assert not heavy & new, sorted(heavy & new)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes")
+def test_a_pipe_is_opened_once(one, tmp_path, monkeypatch):
+    # A named pipe can be opened and read once: a first open to look at it
+    # (then closed) would drop what the writer sent, and the second would wait.
+    import builtins
+    import os
+    import threading
+
+    from stackmap_construct.cli.main import main
+
+    sm, text = one  # dump's own layout: the stream reader takes it whole
+    fifo = tmp_path / "in.json"
+    os.mkfifo(fifo)
+    opened = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file) == str(fifo):
+            opened.append(args[:1] or kwargs.get("mode"))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+
+    def write():
+        with real_open(fifo, "w") as f:
+            f.write(text)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    out = tmp_path / "out.bin"
+    assert main(["build", str(fifo), "-o", str(out)]) == 0
+    writer.join(timeout=30)
+    assert len(opened) == 1, opened
+    assert out.read_bytes() == build(sm)
+
+
+def test_a_fork_that_fails_leaves_one_process_doing_it_all(one, tmp_path, in_two, monkeypatch):
+    import os
+
+    sm, text = one
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    assert _from_file(text, tmp_path) == [build(sm)]
+    if fds is not None:  # the pipe made for the child is closed again
+        assert len(os.listdir("/proc/self/fd")) == fds

@@ -22,6 +22,8 @@ def functions(*counts: int) -> list[Function]:
     ((1,), 3, [range(0, 1), range(1, 3)]),
     # no function: every record is beyond
     ((), 4, [range(0, 4)]),
+    # a negative count (only in a hand-made model): no record, and the runs do not overlap
+    ((-1, 2), 3, [range(0, 0), range(0, 2), range(2, 3)]),
     # no record at all
     ((2, 2), 0, [range(0, 0), range(0, 0), range(0, 0)]),
 ])

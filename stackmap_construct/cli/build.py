@@ -33,15 +33,20 @@ def run(args, read) -> int:
         from ..format.jsonlayout import Declined, build_layout
 
         try:
-            with open(args.path, "rb") as fb:
-                if not stat.S_ISREG(os.fstat(fb.fileno()).st_mode):
-                    raise Declined  # a pipe is read once: the ordinary way
-                blobs = build_layout(fb, _endian_of(args))
-        except (Declined, OSError):
-            pass
-        else:
-            write_output(args.output, b"".join(blobs))
-            return 0
+            # A pipe can be opened and read once: it goes the ordinary way,
+            # and is not opened here first (a stat does not open it).
+            regular = stat.S_ISREG(os.stat(args.path).st_mode)
+        except OSError:
+            regular = False  # the ordinary way names the error
+        if regular:
+            try:
+                with open(args.path, "rb") as fb:
+                    blobs = build_layout(fb, _endian_of(args))
+            except (Declined, OSError):
+                pass
+            else:
+                write_output(args.output, b"".join(blobs))
+                return 0
         # Streamed: dump's JSON of a 10 MB stackmap is 125 MB of text.
         from ..format.jsonstream import Unstreamable, build_stream
 

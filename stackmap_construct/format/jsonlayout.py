@@ -428,8 +428,16 @@ def _in_two(reader: _Reader, lay: _Layout, split: int, pieces: list[bytes]) -> i
     part: the caller then does it all."""
     import signal
 
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError:  # out of descriptors: all of it here
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # at a process limit: all of it here
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
     if pid == 0:  # the child: its part, into the pipe, and nothing else
         status = 1
         try:
