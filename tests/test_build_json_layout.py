@@ -21,6 +21,7 @@ from stackmap_construct.format import jsonlayout
 from stackmap_construct.format.jsonlayout import Declined, build_layout
 from stackmap_construct.model import LiveOut, Location, LocationKind, Record, StackMap
 from stackmap_construct.render.json import render_json
+from json_text import record_span
 from test_fast_path import big_model
 
 
@@ -114,11 +115,6 @@ def test_plain_json_dumps_of_a_stackmap_is_read_the_ordinary_way(one):
     assert _ordinary(text) == [build(sm)]
 
 
-def _record_span(text: str, index: int) -> tuple[int, int]:
-    starts = [m.start() for m in re.finditer(r'\{\s*"patchpoint_id"', text)]
-    return starts[index], starts[index + 1]
-
-
 # Each change is made in one record, early or late in the array.
 CHANGES = {
     "blank inside a kind": (r'"kind": "(\w)(\w+)"', r'"kind": "\1 \2"'),
@@ -170,7 +166,7 @@ def test_any_other_text_gives_the_same_blob_or_is_refused(change, record, one):
     pattern, replacement = CHANGES[change]
     n = 0
     while not n:  # the first record from ``record`` on that has what is changed
-        start, end = _record_span(text, record)
+        start, end = record_span(text, record)
         changed, n = re.subn(pattern, replacement, text[start:end], count=1)
         record += 1
     text = text[:start] + changed + text[end:]
@@ -293,7 +289,7 @@ def test_two_processes_refuse_what_one_refuses(change, where, one, tmp_path, in_
     pattern, replacement = CHANGES[change]
     record, n = int(3000 * where), 0
     while not n:
-        start, end = _record_span(text, record)
+        start, end = record_span(text, record)
         changed, n = re.subn(pattern, replacement, text[start:end], count=1)
         record += 1
     text = text[:start] + changed + text[end:]

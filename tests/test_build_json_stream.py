@@ -15,6 +15,7 @@ import pytest
 
 from stackmap_construct import build, to_dict
 from stackmap_construct.cli.main import main
+from json_text import record_span
 from test_fast_path import big_model
 
 N = 6000  # records: about 9 MB of dump's JSON, several batches
@@ -61,12 +62,6 @@ def test_json_dumps_of_to_dict_gives_the_blob(dumped, tmp_path, monkeypatch, cap
         assert code == code2 == 0 and out == out2 == blob
 
 
-def _record_text(text: str, record: int) -> tuple[int, int]:
-    """Where record ``record`` (counted from the first) lies in ``text``."""
-    starts = [m.start() for m in re.finditer(r'\{\s*"patchpoint_id"', text)]
-    return starts[record], starts[record + 1]
-
-
 # (what is changed in one location, or record, of the text, by regex)
 CHANGES = {
     "blank inside a kind": (r'"kind": "(\w)(\w+)"', r'"kind": "\1 \2"'),
@@ -98,7 +93,7 @@ def test_a_change_in_a_record_gives_what_reading_whole_gives(change, record, dum
     text, _ = dumped
     pattern, replacement = CHANGES[change]
     while True:  # the first record from ``record`` on that has what is changed
-        start, end = _record_text(text, record)
+        start, end = record_span(text, record)
         changed, n = re.subn(pattern, replacement, text[start:end], count=1)
         if n:
             break

@@ -367,12 +367,7 @@ def _records(reader: _Reader, lay: _Layout, pieces: list[bytes], stop: int | Non
                 end = run.find(lay.close)
                 if end < 0:
                     raise
-                if stop is not None:
-                    return -1
-                data, n = lay.records(run[:end])
-                pieces.append(data)
-                reader.consume(end + len(lay.close))
-                return count + n
+                return _last_records(reader, lay, pieces, end, stop, count)
             pieces.append(data)
             count += n
             reader.consume(cut + 1 + len(lay.sep))
@@ -380,14 +375,22 @@ def _records(reader: _Reader, lay: _Layout, pieces: list[bytes], stop: int | Non
         # No boundary: the last record, then the end of the array.
         end = reader.buf.find(lay.close)
         if end >= 0:
-            if stop is not None:
-                return -1
-            data, n = lay.records(reader.buf[:end])
-            pieces.append(data)
-            reader.consume(end + len(lay.close))
-            return count + n
+            return _last_records(reader, lay, pieces, end, stop, count)
         if len(reader.buf) > 16 * _CHUNK or not reader.more():
             raise Declined  # no record ends: not the layout
+
+
+def _last_records(reader: _Reader, lay: _Layout, pieces: list[bytes], end: int, stop: int | None,
+                  count: int) -> int:
+    """The array ends at ``end`` of what is read: its last records encoded
+    into ``pieces`` and ``reader`` left after the array; ``count`` plus
+    theirs, or -1 given a split point ``stop`` (the array ends before it)."""
+    if stop is not None:
+        return -1
+    data, n = lay.records(reader.buf[:end])
+    pieces.append(data)
+    reader.consume(end + len(lay.close))
+    return count + n
 
 
 #: Below this many bytes left in the file, one process does the records.
