@@ -569,44 +569,41 @@ def _exact_keys(dicts: list, names, extra) -> None:
     raise _Fallback
 
 
-def _typecode(size: int, signed: bool) -> str | None:
-    for code in ("bhilq" if signed else "BHILQ"):
-        if array(code).itemsize == size:
-            return code
-    return None  # pragma: no cover
+_INTEGER_CODES = frozenset("bBhHiIlLqQ")
 
 
-def _pack_columns(packer: "ElementPacker", columns: list[list]) -> bytes:
+def _pack_columns(packer: "ElementPacker", columns: list) -> bytes:
     """Items from one column per field (``packer.names``): each column is
-    packed at once (``struct``, in the blob's byte order) and written into
-    its strided place in the zeroed items (reserved fields stay zero), C
-    loops only; a value that does not fit raises ``struct.error``.  A field not aligned to
-    its width inside the item: one struct call per chunk of items."""
+    packed at once (``struct``, in the blob's byte order; a one-byte
+    unsigned field by ``bytes``) and each byte of its values written into
+    its strided place in the zeroed items (``bytearray`` slice assignment
+    with a step: a plain C loop), so reserved fields stay zero; C loops
+    only.  A value that does not fit raises ``struct.error`` (``ValueError``
+    for a one-byte field)."""
     fixed = packer.element.fixed
     assert fixed is not None
     n = len(columns[0]) if columns else 0
     size = packer.item_size
-    leaves = [fixed.leaf(name) for name in packer.names]
     order = packer.item_struct.format[0]
-    codes = [_typecode(leaf.size, leaf.signed) for leaf in leaves]
-    if all(code is not None and leaf.offset % leaf.size == 0 and size % leaf.size == 0
-           for leaf, code in zip(leaves, codes)):
-        out = bytearray(n * size)
-        whole = memoryview(out)
-        for leaf, code, column in zip(leaves, codes, columns):
-            values = memoryview(struct.pack(f"{order}{n}{leaf.code}", *column)).cast(code)  # type: ignore[call-overload]
-            whole.cast(code)[leaf.offset // leaf.size::size // leaf.size] = values  # type: ignore[call-overload]
-        whole.release()
-        return bytes(out)
-    fmt = packer.item_struct.format
-    values_ = chain.from_iterable(zip(*columns))
-    parts = []
-    for i in range(0, n - n % _CHUNK, _CHUNK):
-        parts.append(packer._chunk.pack(*islice(values_, _CHUNK * len(columns))))
-    rest = n % _CHUNK
-    if rest:
-        parts.append(struct.pack(fmt[0] + fmt[1:] * rest, *values_))
-    return b"".join(parts)
+    leaves = [fixed.leaf(name) for name in packer.names]
+    if any(leaf.code not in _INTEGER_CODES for leaf in leaves):
+        # (not in v3) a field of another kind: one struct call per chunk of items
+        fmt = packer.item_struct.format
+        values = chain.from_iterable(zip(*columns))
+        parts = [packer._chunk.pack(*islice(values, _CHUNK * len(columns))) for _ in range(n // _CHUNK)]
+        if n % _CHUNK:
+            parts.append(struct.pack(fmt[0] + fmt[1:] * (n % _CHUNK), *values))
+        return b"".join(parts)
+    out = bytearray(n * size)
+    for leaf, column in zip(leaves, columns):
+        if leaf.code == "B":
+            out[leaf.offset::size] = bytes(column)
+            continue
+        data = struct.pack(f"{order}{n}{leaf.code}", *column)
+        width = leaf.size
+        for k in range(width):
+            out[leaf.offset + k::size] = data[k::width]
+    return bytes(out)
 
 
 def pack_json_columns(packer: ElementPacker, own: dict[str, list],
