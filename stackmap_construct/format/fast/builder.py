@@ -392,10 +392,10 @@ def _encode(doc, endian: str):
         start = len(out)
         if start % 8:
             return None  # the records' pieces assume each record starts 8-aligned
-        region, offsets = _pack_records(element, plan.header.struct.format[0], own, inner, len(records), start)
-        out += region
+        parts, offsets = _pack_record_parts(element, plan.header.struct.format[0], own, inner, len(records), start)
         counts = [array_of(inner[a.name][1]) for a in packer.inner]
-        return bytes(out), head, records_array, offsets, counts, [inner[a.name][0] for a in packer.inner], start
+        # One copy into the blob (the head, then the records' chunks).
+        return b"".join([out, *parts]), head, records_array, offsets, counts, [inner[a.name][0] for a in packer.inner], start
     except (_Fallback, KeyError, struct.error, TypeError, ValueError, OverflowError):
         return None
 
@@ -522,6 +522,14 @@ def _pack_records(element: Element, byte_order: str, own: dict, inner: dict, n: 
     ``struct`` call cuts each inner array's items into the records' runs,
     and one more encodes the records (fields, counts, runs, zero pads).
     Also gives each record's offset, counted from ``start``."""
+    parts, offsets = _pack_record_parts(element, byte_order, own, inner, n, start)
+    return b"".join(parts), offsets
+
+
+def _pack_record_parts(element: Element, byte_order: str, own: dict, inner: dict, n: int,
+                       start: int) -> tuple[list[bytes], array]:
+    """:func:`_pack_records`, the encoding left in its chunks (joined once,
+    with whatever precedes the records, by the caller)."""
     pieces = _record_pieces(element)
     sizes = {p.name: p.element.fixed.size for p in element.parts if isinstance(p, Array) and p.element.fixed}
     runs = {name: _Runs(size) for name, size in sizes.items()}
@@ -546,7 +554,7 @@ def _pack_records(element: Element, byte_order: str, own: dict, inner: dict, n: 
         out.append(struct.Struct(fmt).pack(*chain.from_iterable(zip(*columns))))
     offsets = array("Q", accumulate(map(pieces.sizes.__getitem__, keys), initial=start))
     offsets.pop()
-    return b"".join(out), offsets
+    return out, offsets
 
 
 def _exact_keys(dicts: list, names, extra) -> None:
