@@ -241,7 +241,10 @@ def _build(stackmap, lay, packs, endian: str) -> bytes:
             raise _Fallback  # a plain header value: not in v3
         else:
             raise _Fallback
-    out = bytearray(plan.header.struct.pack(*args))
+    # The pieces (header, arrays, records or runs of parsed records) are
+    # collected and joined once: one copy into the blob.
+    parts: list = [plan.header.struct.pack(*args)]
+    ap = parts.append
     pos = plan.header.size
     for array in plan.arrays:
         items = lists[array.name]
@@ -254,15 +257,16 @@ def _build(stackmap, lay, packs, endian: str) -> bytes:
                 leaf = array.element.fixed.leaves[0]
                 _no_bools(items)
                 data = struct.pack(f"{plan.header.struct.format[0]}{len(items)}{leaf.code}", *items)
-            out += data
+            ap(data)
             pos += len(data)
             continue
-        pos = _build_records(items, packer, pos, out, endian)
-    return bytes(out)
+        pos = _build_records(items, packer, pos, ap, endian)
+    return b"".join(parts)
 
 
-def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endian: str) -> int:
-    ap = out.extend
+def _build_records(items, packer: ElementPacker, pos: int, ap: Callable[[Any], Any], endian: str) -> int:
+    """Append the encoding of the records ``items`` (starting at byte
+    ``pos`` of the blob) to ``ap``, piece by piece; the new ``pos``."""
     index = items.blob_index if isinstance(items, RecordList) else None
     if index is None:
         return packer.pack_records(items if type(items) in (list, tuple) else list(items), pos, ap)
@@ -272,7 +276,8 @@ def _build_records(items, packer: ElementPacker, pos: int, out: bytearray, endia
     # that were (they may have been changed).
     cache = items.materialized()
     made = sorted(cache)
-    offsets, buf, end = index.offsets, index.buf, index.end
+    offsets, end = index.offsets, index.end
+    buf = memoryview(index.buf)  # (runs handed on uncopied: the join copies them)
     start = 0
     for i in made + [index.count]:
         if i > start:
