@@ -433,6 +433,13 @@ def _from_dict(data: dict[str, Any]) -> StackMap:
     _known_keys(data, "stackmap", "")
     functions = []
     for i, f in enumerate(_list(data, "functions", "")):
+        # The common case (a dict of exactly the three fields, exact ints)
+        # at once; anything else, the checks below, which name the problem.
+        if type(f) is dict and len(f) == 3:
+            address, stack_size, record_count = f.get("address"), f.get("stack_size"), f.get("record_count")
+            if type(address) is int and type(stack_size) is int and type(record_count) is int:
+                functions.append(Function(address, stack_size, record_count))
+                continue
         p = f"functions[{i}]"
         _known_keys(f, "function", p)
         function = Function(_int(f, "address", p), _int(f, "stack_size", p), _int(f, "record_count", p))
@@ -441,9 +448,10 @@ def _from_dict(data: dict[str, Any]) -> StackMap:
             raise BuildError(f"symbol must be a string or null, got {symbol!r}", path=f"{p}.symbol")
         function.symbol = symbol
         functions.append(function)
-    constants = []
-    for i, c in enumerate(_list(data, "constants", "")):
-        constants.append(_integer(c, f"constants[{i}]"))
+    constants = list(_list(data, "constants", ""))
+    if list(map(type, constants)).count(int) != len(constants):  # (exact ints: one C loop)
+        for i, c in enumerate(constants):
+            _integer(c, f"constants[{i}]")  # raises, naming the first that is not
     records = []
     for i, r in enumerate(_list(data, "records", "")):
         p = f"records[{i}]"
