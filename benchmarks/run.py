@@ -127,13 +127,17 @@ def fresh_install(tmp: str) -> tuple[str, str]:
                           capture_output=True, text=True, check=True).stdout.strip()
     with open(os.path.join(site, "stackmap_construct.pth"), "w") as f:
         f.write(ROOT + "\n")
+    import tomllib
+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:  # the entry point pip writes the script for
+        module, _, function = tomllib.load(f)["project"]["scripts"]["stackmap-construct"].partition(":")
     script = os.path.join(home, "bin", "stackmap-construct")
     with open(script, "w") as f:  # pip's template for console scripts
         f.write(f"#!{python}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
-                "from stackmap_construct.cli.main import main\n"
+                f"from {module} import {function}\n"
                 "if __name__ == '__main__':\n"
                 "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
-                "    sys.exit(main())\n")
+                f"    sys.exit({function}())\n")
     os.chmod(script, 0o755)
     sample = os.path.join(ROOT, "examples", "sample.o")
     mine = subprocess.run([script, "dump", sample], capture_output=True, check=True).stdout

@@ -1,3 +1,3 @@
-from .cli.main import main
+from .cli.main import console
 
-raise SystemExit(main())
+console()

@@ -269,3 +269,61 @@ def test_validate_and_diff_show_progress_on_a_terminal(monkeypatch, capsys, comm
     word = "validating" if command == "validate" else "comparing"
     assert f"stackmap-construct: {word} stackmap 1 of 1 (" in tty.getvalue()
     assert tty.getvalue().endswith("\r\033[K")
+
+
+# -- the console entry (the script and ``python -m``) --------------------------
+# It ends the process with os._exit once stdout and stderr are flushed; what
+# reaches the reader and the exit status must be exactly what main() gives.
+
+def test_console_entry_prints_everything_main_prints(capsys):
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    for fmt in ("text", "llvm-readobj", "json"):
+        assert main(["dump", sample, "--format", fmt]) == 0
+        expected = capsys.readouterr().out.encode()
+        got = run_cli("dump", sample, "--format", fmt)
+        assert got.returncode == 0 and got.stderr == b""
+        assert got.stdout == expected and len(expected) > 500
+
+
+def test_console_entry_keeps_the_exit_status_and_the_error_line(tmp_path):
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\x02\x00\x00\x00")  # version 2
+    got = run_cli("dump", str(bad))
+    assert got.returncode == 1 and got.stdout == b""
+    assert got.stderr.decode().count("\n") == 1 and "version must be 3, found 2" in got.stderr.decode()
+    assert run_cli("dump").returncode == 2  # usage (argparse's SystemExit passes through)
+    assert run_cli("--version").returncode == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_console_entry_reports_a_full_disk_on_stdout_in_one_line():
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    with open("/dev/full", "wb") as full:
+        got = subprocess.run([sys.executable, "-m", "stackmap_construct", "dump", sample], stdout=full,
+                             stderr=subprocess.PIPE)
+    assert got.returncode == 1
+    assert got.stderr.decode().splitlines() == [f"stackmap-construct: error: {sample}: No space left on device"]
+
+
+def test_console_entry_flushes_what_main_left_buffered():
+    """main() returns with output still in sys.stdout's buffer (print
+    without a flush): the console entry flushes it before ending."""
+    code = ("import sys; import stackmap_construct.cli.main as m\n"
+            "sys.stdout = open(1, 'w', closefd=False)  # buffered, whatever PYTHONUNBUFFERED says\n"
+            "m.main = lambda: (print('left in the buffer', end=''), sys.stderr.write('and on stderr'), 5)[2]\n"
+            "m.console()\n")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert (got.returncode, got.stdout, got.stderr) == (5, b"left in the buffer", b"and on stderr")
+
+
+def test_console_entry_a_flush_into_a_closed_pipe_is_quiet_exit_1():
+    """The reader goes away while the output waits in the buffer: exit 1,
+    nothing on stderr (as main() answers a closed pipe)."""
+    code = ("import sys, time; import stackmap_construct.cli.main as m\n"
+            "sys.stdout = open(1, 'w', closefd=False)  # buffered, whatever PYTHONUNBUFFERED says\n"
+            "m.main = lambda: (print('x' * 100, end=''), time.sleep(0.5), 0)[2]\n"
+            "m.console()\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # before the child flushes
+    err = p.stderr.read()
+    assert (p.wait(), err) == (1, b"")
