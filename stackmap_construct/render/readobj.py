@@ -107,7 +107,7 @@ def iter_render_readobj(stackmap: StackMap, *, endian: str | None = None) -> Ite
     return part(0, units)
 
 
-CHUNK = 2048  # records per piece
+CHUNK = 512  # records per piece (small: each piece's item keys reuse the memory the previous freed)
 
 #: What goes around each location: its number, nothing after the last.
 _SEPARATORS = Separators(lambda k, n: LOCATION_NUMBER.format(k + 1) if k < n else "")

@@ -148,7 +148,7 @@ def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "st
     return "".join(iter_render_text(stackmap, arch=arch, title=title, targets=targets, endian=endian))
 
 
-CHUNK = 2048  # records per piece of output
+CHUNK = 512  # records per piece of output (small: see readobj.CHUNK)
 
 #: What goes around each location: its number, nothing after the last.
 _SEPARATORS = Separators(lambda k, n: LOCATION_NUMBER.format(k) if k < n else "")
