@@ -297,3 +297,37 @@ def test_a_child_segment_left_unwritten_is_an_error():
             pass  # (never written)
     pieces.close()
     assert _no_children()
+
+
+@pytest.mark.parametrize("limit", [1, 3, 7, 4096, 10**9])
+def test_the_child_writes_every_piece_in_order_however_writev_cuts_them(monkeypatch, limit):
+    """os.writev may write less than asked: the rest follows, in order."""
+    pieces = [b"head....", b"", b"a" * 10, b"bc", bytes(range(256)) * 3] + [b"%d," % i for i in range(600)]
+    r, w = os.pipe()
+    real = os.writev
+    calls = []
+
+    def writev(fd, buffers):
+        calls.append(len(buffers))
+        assert len(buffers) <= 512
+        joined = b"".join(buffers)[:limit]
+        return real(fd, [joined])
+
+    monkeypatch.setattr(os, "writev", writev)
+    want = b"".join(pieces)
+    got = bytearray()
+    import threading
+
+    def read() -> None:
+        for chunk in iter(lambda: os.read(r, 65536), b""):
+            got.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    parallel._write_all(w, pieces)
+    os.close(w)
+    reader.join()
+    os.close(r)
+    assert bytes(got) == want
+    if limit >= len(want):  # all of them in two calls: 512 pieces, then the rest
+        assert calls == [512, len([p for p in pieces if p]) - 512]

@@ -177,9 +177,8 @@ def _forked(render: Callable[[int, int], Union[Iterator[str], Iterator[bytes]]],
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the parent gone: end here
             for lo, hi in segments[1::2]:
-                data = b"".join(_encoded(render(lo, hi)))
-                _write_all(write_end, len(data).to_bytes(8, "little"))
-                _write_all(write_end, data)
+                pieces = list(_encoded(render(lo, hi)))  # (written as they are, not joined first)
+                _write_all(write_end, [sum(map(len, pieces)).to_bytes(8, "little"), *pieces])
             status = 0
         finally:
             os._exit(status)
@@ -226,10 +225,20 @@ def _reap(pid: int) -> None:
         pass
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def _write_all(fd: int, pieces: list[bytes]) -> None:
+    """Write every piece, in order (``os.writev``: a few calls however many
+    pieces, none copied into one first)."""
+    views = [memoryview(p) for p in pieces if p]
+    while views:
+        batch = views[:512]  # (under any system's limit of buffers a call)
+        written = os.writev(fd, batch)
+        done = 0
+        while done < len(batch) and written >= len(batch[done]):
+            written -= len(batch[done])
+            done += 1
+        del views[:done]
+        if written:  # the next one in part
+            views[0] = views[0][written:]
 
 
 def _redo(render: Callable[[int, int], Union[Iterator[str], Iterator[bytes]]], lo: int, hi: int) -> Callable[[], bytes]:
