@@ -45,6 +45,7 @@ import datetime
 import gc
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -130,10 +131,12 @@ def fresh_install(tmp: str) -> tuple[str, str]:
                           capture_output=True, text=True, check=True).stdout.strip()
     with open(os.path.join(site, "stackmap_construct.pth"), "w") as f:
         f.write(ROOT + "\n")
-    import tomllib
-
-    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:  # the entry point pip writes the script for
-        module, _, function = tomllib.load(f)["project"]["scripts"]["stackmap-construct"].partition(":")
+    # The entry point pip writes the script for (pyproject's [project.scripts]).
+    with open(os.path.join(ROOT, "pyproject.toml")) as f:
+        entry = re.search(r'^stackmap-construct\s*=\s*"([\w.]+):(\w+)"', f.read(), re.M)
+    if entry is None:
+        raise SystemExit("pyproject.toml names no stackmap-construct script")
+    module, function = entry.groups()
     script = os.path.join(home, "bin", "stackmap-construct")
     with open(script, "w") as f:  # pip's template for console scripts
         f.write(f"#!{python}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"

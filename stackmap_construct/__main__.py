@@ -1,3 +1,3 @@
-from .cli.main import console
+from .cli.main import main
 
-console()
+raise SystemExit(main())

@@ -331,3 +331,19 @@ def test_the_child_writes_every_piece_in_order_however_writev_cuts_them(monkeypa
     assert bytes(got) == want
     if limit >= len(want):  # all of them in two calls: 512 pieces, then the rest
         assert calls == [512, len([p for p in pieces if p]) - 512]
+
+
+def test_a_segment_goes_into_a_file_object_through_its_write(tmp_path):
+    """A file object whose descriptor is not where its write() goes (a
+    gzip.GzipFile's is the compressed file's): the segment is read and
+    written through it, never spliced under it."""
+    import gzip
+
+    data = b"segment text\n" * 2000
+    r = _short_pipe(data, len(data))
+    seg = parallel.ChildSegment(r, len(data), lambda: pytest.fail("rendered again"))
+    with gzip.open(tmp_path / "out.gz", "wb") as gz:
+        gz.write(b"before\n")
+        seg.write_into(gz)
+    os.close(r)
+    assert gzip.decompress((tmp_path / "out.gz").read_bytes()) == b"before\n" + data

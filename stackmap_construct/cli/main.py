@@ -107,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         # interpreter's own flush at exit must not complain either.
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            finally:
+                os.close(devnull)  # (the duplicate stays: a library caller runs main() again and again)
+        except (OSError, ValueError, AttributeError):
             pass
         return 1
     except OSError as e:
@@ -122,24 +125,30 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
-def console() -> None:
-    """The entry of the ``stackmap-construct`` script and of ``python -m
-    stackmap_construct``: :func:`main`, then the end of the process once
-    stdout and stderr are flushed, without the interpreter's teardown (which
-    frees the objects of everything still loaded one by one: 15-25 ms after
-    a 10 MB dump, and nothing to show for it).  Called as a library,
-    :func:`main` returns."""
+def console() -> int:
+    """The entry of the ``stackmap-construct`` script: :func:`main`, then
+    the end of the process once stdout and stderr are flushed, without the
+    interpreter's teardown (which frees the objects of everything still
+    loaded one by one: 15-25 ms after a 10 MB dump, and nothing to show for
+    it).  Under a profiler or a tracer (cProfile, coverage), which write
+    their results at exit, the status is returned instead, for the script's
+    ``sys.exit``.  ``python -m stackmap_construct`` (which ``runpy`` may run
+    inside another program) and library callers use :func:`main`."""
     status = main()
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader went away at the very end: as main() does
-        status = status or 1
-    except OSError as e:  # (a full disk): one line, as main() does
-        print(f"{PROG}: error: <stdout>: {e.strerror or e}", file=sys.stderr)
-        status = status or 1
-    try:
-        sys.stderr.flush()
-    except OSError:
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # (started with that descriptor closed)
+            continue
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader went away at the very end: as main() does
+            status = status or 1
+        except (OSError, ValueError) as e:  # (a full disk; a stream closed meanwhile)
+            if stream is sys.stdout and sys.stderr is not None:
+                try:
+                    print(f"{PROG}: error: <stdout>: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+                except (OSError, ValueError):
+                    pass
+            status = status or 1
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return status
     os._exit(status)
-

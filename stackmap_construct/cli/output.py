@@ -148,6 +148,8 @@ def _write(f: IO[bytes], data: Pieces) -> None:
 def _stdout(data: Pieces) -> None:
     pieces = [data] if isinstance(data, (str, bytes)) else data
     out = sys.stdout
+    if out is None:  # started with descriptor 1 closed (``>&-``)
+        raise OSError(9, os.strerror(9))  # EBADF
     binary = getattr(out, "buffer", None)  # none on a text-only stream (io.StringIO)
     for piece in pieces:
         if isinstance(piece, str):
@@ -177,7 +179,14 @@ def write_output(path: str | None, data: Pieces) -> None:
         data = _Progress(data)
     try:
         if path is None or path == "-":
-            _stdout(data)
+            try:
+                _stdout(data)
+            except BrokenPipeError:
+                raise
+            except OSError as e:  # (a full disk): named as the output it is, not the input
+                if e.filename is not None:
+                    raise
+                raise OSError(e.errno, e.strerror or str(e), "<stdout>") from None
             return
         try:
             _write_file(path, data)

@@ -31,6 +31,7 @@ stackmap is 115 MB, half of which the parent read and wrote again.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -258,6 +259,9 @@ def _segment_size(fd: int) -> int | None:
     return int.from_bytes(head, "little")
 
 
+#: The files whose descriptor takes exactly what their write() takes.
+_PLAIN_FILES = (io.BufferedWriter, io.BufferedRandom, io.FileIO)
+
 #: Errors of ``os.splice`` that say it cannot join these two files (the
 #: output opened for appending, a terminal...): written the usual way then.
 _CANNOT_SPLICE = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF, errno.EXDEV}
@@ -300,11 +304,15 @@ class ChildSegment:
         from the pipe by the kernel (``os.splice``), or read and written
         where that cannot be done."""
         f.flush()
-        splice = getattr(os, "splice", None)
-        try:
-            out = f.fileno()
-        except (AttributeError, OSError, ValueError):  # (io.UnsupportedOperation is both of the last two)
-            splice = None
+        # Only into Python's own files: another object's descriptor may be
+        # that of a file it writes something else to (a gzip.GzipFile's).
+        splice = getattr(os, "splice", None) if type(f) in _PLAIN_FILES else None
+        out = -1
+        if splice is not None:
+            try:
+                out = f.fileno()
+            except (OSError, ValueError):  # (io.UnsupportedOperation is both)
+                splice = None
         while splice is not None and self.taken < self.size:
             try:
                 moved = splice(self.fd, out, self.size - self.taken)
