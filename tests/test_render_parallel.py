@@ -170,8 +170,19 @@ def test_dump_in_two_processes_into_a_pipe_closed_early(tmp_path):
 
 
 def test_a_busy_machine_renders_in_one_process(monkeypatch):
+    from stackmap_construct import processes
+
+    monkeypatch.delenv(processes.PROCESSES_VARIABLE, raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    # What runs now decides, not the last minute's load (our own earlier runs among it).
+    monkeypatch.setattr(processes, "running_now", lambda: 1)  # this process alone
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 0.2, 0.2))
+    assert parallel.idle_core()
+    monkeypatch.setattr(processes, "running_now", lambda: 2)  # another one running
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert not parallel.idle_core()
+    # Where /proc/loadavg is not there: the load average.
+    monkeypatch.setattr(processes, "running_now", lambda: None)
     assert parallel.idle_core()
     monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 0.2, 0.2))
     assert not parallel.idle_core()
@@ -347,3 +358,17 @@ def test_a_segment_goes_into_a_file_object_through_its_write(tmp_path):
         seg.write_into(gz)
     os.close(r)
     assert gzip.decompress((tmp_path / "out.gz").read_bytes()) == b"before\n" + data
+
+
+def test_running_now_reads_the_fourth_field_of_proc_loadavg(monkeypatch, tmp_path):
+    from stackmap_construct import processes
+
+    if os.path.exists("/proc/loadavg"):
+        assert processes.running_now() >= 1  # this test among them
+    fake = tmp_path / "loadavg"
+    fake.write_bytes(b"1.24 1.47 1.38 3/109 7512\n")
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda path, *a, **k: real_open(fake if path == "/proc/loadavg" else path, *a, **k))
+    assert processes.running_now() == 3
+    fake.write_bytes(b"garbage\n")
+    assert processes.running_now() is None

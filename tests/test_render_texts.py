@@ -101,7 +101,9 @@ def test_renderers_equal_the_reference_with_small_caches(limit, batch, endian, m
 
 @pytest.mark.parametrize("value,idle", [("1", False), ("2", True)])
 def test_the_processes_variable_overrides_the_load(value, idle, monkeypatch):
-    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0) if not idle else (9.0, 9.0, 9.0))
+    from stackmap_construct import processes
+
+    monkeypatch.setattr(processes, "running_now", lambda: 1 if not idle else 9)
     monkeypatch.setenv(parallel.PROCESSES_VARIABLE, value)
     assert parallel.idle_core() is idle
     monkeypatch.setenv(parallel.PROCESSES_VARIABLE, "")  # unset or anything else: the load decides

@@ -36,6 +36,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 
+from ..processes import PROCESSES_VARIABLE, idle_core  # noqa: F401  (both part of this module's face)
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO, Generator, Iterable, Sequence, Union
@@ -112,31 +114,6 @@ def _threads() -> int:
     import threading
 
     return threading.active_count()
-
-
-#: For measuring: ``1`` renders in one process, ``2`` in two whenever the
-#: output is long enough, whatever the load (unset: :func:`idle_core` decides).
-PROCESSES_VARIABLE = "STACKMAP_CONSTRUCT_PROCESSES"
-
-
-def idle_core() -> bool:
-    """Whether a second core is there and mostly idle (the load average of
-    the last minute leaves half a core free): on a busy machine a second
-    process only adds its overhead.  :data:`PROCESSES_VARIABLE` overrides
-    the answer (for measuring)."""
-    forced = os.environ.get(PROCESSES_VARIABLE)
-    if forced in ("1", "2"):
-        return forced == "2"
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover  (not Linux)
-        cores = os.cpu_count() or 1
-    if cores < 2:
-        return False
-    try:
-        return os.getloadavg()[0] < cores - 0.5
-    except OSError:  # pragma: no cover
-        return True
 
 
 def _segments(units: int, size: int) -> list[tuple[int, int]]:
