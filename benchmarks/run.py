@@ -15,7 +15,10 @@ reference measured in the same run, on the same machine.
    offsets and constants).
 2. For every command (dump in its three formats, validate, diff A A,
    explain --range of 16 bytes, the whole explain, build of dump's JSON)
-   runs it and ``llvm-readobj --stackmap`` on the same file alternately
+   runs it as a user runs it after README's quick start (the console script
+   of a fresh venv; ``--this-interpreter``: ``python -m stackmap_construct``
+   by the interpreter running the benchmark, whose site may load .pth files
+   a user's venv does not) and ``llvm-readobj --stackmap`` on the same file alternately
    (the order flips every pair), output to /dev/null; every figure is the
    ratio of medians of whole-process wall times measured in the same run.
    Peak memory is the child's maximum resident set size (wait4).
@@ -42,6 +45,7 @@ import datetime
 import gc
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -127,13 +131,19 @@ def fresh_install(tmp: str) -> tuple[str, str]:
                           capture_output=True, text=True, check=True).stdout.strip()
     with open(os.path.join(site, "stackmap_construct.pth"), "w") as f:
         f.write(ROOT + "\n")
+    # The entry point pip writes the script for (pyproject's [project.scripts]).
+    with open(os.path.join(ROOT, "pyproject.toml")) as f:
+        entry = re.search(r'^stackmap-construct\s*=\s*"([\w.]+):(\w+)"', f.read(), re.M)
+    if entry is None:
+        raise SystemExit("pyproject.toml names no stackmap-construct script")
+    module, function = entry.groups()
     script = os.path.join(home, "bin", "stackmap-construct")
     with open(script, "w") as f:  # pip's template for console scripts
         f.write(f"#!{python}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
-                "from stackmap_construct.cli.main import main\n"
+                f"from {module} import {function}\n"
                 "if __name__ == '__main__':\n"
                 "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
-                "    sys.exit(main())\n")
+                f"    sys.exit({function}())\n")
     os.chmod(script, 0o755)
     sample = os.path.join(ROOT, "examples", "sample.o")
     mine = subprocess.run([script, "dump", sample], capture_output=True, check=True).stdout
@@ -185,9 +195,13 @@ class Report:
         print(f"  {'PASS' if ok else 'FAIL'}  {name}: {value}")
 
 
+#: How ours is started in the whole-process figures (set in main()).
+OURS: list[str] = [sys.executable, "-m", "stackmap_construct"]
+
+
 def commands(path: str, json_path: str, size: int) -> dict[str, list[str]]:
     """Every command measured, by name, on the object at ``path``."""
-    ours = [sys.executable, "-m", "stackmap_construct"]
+    ours = OURS
     mid = (size // 2) & ~7
     return {
         "dump --format llvm-readobj": ours + ["dump", path, "--format", "llvm-readobj"],
@@ -296,7 +310,7 @@ def statepoint_figures(readobj: str, pairs: int) -> None:
     sm = parse(section.data)
     index = CallSiteIndex([sm], [resolve_functions(container, section, sm)])
     pc = hex(index.at_offset((0, 500), sm.records[index.records_of(0, 500)[0]].instruction_offset)[0].address)
-    ours = [sys.executable, "-m", "stackmap_construct"]
+    ours = OURS
     rows = {
         "statepoints (text)": ours + ["statepoints", path],
         "statepoints --format json": ours + ["statepoints", path, "--format", "json"],
@@ -330,6 +344,9 @@ def main() -> int:
     ap.add_argument("--size", type=int, action="append", choices=(10, 50), metavar="MB",
                     help="only this size besides 1 MB (10 or 50; repeatable)")
     ap.add_argument("--statepoints-only", action="store_true", help="only the statepoint and --pc figures")
+    ap.add_argument("--this-interpreter", action="store_true",
+                    help="run ours as python -m stackmap_construct by this interpreter, not as the console script "
+                         "of a fresh venv (the sample object is measured both ways regardless)")
     args = ap.parse_args()
     pairs = 3 if args.quick else args.pairs
     sizes = tuple(args.size) if args.size else (10,) if args.quick else (10, 50)
@@ -341,11 +358,25 @@ def main() -> int:
     version = next((line.strip() for line in version.splitlines() if "version" in line.lower()), "?")
     print(f"stackmap-construct benchmark, {datetime.datetime.now().isoformat(timespec='minutes')}")
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
-    print(f"llvm-readobj: {version}; ours: {sys.executable} -m stackmap_construct")
     report = Report()
-    if args.statepoints_only:
-        statepoint_figures(readobj, pairs)
-        return 0
+    global OURS
+    with tempfile.TemporaryDirectory() as venv_home:
+        # As a user runs it after README's quick start (see fresh_install).
+        script, bare = fresh_install(venv_home)
+        if not args.this_interpreter:
+            OURS = [script]
+        print(f"llvm-readobj: {version}; ours: {' '.join(OURS)}")
+        for python in (bare, sys.executable):
+            t_ref, t_bare = alternate([readobj, "--version"], [python, "-c", "pass"], 5)
+            print(f"  start-up: {python} -c pass {median(t for t, _ in t_bare) * 1000:.0f} ms "
+                  f"(llvm-readobj --version {median(t for t, _ in t_ref) * 1000:.0f} ms)")
+        if args.statepoints_only:
+            statepoint_figures(readobj, pairs)
+            return 0
+        return _run(args, report, readobj, llc, pairs, sizes, mixes, script, bare)
+
+
+def _run(args, report: Report, readobj: str, llc: str, pairs: int, sizes, mixes, script: str, bare: str) -> int:
     worst: dict[str, tuple[float, str]] = {}
     worst_mem: dict[str, tuple[float, str]] = {}
     rates: dict[tuple[str, str], dict[int, float]] = {}
@@ -381,7 +412,6 @@ def main() -> int:
         # a fresh venv.  Then as this interpreter runs it, whose site may load
         # .pth files (an editable install's finder, a sandbox's certificate
         # hook) that a user's venv does not; each beside its bare start-up.
-        script, bare = fresh_install(tmp)
         sample_ratio = 0.0
         for label, ours, python in [("installed in a fresh venv", [script], bare),
                                     (f"{sys.executable} -m stackmap_construct",

@@ -39,6 +39,10 @@ else:
             setattr(cls, name, facts)
         cls.__match_args__ = cls.__slots__
         cls.__hash__ = None
+        # Its __init__ sets its slots and nothing else: the fast path may
+        # make an object by setting them on object.__new__(cls) itself
+        # (format.fast.codegen.fields_only_init).
+        cls.__fields_only_init__ = True
         return cls
 
 

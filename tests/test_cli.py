@@ -269,3 +269,117 @@ def test_validate_and_diff_show_progress_on_a_terminal(monkeypatch, capsys, comm
     word = "validating" if command == "validate" else "comparing"
     assert f"stackmap-construct: {word} stackmap 1 of 1 (" in tty.getvalue()
     assert tty.getvalue().endswith("\r\033[K")
+
+
+# -- the console entry (the script's) ---------------------------------------------
+# It ends the process with os._exit once stdout and stderr are flushed; what
+# reaches the reader and the exit status must be exactly what main() gives.
+
+CONSOLE = "from stackmap_construct.cli.main import console; console()"
+
+
+def run_console(*args: str, **run) -> subprocess.CompletedProcess:
+    """The console script's entry in a subprocess (as pip's script calls it)."""
+    run.setdefault("capture_output", True)
+    return subprocess.run([sys.executable, "-c", CONSOLE, *args], **run)
+
+
+def test_console_entry_prints_everything_main_prints(capsys):
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    for fmt in ("text", "llvm-readobj", "json"):
+        assert main(["dump", sample, "--format", fmt]) == 0
+        expected = capsys.readouterr().out.encode()
+        got = run_console("dump", sample, "--format", fmt)
+        assert got.returncode == 0 and got.stderr == b""
+        assert got.stdout == expected and len(expected) > 500
+
+
+def test_console_entry_keeps_the_exit_status_and_the_error_line(tmp_path):
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\x02\x00\x00\x00")  # version 2
+    got = run_console("dump", str(bad))
+    assert got.returncode == 1 and got.stdout == b""
+    assert got.stderr.decode().count("\n") == 1 and "version must be 3, found 2" in got.stderr.decode()
+    assert run_console("dump").returncode == 2  # usage (argparse's SystemExit passes through)
+    assert run_console("--version").returncode == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_on_stdout_is_one_line_naming_stdout():
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    for entry in (["-c", CONSOLE], ["-m", "stackmap_construct"]):  # the script's, python -m's
+        with open("/dev/full", "wb") as full:
+            got = subprocess.run([sys.executable, *entry, "dump", sample], stdout=full, stderr=subprocess.PIPE)
+        assert got.returncode == 1
+        assert got.stderr.decode().splitlines() == ["stackmap-construct: error: <stdout>: No space left on device"]
+
+
+def test_console_entry_flushes_what_main_left_buffered():
+    """main() returns with output still in sys.stdout's buffer (print
+    without a flush): the console entry flushes it before ending."""
+    code = ("import sys; import stackmap_construct.cli.main as m\n"
+            "sys.stdout = open(1, 'w', closefd=False)  # buffered, whatever PYTHONUNBUFFERED says\n"
+            "m.main = lambda: (print('left in the buffer', end=''), sys.stderr.write('and on stderr'), 5)[2]\n"
+            "m.console()\n")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert (got.returncode, got.stdout, got.stderr) == (5, b"left in the buffer", b"and on stderr")
+
+
+def test_console_entry_a_flush_into_a_closed_pipe_is_quiet_exit_1():
+    """The reader goes away while the output waits in the buffer: exit 1,
+    nothing on stderr (as main() answers a closed pipe)."""
+    code = ("import sys, time; import stackmap_construct.cli.main as m\n"
+            "sys.stdout = open(1, 'w', closefd=False)  # buffered, whatever PYTHONUNBUFFERED says\n"
+            "m.main = lambda: (print('x' * 100, end=''), time.sleep(0.5), 0)[2]\n"
+            "m.console()\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # before the child flushes
+    err = p.stderr.read()
+    assert (p.wait(), err) == (1, b"")
+
+
+@pytest.mark.parametrize("closed", ["1", "2", "1,2"])
+def test_console_entry_with_stdout_or_stderr_closed_at_start(tmp_path, closed):
+    """Started with descriptor 1 and/or 2 closed (``>&-``, ``2>&-``):
+    sys.stdout or sys.stderr is None; a dump into a file still succeeds."""
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    out = tmp_path / "out.txt"
+    fds = [int(fd) for fd in closed.split(",")]
+    script = (f"import os\nfor fd in {fds}: os.close(fd)\n"
+              f"os.execv({sys.executable!r}, [{sys.executable!r}, '-c', {CONSOLE!r}, 'dump', {sample!r}, '-o', {str(out)!r}])\n")
+    got = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert got.returncode == 0
+    assert out.read_text().startswith(f"{sample}: ELF64 relocatable")
+
+
+def test_a_dump_to_a_closed_stdout_is_one_line():
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    script = (f"import os\nos.close(1)\n"
+              f"os.execv({sys.executable!r}, [{sys.executable!r}, '-c', {CONSOLE!r}, 'dump', {sample!r}])\n")
+    got = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert got.returncode == 1
+    assert got.stderr.decode().splitlines() == ["stackmap-construct: error: <stdout>: Bad file descriptor"]
+
+
+def test_console_entry_returns_under_a_profiler(tmp_path):
+    """Under cProfile (which prints its report at exit) the status is
+    returned to the script's sys.exit, and the report comes."""
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    script = tmp_path / "stackmap-construct"
+    script.write_text("import sys\nfrom stackmap_construct.cli.main import console\nsys.exit(console())\n")
+    got = subprocess.run([sys.executable, "-m", "cProfile", "-s", "tottime", str(script), "dump", sample,
+                          "-o", str(tmp_path / "out.txt")], capture_output=True, text=True)
+    assert got.returncode == 0
+    assert "function calls" in got.stdout  # the profile's report
+
+
+def test_python_m_returns_to_a_program_that_runs_it(tmp_path):
+    """``python -m stackmap_construct`` run by runpy inside another program
+    raises SystemExit there, as any module does: that program goes on."""
+    sample = os.path.join(os.path.dirname(__file__), "..", "examples", "sample.o")
+    code = ("import runpy, sys\n"
+            f"sys.argv = ['stackmap_construct', 'dump', {sample!r}, '-o', {str(tmp_path / 'out.txt')!r}]\n"
+            "try:\n    runpy.run_module('stackmap_construct', run_name='__main__')\n"
+            "except SystemExit as e:\n    print('host goes on, status', e.code)\n")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert got.stdout == "host goes on, status 0\n"

@@ -636,3 +636,42 @@ def test_records_made_a_run_at_a_time_keep_every_edit(monkeypatch):
     fresh = parse(blob, endian=endian)
     assert list(fresh.records.peek()) == plain.records and fresh.records.pristine  # peek keeps nothing
     assert fresh.records[1:4] == plain.records[1:4] and not fresh.records.pristine
+
+
+# -- objects made by setting their fields (codegen.fields_only_init) -----------
+
+def test_the_model_classes_are_made_by_setting_their_fields():
+    from stackmap_construct.format.fast.codegen import fields_only_init
+    from stackmap_construct.model import LiveOut, Location
+
+    assert fields_only_init(Location, ("kind", "size", "dwarf_regnum", "offset_or_small_constant"))
+    assert fields_only_init(LiveOut, ("dwarf_regnum", "size"))
+    assert not fields_only_init(LiveOut, ("size", "dwarf_regnum"))  # not its slots in order
+
+    class Counted(Location):  # its own __init__: not marked by its base's mark
+        __slots__ = ()
+
+        def __init__(self, *args):
+            super().__init__(*args)
+
+    assert not fields_only_init(Counted, ("kind", "size", "dwarf_regnum", "offset_or_small_constant"))
+
+
+def test_objects_made_by_setting_fields_equal_those_made_by_init():
+    """Every field set, kinds decoded, nothing else: the same objects as the
+    classes' own __init__ makes from the same values."""
+    from stackmap_construct.model import LiveOut, Location, LocationKind
+
+    from stackmap_construct.generate import generate_blob
+
+    blob = generate_blob(11, records=(30, 30), locations=(1, 12))
+    sm = parse(blob)
+    for r in sm.records:
+        for loc in r.locations:
+            assert type(loc) is Location and type(loc.kind) is LocationKind
+            same = Location(LocationKind(int(loc.kind)), loc.size, loc.dwarf_regnum, loc.offset_or_small_constant)
+            assert loc == same and repr(loc) == repr(same)
+        for lo in r.live_outs:
+            assert type(lo) is LiveOut and lo == LiveOut(lo.dwarf_regnum, lo.size)
+    with backend("construct"):
+        assert parse(blob) == sm

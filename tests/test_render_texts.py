@@ -101,7 +101,9 @@ def test_renderers_equal_the_reference_with_small_caches(limit, batch, endian, m
 
 @pytest.mark.parametrize("value,idle", [("1", False), ("2", True)])
 def test_the_processes_variable_overrides_the_load(value, idle, monkeypatch):
-    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0) if not idle else (9.0, 9.0, 9.0))
+    from stackmap_construct import processes
+
+    monkeypatch.setattr(processes, "running_now", lambda: 1 if not idle else 9)
     monkeypatch.setenv(parallel.PROCESSES_VARIABLE, value)
     assert parallel.idle_core() is idle
     monkeypatch.setenv(parallel.PROCESSES_VARIABLE, "")  # unset or anything else: the load decides
@@ -152,3 +154,29 @@ def test_record_columns_of_a_range_are_the_slices_of_the_whole(endian):
     half.record_column("patchpoint_id")  # the heads cut, one column made
     for (start, stop) in ranges:
         assert [list(c) for c in half.record_columns(names, start, stop)] == [w[start:stop] for w in want]
+
+
+# -- format_by_kind -------------------------------------------------------------
+
+_BY_KIND = {1: "R{1}/{0}\n", 2: "[{1}{2}]/{0}\n", 4: "C{3}/{0}\n", 300: "odd {3}\n"}
+
+
+@pytest.mark.parametrize("kinds, expected", [
+    ([], []),
+    ([4, 4, 4], ["C7/8\n", "C-1/4\n", "C0/1\n"]),  # one kind
+    ([4, 1, 4], ["C7/8\n", "Rr6/4\n", "C0/1\n"]),  # most are 4: 1 put in its place
+    ([1, 2, 2], ["Rr5/8\n", "[r6-16]/4\n", "[r7+0]/1\n"]),  # most are 2: the first one is 1
+    ([2, 4, 1], ["[r5+8]/8\n", "C-1/4\n", "Rr7/1\n"]),  # a tie: each in its place
+    ([300, 4, 300], ["odd 7\n", "C-1/4\n", "odd 0\n"]),  # a kind that is no byte (a hand-made model's)
+])
+def test_format_by_kind_puts_each_kind_text_in_its_place(kinds, expected):
+    n = len(kinds)
+    columns = ([8, 4, 1][:n], ["r5", "r6", "r7"][:n], ["+8", "-16", "+0"][:n], [7, -1, 0][:n])
+    assert texts.format_by_kind(kinds, _BY_KIND, columns) == expected
+    # the same as str.format one item at a time
+    assert expected == [_BY_KIND[k].format(*(c[i] for c in columns)) for i, k in enumerate(kinds)]
+
+
+def test_format_by_kind_an_unknown_kind_is_a_key_error():
+    with pytest.raises(KeyError):
+        texts.format_by_kind([1, 9], _BY_KIND, ([8, 8], ["a", "b"], ["", ""], [0, 0]))

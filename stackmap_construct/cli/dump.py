@@ -53,5 +53,5 @@ def run(args, read) -> int:
                                            targets=b.targets, endian=b.section.endian) for i, b in numbered]
     # In pieces, as rendered (a 50 MB stackmap prints 160 MB of text), by
     # two processes when it is long.
-    write_output(args.output, render_in_two(concat(parts)))  # (closed at the end: a child rendering is reaped)
+    write_output(args.output, render_in_two(concat(parts), spliced=True))  # (closed at the end: a child rendering is reaped)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import struct
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..errors import StackMapError, TrailingDataError
 from ..format import parse_spans, view
@@ -15,6 +15,9 @@ from .arch import add_arch_option
 from .common import add_input_options
 from .inputs import explain_failure, open_container, warn_empty
 from .output import write_output
+
+if TYPE_CHECKING:
+    from ..render.parallel import ChildSegment
 
 
 _RANGE_FORM = "A:B, A: or :B (byte offsets, decimal or 0x-hex, B exclusive) or N (one byte)"
@@ -56,7 +59,7 @@ def add_parser(sub) -> None:
 
 
 def _section_lines(section, start: int | None, end: int | None, arch: str | None,
-                   docs: bool) -> Iterator[str | bytes]:
+                   docs: bool) -> Iterator[str | bytes | ChildSegment]:
     """The lines of a section: from the columnar view when every blob
     parses (with a range, only the blocks near it), else the walk of the
     definition, which shows every field up to the error, then raises it."""
@@ -111,7 +114,7 @@ def _valid_records(data: bytes, endian: str, count: int):
 
 
 def _broken_lines(section, error: StackMapError, start: int | None, end: int | None, arch: str | None,
-                  docs: bool) -> Iterator[str | bytes]:
+                  docs: bool) -> Iterator[str | bytes | ChildSegment]:
     """The lines of a section that does not parse: every field up to the
     error, then the error raised.  When the first blob breaks in record
     ``k > 0``, its header, functions and constants are walked, records 0 to
@@ -160,7 +163,7 @@ TWO_WORKERS_FROM = 1 << 20
 STRIPE_OUTPUT = 1 << 21
 
 
-def _records_by_two(renderer: ExplainRenderer, blob_size: int) -> Iterator[bytes]:
+def _records_by_two(renderer: ExplainRenderer, blob_size: int) -> Iterator[bytes | ChildSegment]:
     """The records' lines, in order; from a blob of :data:`TWO_WORKERS_FROM`
     bytes on, rendered by this process and a forked one in alternate
     stripes of about :data:`STRIPE_OUTPUT` bytes of output when a second
@@ -172,7 +175,7 @@ def _records_by_two(renderer: ExplainRenderer, blob_size: int) -> Iterator[bytes
     from ..render.parallel import render_in_two
 
     per = max(1, STRIPE_OUTPUT // (70 * max(1, blob_size // max(n, 1))))
-    return render_in_two((n, renderer.records), minimum=2, segment=per, when_idle=True)
+    return render_in_two((n, renderer.records), minimum=2, segment=per, when_idle=True, spliced=True)
 
 
 def run(args, read) -> int:
@@ -183,7 +186,7 @@ def run(args, read) -> int:
         args.explain_parser.error(f"--range starts at {start}, past the end of the section ({longest} bytes)")
     failures: list[StackMapError] = []
 
-    def lines() -> Iterator[str | bytes]:
+    def lines() -> Iterator[str | bytes | ChildSegment]:
         # Streamed: a 50 MB section explains into gigabytes of text.
         for section in container.sections:
             where = f" at file offset 0x{section.file_offset:x}" if section.file_offset else ""

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     import threading
     from typing import IO, Iterable, Union
 
-    Pieces = Union[str, bytes, Iterable[Union[str, bytes]]]
+    from ..render.parallel import ChildSegment
+
+    Pieces = Union[str, bytes, Iterable[Union[str, bytes, ChildSegment]]]
 
 
 class _Progress:
@@ -41,7 +43,7 @@ class _Progress:
 
     DELAY = 2.0
 
-    def __init__(self, pieces: Iterable[str | bytes], stream=None):
+    def __init__(self, pieces: Iterable[Union[str, bytes, ChildSegment]], stream=None):
         self.pieces = pieces
         self.stream = stream if stream is not None else sys.stderr
         self.shown = False
@@ -135,27 +137,38 @@ def _umask() -> int:
 def _write(f: IO[bytes], data: Pieces) -> None:
     pieces = [data] if isinstance(data, (str, bytes)) else data
     for piece in pieces:
-        f.write(piece if isinstance(piece, bytes) else piece.encode())
+        if isinstance(piece, bytes):
+            f.write(piece)
+        elif isinstance(piece, str):
+            f.write(piece.encode())
+        else:  # a segment a child process rendered (render.parallel.ChildSegment)
+            piece.write_into(f)
 
 
 def _stdout(data: Pieces) -> None:
     pieces = [data] if isinstance(data, (str, bytes)) else data
     out = sys.stdout
+    if out is None:  # started with descriptor 1 closed (``>&-``)
+        raise OSError(9, os.strerror(9))  # EBADF
     binary = getattr(out, "buffer", None)  # none on a text-only stream (io.StringIO)
     for piece in pieces:
-        if isinstance(piece, bytes):
-            if binary is None:
-                out.write(piece.decode())
-                continue
-            out.flush()  # text written before goes first
-            binary.write(piece)
-        else:
+        if isinstance(piece, str):
             out.write(piece)
+            continue
+        if binary is None:
+            out.write((piece if isinstance(piece, bytes) else piece.read()).decode())
+            continue
+        out.flush()  # text written before goes first
+        if isinstance(piece, bytes):
+            binary.write(piece)
+        else:  # a segment a child process rendered (render.parallel.ChildSegment)
+            piece.write_into(binary)
     out.flush()
 
 
 def write_output(path: str | None, data: Pieces) -> None:
-    """Write ``data`` (str, bytes, or an iterable of such pieces, written as
+    """Write ``data`` (str, bytes, or an iterable of such pieces or of
+    :class:`~stackmap_construct.render.parallel.ChildSegment`, written as
     they come; str as UTF-8) to ``path`` as described above; a long one
     shows its progress on a terminal's stderr.  An iterator of pieces is
     closed at the end, however it ends (a closed pipe, an error): a
@@ -166,7 +179,14 @@ def write_output(path: str | None, data: Pieces) -> None:
         data = _Progress(data)
     try:
         if path is None or path == "-":
-            _stdout(data)
+            try:
+                _stdout(data)
+            except BrokenPipeError:
+                raise
+            except OSError as e:  # (a full disk): named as the output it is, not the input
+                if e.filename is not None:
+                    raise
+                raise OSError(e.errno, e.strerror or str(e), "<stdout>") from None
             return
         try:
             _write_file(path, data)

@@ -38,6 +38,8 @@ import sys
 from functools import lru_cache
 from itertools import repeat
 
+from ..processes import idle_core as _idle_core
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing costs start-up: only for type checkers)
     from typing import IO, Callable
@@ -395,16 +397,6 @@ def _last_records(reader: _Reader, lay: _Layout, pieces: list[bytes], end: int, 
 
 #: Below this many bytes left in the file, one process does the records.
 TWO_PROCESSES = 1 << 25
-
-
-def _idle_core() -> bool:
-    """A second core, mostly idle (the rule render/parallel.py follows: the
-    last minute's load leaves half a core free)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-        return cores >= 2 and os.getloadavg()[0] < cores - 0.5
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return False
 
 
 def _split_point(reader: _Reader, lay: _Layout) -> int | None:

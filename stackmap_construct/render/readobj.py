@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_by_kind, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap
 
 # -- the text of each line (the one place it is written) ----------------------
@@ -61,8 +61,9 @@ def location_texts(constants: Mapping[int, int], kinds: Iterable[int], sizes: It
     kinds = list(kinds)
     small = list(map(_U32.__and__, offsets))
     # The constant only where a ConstantIndex is among them (most batches have none).
-    values = map(constants.get, small, repeat(OUT_OF_RANGE)) if LocationKind.ConstantIndex in kinds else repeat(None)
-    return list(map(str.format, map(LOCATION.__getitem__, kinds), sizes, regnums, offsets, small, values))
+    values = list(map(constants.get, small, repeat(OUT_OF_RANGE))) if LocationKind.ConstantIndex in kinds \
+        else [None] * len(kinds)
+    return format_by_kind(kinds, LOCATION, (list(sizes), list(regnums), list(offsets), small, values))
 
 
 def live_out_texts(regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
@@ -106,7 +107,7 @@ def iter_render_readobj(stackmap: StackMap, *, endian: str | None = None) -> Ite
     return part(0, units)
 
 
-CHUNK = 2048  # records per piece
+CHUNK = 512  # records per piece (small: each piece's item keys reuse the memory the previous freed)
 
 #: What goes around each location: its number, nothing after the last.
 _SEPARATORS = Separators(lambda k, n: LOCATION_NUMBER.format(k + 1) if k < n else "")

@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_by_kind, format_rows, item_keys, join_records, run_keys, split_runs
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap, record_runs
 from ..registers import register_name
 from ..symbols import FunctionTarget
@@ -88,15 +88,16 @@ def location_texts(values: Mapping[int, str], n_constants: int, registers: Regis
     :func:`constant_values`."""
     kinds = list(kinds)
     present = set(kinds)
+    offsets = list(offsets)
     # Each field only where a kind among them shows it (most batches are of one or two kinds).
-    nothing = repeat(None)
-    regs = map(registers.__getitem__, regnums) if not present.isdisjoint(_WITH_REGISTER) else nothing
+    nothing = [None] * len(kinds)
+    regs = list(map(registers.__getitem__, regnums)) if not present.isdisjoint(_WITH_REGISTER) else nothing
     signed = not present.isdisjoint(_WITH_OFFSET)
-    signs = map(_SIGNS.__getitem__, map(_ZERO.__gt__, offsets)) if signed else nothing
-    magnitudes = map(abs, offsets) if signed else nothing
-    constant = map(values.get, offsets, repeat(OUT_OF_RANGE.format(n_constants))) \
+    signs = list(map(_SIGNS.__getitem__, map(_ZERO.__gt__, offsets))) if signed else nothing
+    magnitudes = list(map(abs, offsets)) if signed else nothing
+    constant = list(map(values.get, offsets, repeat(OUT_OF_RANGE.format(n_constants)))) \
         if LocationKind.ConstantIndex in present else nothing
-    return list(map(str.format, map(formats.__getitem__, kinds), sizes, regs, signs, magnitudes, offsets, constant))
+    return format_by_kind(kinds, formats, (list(sizes), regs, signs, magnitudes, offsets, constant))
 
 
 def live_out_texts(registers: Registers, regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
@@ -147,7 +148,7 @@ def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "st
     return "".join(iter_render_text(stackmap, arch=arch, title=title, targets=targets, endian=endian))
 
 
-CHUNK = 2048  # records per piece of output
+CHUNK = 512  # records per piece of output (small: see readobj.CHUNK)
 
 #: What goes around each location: its number, nothing after the last.
 _SEPARATORS = Separators(lambda k, n: LOCATION_NUMBER.format(k) if k < n else "")

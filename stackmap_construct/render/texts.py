@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import struct
 from functools import lru_cache
-from itertools import accumulate, chain, filterfalse
+from itertools import accumulate, chain, compress, filterfalse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Iterable, Iterator, Sequence
+    from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 
 class Texts(dict):
@@ -104,6 +104,38 @@ def format_rows(template: str, *columns: Iterable) -> list[str]:
     text, order = pct
     picked = [columns[i] for i in order]
     return list(map(text.__mod__, zip(*picked)))
+
+
+def format_by_kind(kinds: Sequence[int], templates: Mapping[int, str], columns: Sequence[Sequence]) -> list[str]:
+    """``templates[kinds[i]].format(*(c[i] for c in columns))`` for every
+    ``i``, by :func:`format_rows` a kind at a time: the most common kind's
+    template over all the items at once (most batches are mostly of one
+    kind), then each other kind's over its own items, put in their places.
+    Every template must format every column's values (ints, strings, None
+    for a field no kind present shows)."""
+    present = set(kinds)
+    if len(present) <= 1:
+        return format_rows(templates[kinds[0]], *columns) if present else []
+    try:  # the kinds as bytes: counted and found by C loops (a kind is a byte)
+        kind_bytes = bytes(kinds)
+    except ValueError:  # (a hand-made model's)
+        kind_bytes = None
+    count = kinds.count if kind_bytes is None else kind_bytes.count
+    common = max(present, key=count)
+    out = format_rows(templates[common], *columns)
+    everywhere = range(len(kinds))
+    for kind in present:
+        if kind != common:
+            mask = map(kind.__eq__, kinds) if kind_bytes is None else kind_bytes.translate(_ONE_BYTE[kind])
+            at = list(compress(everywhere, mask))
+            texts = format_rows(templates[kind], *(list(map(c.__getitem__, at)) for c in columns))
+            for i, text in zip(at, texts):
+                out[i] = text
+    return out
+
+
+#: For each byte value, the table that maps it to 1 and every other to 0.
+_ONE_BYTE = [bytes(b == k for b in range(256)) for k in range(256)]
 
 
 #: Items per ``Struct.unpack`` in :func:`item_keys`.

@@ -11,7 +11,7 @@ from stackmap_construct.format.fast.plan import Array, Element, Expectation, Fix
 from stackmap_construct.model import Function, LiveOut, Location, LocationKind, Record, StackMap
 from struct import Struct
 
-SOURCES = {'format/v3.py': 25807627, 'format/constructs.py': 3590736515, 'format/fast/plan.py': 3446429685, 'model.py': 402589362, 'errors.py': 1620502835, 'endian.py': 3182038822}
+SOURCES = {'format/v3.py': 25807627, 'format/constructs.py': 3590736515, 'format/fast/plan.py': 3446429685, 'model.py': 2164813011, 'errors.py': 1620502835, 'endian.py': 3182038822}
 
 
 def _little(R):

@@ -518,15 +518,16 @@ class FixedItems:
         s = fixed.fields_struct(element.names)
         in_part_order = [leaf for leaf in fixed.leaves if leaf.name in element.names]
         cls = element.cls
-        if [l.name for l in in_part_order] == list(element.names) and all(l.decoded is None for l in model):
+        plain = all(leaf.decoded is None for leaf in model)
+        if [l.name for l in in_part_order] == list(element.names) and plain and not fields_only_init(cls, element.names):
             self.make_one = lambda data: cls(*s.unpack(data))
             return lambda data: list(starmap(cls, s.iter_unpack(data)))
-        # Reorder / adapt with a generated comprehension: the class is
-        # called straight from it (no function of ours per item).
+        # Reorder / adapt with generated code: each object made and its
+        # fields set in the loop itself (no function of ours per item).
         args = [f"a{i}" for i in range(len(in_part_order))]
         position = {leaf.name: args[i] for i, leaf in enumerate(in_part_order)}
         values = []
-        namespace: dict = {"cls": cls, "items": s.iter_unpack, "one": s.unpack}
+        namespace: dict = {"cls": cls, "items": s.iter_unpack, "one": s.unpack, "new": object.__new__}
         for leaf in model:
             if leaf.decoded is not None:
                 namespace[f"T_{leaf.name}"] = leaf.decoded
@@ -534,11 +535,32 @@ class FixedItems:
             else:
                 values.append(position[leaf.name])
         targets = ", ".join(args) + ("," if len(args) == 1 else "")
-        src = (f"def make(data):\n    return [cls({', '.join(values)}) for {targets} in items(data)]\n"
-               f"def make_one(data):\n    {targets} = one(data)\n    return cls({', '.join(values)})\n")
+        if fields_only_init(cls, element.names):
+            # The class's __init__ only sets its fields: set them here, at
+            # C speed each, rather than through a Python call per object
+            # (265 -> 213 ns a location).
+            sets = "".join(f"        o.{name} = {value}\n" for name, value in zip(element.names, values))
+            src = (f"def make(data):\n    out = []\n    append = out.append\n    for {targets} in items(data):\n"
+                   f"        o = new(cls)\n{sets}        append(o)\n    return out\n"
+                   f"def make_one(data):\n    {targets} = one(data)\n    o = new(cls)\n"
+                   + sets.replace("        ", "    ") + "    return o\n")
+        else:
+            src = (f"def make(data):\n    return [cls({', '.join(values)}) for {targets} in items(data)]\n"
+                   f"def make_one(data):\n    {targets} = one(data)\n    return cls({', '.join(values)})\n")
         exec(compile(src, f"<stackmap fast make {cls.__name__}>", "exec"), namespace)
         self.make_one = namespace["make_one"]
         return namespace["make"]
+
+
+def fields_only_init(cls: type, names: tuple[str, ...] | list[str]) -> bool:
+    """Whether an object of ``cls`` with these field values can be made by
+    setting them on ``object.__new__(cls)``: the model's classes, whose
+    ``__init__`` (written out as ``dataclasses`` writes it, checked by
+    tests/test_model_dataclass.py) sets exactly their slots, in this order,
+    and nothing else.  Marked by ``__fields_only_init__`` in the class
+    itself (a subclass is not marked by its base's)."""
+    own = cls.__dict__
+    return bool(own.get("__fields_only_init__")) and tuple(own.get("__slots__", ())) == tuple(names)
 
 
 # (buffer, its byte-swapped words): the last one made, per thread, so that
