@@ -19,7 +19,7 @@ import struct
 import sys
 from array import array
 from functools import lru_cache
-from itertools import accumulate, chain, islice, repeat
+from itertools import accumulate, chain, repeat
 from operator import add, attrgetter, contains, itemgetter, sub
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing costs start-up: only for type checkers)
@@ -600,13 +600,7 @@ def _pack_columns(packer: "ElementPacker", columns: list) -> bytes:
     order = packer.item_struct.format[0]
     leaves = [fixed.leaf(name) for name in packer.names]
     if any(leaf.code not in _INTEGER_CODES for leaf in leaves):
-        # (not in v3) a field of another kind: one struct call per chunk of items
-        fmt = packer.item_struct.format
-        values = chain.from_iterable(zip(*columns))
-        parts = [packer._chunk.pack(*islice(values, _CHUNK * len(columns))) for _ in range(n // _CHUNK)]
-        if n % _CHUNK:
-            parts.append(struct.pack(fmt[0] + fmt[1:] * (n % _CHUNK), *values))
-        return b"".join(parts)
+        raise _Fallback  # (not in v3) a field that is not an integer: left to the other path
     out = bytearray(n * size)
     for leaf, column in zip(leaves, columns):
         if leaf.code == "B":
