@@ -209,16 +209,27 @@ def test_to_dict_dicts_share_their_keys():
 
 def test_the_makers_without_a_template_make_the_same_dicts(monkeypatch):
     names = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
-    rows = [(3, 8, 6, -24), (5, 16, 0, 1)]
+    columns_ = [[3, 5], [8, 16], [6, 0], [-24, 1]]
     table = [None, "Register", "Direct", "Indirect", "Constant", "ConstantIndex"]
-    shared = columns._dicts_maker.__wrapped__(names, names, (True, False, False, False))(rows, table)
-    monkeypatch.setattr(columns, "_shared_keys_template", lambda names: None)
-    displays = columns._dicts_maker.__wrapped__(names, names, (True, False, False, False))(rows, table)
-    expected = [{"kind": "Indirect", "size": 8, "dwarf_regnum": 6, "offset_or_small_constant": -24},
-                {"kind": "ConstantIndex", "size": 16, "dwarf_regnum": 0, "offset_or_small_constant": 1}]
-    assert shared == displays == expected
-    assert [list(d) for d in shared] == [list(d) for d in displays] == [list(names)] * 2
-    heads = [(1, 2), (3, 4)]
-    made = columns._records_maker.__wrapped__(("a", "b", "c"), ("a", "b"), ("c",))(heads, [[0], []])
-    assert made == [{"a": 1, "b": 2, "c": [0]}, {"a": 3, "b": 4, "c": []}]
-    assert [list(d) for d in made] == [["a", "b", "c"]] * 2
+    decoded = (True, False, False, False)
+    made = {}
+    for how in ("shared", "displays"):
+        if how == "displays":
+            monkeypatch.setattr(columns, "_shared_keys_template", lambda names: None)
+        dicts = columns._dicts_maker.__wrapped__(names, names, decoded)(2, *columns_, table)
+        records = columns._records_maker.__wrapped__(("a", "b", "c"), ("a", "b"), ("c",))(
+            2, [(1, 2), (3, 4)], [[0], []])
+        made[how] = dicts, records
+        # Names in another order than the item's: keyed in the model's order.
+        reordered = columns._dicts_maker.__wrapped__(("size", "kind"), ("kind", "size"), (True, False))(
+            2, [1, 2], [8, 4], table)
+        assert reordered == [{"size": 8, "kind": "Register"}, {"size": 4, "kind": "Direct"}]
+        assert [list(d) for d in reordered] == [["size", "kind"]] * 2
+    expected = ([{"kind": "Indirect", "size": 8, "dwarf_regnum": 6, "offset_or_small_constant": -24},
+                 {"kind": "ConstantIndex", "size": 16, "dwarf_regnum": 0, "offset_or_small_constant": 1}],
+                [{"a": 1, "b": 2, "c": [0]}, {"a": 3, "b": 4, "c": []}])
+    assert made["shared"] == made["displays"] == expected
+    for dicts, records in made.values():
+        assert [list(d) for d in dicts] == [list(names)] * 2
+        assert [list(d) for d in records] == [["a", "b", "c"]] * 2
+        assert dicts[0] is not dicts[1] and records[0] is not records[1]

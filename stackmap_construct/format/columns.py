@@ -397,10 +397,10 @@ def records_plain_data(index: BlobIndex) -> list[dict] | None:
     Only dicts, lists, ints and strings are made, which cannot form a
     cycle: the cyclic garbage collector is paused meanwhile (its passes
     over the millions of new dicts cost more than making them).  Each kind
-    of dict is made by a comprehension compiled from the field names (a
-    dict display per item, no call per item), over columns taken with
-    strided views of the items; the records' own fields are unpacked at
-    each record's offset."""
+    of dict is made by a loop compiled from the field names (no call per
+    item, see :func:`_maker`) over the columns of its fields (strided views
+    of the items, as :meth:`ItemTable.column`); the records' own fields
+    are unpacked at each record's offset."""
     import gc
 
     element = index.array.element
@@ -426,13 +426,16 @@ def records_plain_data(index: BlobIndex) -> list[dict] | None:
                 decoded = fixed.leaf(n).decoded
                 tables.append(None if decoded is None else [d.name if d is not None else None for d in decoded])
             make = _dicts_maker(names, in_part, tuple(t is not None for t in tables))
-            items = make(fixed.fields_struct(in_part).iter_unpack(index.items[k]), *(t for t in tables if t is not None))
+            data = index.items[k]
+            columns = [_column(data, fixed.size, fixed.leaf(n), index.endian) for n in in_part]
+            items = make(len(data) // fixed.size, *columns, *(t for t in tables if t is not None))
+            del columns
             starts = index.starts(k)
             lists[part.name] = list(map(items.__getitem__, map(slice, starts[:-1], starts[1:])))
             del items
         heads = map(head.fields_struct(in_order).unpack_from, repeat(index.buf), index.offsets)
         columns = [lists[n] for n in element.names if n in lists]
-        return _records_maker(element.names, in_order, tuple(lists))(heads, *columns)
+        return _records_maker(element.names, in_order, tuple(lists))(index.count, heads, *columns)
     finally:
         if paused:
             gc.enable()
@@ -440,47 +443,50 @@ def records_plain_data(index: BlobIndex) -> list[dict] | None:
 
 @lru_cache(maxsize=None)
 def _records_maker(names: tuple[str, ...], own: tuple[str, ...], lists: tuple[str, ...]):
-    """``f(heads, *lists) -> [{name: value, ...}, ...]``: one dict per
-    record, its own fields from ``heads`` (tuples, in ``own`` order) and
-    each list field from its column."""
-    var = {n: f"h{i}" for i, n in enumerate(own)} | {n: f"l{i}" for i, n in enumerate(lists)}
-    heads = f"({', '.join(var[n] for n in own)},)"
-    return _maker(names, var, f"{heads}, {', '.join(var[n] for n in lists)}",
-                  f"zip(heads, {', '.join(var[n] for n in lists)})", ["heads", *(var[n] for n in lists)])
+    """``f(n, heads, *lists) -> [{name: value, ...}, ...]``: one dict per
+    record (``n`` of them), its own fields from ``heads`` (tuples, in
+    ``own`` order) and each list field from its column."""
+    var = {n: f"h{i}" for i, n in enumerate(own)} | {n: f"x{i}" for i, n in enumerate(lists)}
+    targets = f"({', '.join(var[n] for n in own)},), {', '.join(var[n] for n in lists)}"
+    return _maker(names, var, targets, ["heads", *(f"l{i}" for i in range(len(lists)))], [])
 
 
 @lru_cache(maxsize=None)
 def _dicts_maker(names: tuple[str, ...], in_part: tuple[str, ...], decoded: tuple[bool, ...]):
-    """``f(rows, *tables) -> [{name: value, ...}, ...]``: one dict per row
-    (a tuple of the fields ``in_part``, in the item's order), keyed by
-    ``names`` (the model's order); a field marked in ``decoded`` is looked
-    up in its table (raw value -> name), in order."""
+    """``f(n, *columns, *tables) -> [{name: value, ...}, ...]``: one dict
+    per row (``n`` of them) of the columns of the fields ``in_part`` (in
+    the item's order), keyed by ``names`` (the model's order); a field
+    marked in ``decoded`` is looked up in its table (raw value -> name),
+    in order."""
     values = {n: f"v{i}" for i, n in enumerate(in_part)}
     tables = {n: f"t{i}" for i, n in enumerate(n for n, d in zip(in_part, decoded) if d)}
     exprs = {n: f"{tables[n]}[{values[n]}]" if n in tables else values[n] for n in names}
     targets = ", ".join(values.values()) + ("," if len(values) == 1 else "")
-    return _maker(names, exprs, targets, "rows", ["rows", *tables.values()])
+    return _maker(names, exprs, targets, [f"c{i}" for i in range(len(in_part))], list(tables.values()))
 
 
-def _maker(names: tuple[str, ...], exprs: dict[str, str], targets: str, source: str, params: list[str]):
+def _maker(names: tuple[str, ...], exprs: dict[str, str], targets: str, sources: list[str], tables: list[str]):
     """The generated loop of :func:`_records_maker` and :func:`_dicts_maker`:
-    ``[{name: exprs[name], ...} for targets in source]``.  Where the
-    interpreter shares one key table among dicts (CPython's key-sharing
-    dictionaries, PEP 412), each dict is a copy of a template that does,
-    its values then set (:func:`_shared_keys_template`): the same dicts
+    ``f(n, *sources, *tables)`` gives ``[{name: exprs[name], ...} for
+    targets in zip(*sources)]`` (``n`` items).  Where the interpreter
+    shares one key table among dicts (CPython's key-sharing dictionaries,
+    PEP 412), the ``n`` dicts are first made at once as copies of a
+    template that does (``map(dict.copy, ...)``, a C loop;
+    :func:`_shared_keys_template`), then their values set: the same dicts
     (``type(d) is dict``, the keys in the same order, equal), in about
     half the memory (104 bytes instead of 184 for four keys), so made and
     freed faster (fewer fresh pages for the hundreds of thousands made at
     once); elsewhere, a dict display per item."""
     template = _shared_keys_template(names)
+    params = ", ".join(["n", *sources, *tables])
     if template is None:
         body = ", ".join(f"{n!r}: {exprs[n]}" for n in names)
-        return eval(f"lambda {', '.join(params)}: [{{{body}}} for {targets} in {source}]", {})
-    lines = [f"def make({', '.join(params)}):", "    out = []", "    ap = out.append",
-             f"    for {targets} in {source}:", "        d = copy()"]
+        return eval(f"lambda {params}: [{{{body}}} for {targets} in zip({', '.join(sources)})]", {})
+    lines = [f"def make({params}):", "    out = list(map(copy, repeat(template, n)))",
+             f"    for d, {targets} in zip(out, {', '.join(sources)}):"]
     lines += [f"        d[{n!r}] = {exprs[n]}" for n in names]
-    lines += ["        ap(d)", "    return out"]
-    namespace: dict = {"copy": template.copy}
+    lines += ["    return out"]
+    namespace: dict = {"copy": dict.copy, "repeat": repeat, "template": template}
     exec("\n".join(lines) + "\n", namespace)
     return namespace["make"]
 
