@@ -233,3 +233,17 @@ def test_the_makers_without_a_template_make_the_same_dicts(monkeypatch):
         assert [list(d) for d in dicts] == [list(names)] * 2
         assert [list(d) for d in records] == [["a", "b", "c"]] * 2
         assert dicts[0] is not dicts[1] and records[0] is not records[1]
+
+
+def test_no_template_where_sizes_are_unknown_or_not_smaller(monkeypatch):
+    template = columns._shared_keys_template.__wrapped__
+    if sys.implementation.name == "cpython" and sys.version_info >= (3, 11):
+        assert template(("a", "b")) == {"a": None, "b": None}
+
+    def no_sizes(obj):
+        raise TypeError("getsizeof() is not implemented")
+
+    monkeypatch.setattr(sys, "getsizeof", no_sizes)
+    assert template(("a", "b")) is None
+    monkeypatch.setattr(sys, "getsizeof", lambda obj: 100)  # copies no smaller
+    assert template(("a", "b")) is None

@@ -511,10 +511,13 @@ def _shared_keys_template(names: tuple[str, ...]) -> dict | None:
     template = instance.__dict__
     copy = template.copy()
     ordinary = dict.fromkeys(names)
-    if (type(copy) is not dict or list(copy) != list(names) or copy != ordinary
-            or sys.getsizeof(copy) >= sys.getsizeof(ordinary)):
+    if type(copy) is not dict or list(copy) != list(names) or copy != ordinary:
         return None
-    return template
+    try:
+        smaller = sys.getsizeof(copy) < sys.getsizeof(ordinary)
+    except TypeError:  # (an interpreter without sizes, e.g. PyPy)
+        return None
+    return template if smaller else None
 
 
 def view_of(stackmap: StackMap, endian: str | None = None) -> StackMapView:
