@@ -427,9 +427,9 @@ def records_plain_data(index: BlobIndex) -> list[dict] | None:
                 tables.append(None if decoded is None else [d.name if d is not None else None for d in decoded])
             make = _dicts_maker(names, in_part, tuple(t is not None for t in tables))
             data = index.items[k]
-            columns = [_column(data, fixed.size, fixed.leaf(n), index.endian) for n in in_part]
-            items = make(len(data) // fixed.size, *columns, *(t for t in tables if t is not None))
-            del columns
+            fields = [_column(data, fixed.size, fixed.leaf(n), index.endian) for n in in_part]
+            items = make(len(data) // fixed.size, *fields, *(t for t in tables if t is not None))
+            del fields
             starts = index.starts(k)
             lists[part.name] = list(map(items.__getitem__, map(slice, starts[:-1], starts[1:])))
             del items
