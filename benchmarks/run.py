@@ -129,8 +129,20 @@ def fresh_install(tmp: str) -> tuple[str, str]:
     python = os.path.join(home, "bin", "python")
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
+    # The tree, then where this interpreter has the project's dependencies
+    # (construct, pyelftools: as pip would install them; a directory on a
+    # .pth line is searched, its own .pth files are not run).
+    import importlib.util
+
+    places = [ROOT]
+    for dependency in ("construct", "elftools"):
+        spec = importlib.util.find_spec(dependency)
+        if spec is not None and spec.origin:
+            place = os.path.dirname(os.path.dirname(spec.origin))
+            if place not in places:
+                places.append(place)
     with open(os.path.join(site, "stackmap_construct.pth"), "w") as f:
-        f.write(ROOT + "\n")
+        f.write("".join(p + "\n" for p in places))
     # The entry point pip writes the script for (pyproject's [project.scripts]).
     with open(os.path.join(ROOT, "pyproject.toml")) as f:
         entry = re.search(r'^stackmap-construct\s*=\s*"([\w.]+):(\w+)"', f.read(), re.M)
@@ -146,6 +158,8 @@ def fresh_install(tmp: str) -> tuple[str, str]:
                 f"    sys.exit({function}())\n")
     os.chmod(script, 0o755)
     sample = os.path.join(ROOT, "examples", "sample.o")
+    # Every command works there (explain needs construct).
+    subprocess.run([script, "explain", sample, "-o", os.devnull], check=True)
     mine = subprocess.run([script, "dump", sample], capture_output=True, check=True).stdout
     theirs = subprocess.run([sys.executable, "-m", "stackmap_construct", "dump", sample],
                             capture_output=True, check=True).stdout
