@@ -316,10 +316,13 @@ class _Bad(Exception):
 #: records walked per call of the generated loop: their items are cut out
 #: with one struct format per chunk, and checked while still in the
 #: processor's cache.  Small enough that the pieces cut out and their join
-#: reuse the memory the previous chunk's freed: with 8192, each chunk's
-#: pieces came from fresh pages (a 10 MB blob of the dense mix: 6,300 page
-#: faults in the parse, 2,800 with 512; a fault costs 3-4 us on a VM).
-SCAN_CHUNK = 512
+#: mostly reuse the memory the previous chunk's freed: with 8192, each
+#: chunk's pieces came from fresh pages (a 10 MB blob of the dense mix:
+#: 6,300 page faults in the parse, 4,800 with 2048, 2,800 with 512; a fault
+#: costs 3-4 us on a VM); below 2048 the per-chunk work costs more than the
+#: faults saved (parse() of the sparse 10 MB blob, best of 15: 194-198 MB/s
+#: with 512, 205-209 with 1024, 213 with 2048 and 4096).
+SCAN_CHUNK = 2048
 
 
 class _BadItem(Exception):
