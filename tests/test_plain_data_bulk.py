@@ -72,39 +72,26 @@ def test_build_of_a_dict_puts_every_byte_where_construct_does(endian):
         assert expected[start:start + len(RECORD0_LITTLE)] == RECORD0_LITTLE
 
 
-@pytest.mark.parametrize("field, value", [
-    ("size", -1),  # a u8 live-out size packed by bytes(): below its range
-    ("size", 256),  # and above it
-    ("dwarf_regnum", 65536),  # a u16 column packed by struct
-    ("dwarf_regnum", -1),
+@pytest.mark.parametrize("where, field, value", [
+    ((0, "live_outs", 1), "size", -1),  # a u8 live-out size packed by bytes(): below its range
+    ((0, "live_outs", 1), "size", 256),  # and above it
+    ((0, "live_outs", 1), "dwarf_regnum", 65536),  # a u16 column packed by struct
+    ((0, "live_outs", 1), "dwarf_regnum", -1),
+    ((1, "locations", 0), "offset_or_small_constant", 2**31),  # an i32 column
+    ((1, "locations", 0), "offset_or_small_constant", -2**31 - 1),
+    ((1, "locations", 0), "size", 2**16),
 ])
-def test_a_live_out_value_out_of_range_is_refused_as_on_the_construct_path(field, value):
+def test_a_value_out_of_range_is_refused_as_on_the_construct_path(where, field, value):
+    record, array, item = where
     doc = _doc()
-    doc["records"][0]["live_outs"][1][field] = value
+    doc["records"][record][array][item][field] = value
     with backend("construct"), pytest.raises(BuildError) as slow:
         build(model.from_dict(doc))
     with pytest.raises(BuildError) as fast:
         build(copy.deepcopy(doc))
     assert (str(fast.value), fast.value.path, fast.value.offset) == (
         str(slow.value), slow.value.path, slow.value.offset)
-    assert slow.value.path == f"records[0].live_outs[1].{field}"
-
-
-@pytest.mark.parametrize("field, value", [
-    ("offset_or_small_constant", 2**31),  # an i32 column
-    ("offset_or_small_constant", -2**31 - 1),
-    ("size", 2**16),
-])
-def test_a_location_value_out_of_range_is_refused_as_on_the_construct_path(field, value):
-    doc = _doc()
-    doc["records"][1]["locations"][0][field] = value
-    with backend("construct"), pytest.raises(BuildError) as slow:
-        build(model.from_dict(doc))
-    with pytest.raises(BuildError) as fast:
-        build(copy.deepcopy(doc))
-    assert (str(fast.value), fast.value.path, fast.value.offset) == (
-        str(slow.value), slow.value.path, slow.value.offset)
-    assert slow.value.path == f"records[1].locations[0].{field}"
+    assert slow.value.path == f"records[{record}].{array}[{item}].{field}"
 
 
 # -- build(): the pieces joined once ------------------------------------------
