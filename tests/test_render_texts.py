@@ -22,9 +22,9 @@ from stackmap_construct.symbols import FunctionTarget
 
 
 def _maker(made: list):
-    def make(missing: list[bytes]) -> list[str]:
+    def make(missing: list[bytes]):
         made.extend(missing)
-        return [m.hex() for m in missing]
+        return [(m, m.hex()) for m in missing]
     return make
 
 
@@ -39,19 +39,24 @@ def test_each_distinct_item_is_made_once_per_batch_and_kept():
     assert t.lookup([]) == []
 
 
-def test_the_previous_generation_is_used_before_making_again(monkeypatch):
+def test_over_the_limit_the_cache_starts_again(monkeypatch):
     monkeypatch.setattr(Texts, "LIMIT", 2)
     made: list[bytes] = []
     t = Texts(_maker(made))
     t.lookup([b"a", b"b", b"c"])  # three held: over the limit
-    assert t.lookup([b"d", b"a"]) == ["64", "61"]  # a new generation; "a" comes from the previous one
-    assert made == [b"a", b"b", b"c", b"d"]
-    assert set(t) == {b"a", b"d"} and set(t.previous) == {b"a", b"b", b"c"}
-    assert t.lookup([b"b"]) == ["62"]  # within the limit: same generation, "b" from the previous one
-    assert made == [b"a", b"b", b"c", b"d"] and set(t) == {b"a", b"b", b"d"}
-    assert t.lookup([b"c", b"e"]) == ["63", "65"]  # over it again: "c" is two generations back, made anew
-    assert made == [b"a", b"b", b"c", b"d", b"c", b"e"]
-    assert set(t.previous) == {b"a", b"b", b"d"} and set(t) == {b"c", b"e"}
+    assert set(t) == {b"a", b"b", b"c"}
+    assert t.lookup([b"d", b"a", b"d"]) == ["64", "61", "64"]  # started again: "a" made anew
+    assert made == [b"a", b"b", b"c", b"d", b"a"] and set(t) == {b"a", b"d"}
+    assert t.lookup([b"a"]) == ["61"]  # within the limit: kept
+    assert made == [b"a", b"b", b"c", b"d", b"a"]
+
+
+def test_texts_that_are_empty_or_look_like_missing_ones_are_kept():
+    made: list[bytes] = []
+    t = Texts(lambda missing: (made.extend(missing), [(m, "" if m == b"e" else "\0") for m in missing])[1])
+    assert t.lookup([b"e", b"z", b"e"]) == ["", "\0", ""]
+    assert t.lookup([b"z", b"e"]) == ["\0", ""]
+    assert made == [b"e", b"z"]
 
 
 @pytest.mark.parametrize("batch", [1, 3, 4096])
@@ -124,6 +129,9 @@ def test_format_rows_is_str_format(template):
     want = [template.format(*row) for row in zip(*columns)]
     assert texts.format_rows(template, *columns) == want
     assert (texts.percent(template) is None) == ("!r" in template)
+    # a column the template does not show may be None
+    if "{2" not in template:
+        assert texts.format_rows(template, columns[0], columns[1], None) == want
 
 
 def test_percent_leaves_what_it_does_not_know_to_str_format():
@@ -131,6 +139,9 @@ def test_percent_leaves_what_it_does_not_know_to_str_format():
     assert texts.percent("a}b") is None  # (str.format raises on it, and so does format_rows)
     with pytest.raises(ValueError):
         texts.format_rows("a}b", [1])
+    assert texts.format_rows("{1:>3}|", None, [1, 22]) == ["  1|", " 22|"]  # not %-able, a column not shown None
+    with pytest.raises(TypeError):
+        texts.format_rows("{0:>3}|", None, [1])  # a shown one None: str.format's error
 
 
 @pytest.mark.parametrize("endian", ["little", "big"])
@@ -156,27 +167,44 @@ def test_record_columns_of_a_range_are_the_slices_of_the_whole(endian):
         assert [list(c) for c in half.record_columns(names, start, stop)] == [w[start:stop] for w in want]
 
 
-# -- format_by_kind -------------------------------------------------------------
+# -- by_kind, in_order ----------------------------------------------------------
 
 _BY_KIND = {1: "R{1}/{0}\n", 2: "[{1}{2}]/{0}\n", 4: "C{3}/{0}\n", 300: "odd {3}\n"}
+
+
+def _formatted(kinds, columns):
+    """Each item formatted by its kind's template, a kind at a time, put back in order."""
+    n = len(kinds)
+    pairs = [(i, text) for kind, at, cols in texts.by_kind(kinds, range(n), columns)
+             for i, text in zip(at, texts.format_rows(_BY_KIND[kind], *cols))]
+    return texts.in_order(pairs, n)
 
 
 @pytest.mark.parametrize("kinds, expected", [
     ([], []),
     ([4, 4, 4], ["C7/8\n", "C-1/4\n", "C0/1\n"]),  # one kind
-    ([4, 1, 4], ["C7/8\n", "Rr6/4\n", "C0/1\n"]),  # most are 4: 1 put in its place
-    ([1, 2, 2], ["Rr5/8\n", "[r6-16]/4\n", "[r7+0]/1\n"]),  # most are 2: the first one is 1
-    ([2, 4, 1], ["[r5+8]/8\n", "C-1/4\n", "Rr7/1\n"]),  # a tie: each in its place
+    ([4, 1, 4], ["C7/8\n", "Rr6/4\n", "C0/1\n"]),
+    ([1, 2, 2], ["Rr5/8\n", "[r6-16]/4\n", "[r7+0]/1\n"]),
+    ([2, 4, 1], ["[r5+8]/8\n", "C-1/4\n", "Rr7/1\n"]),  # each kind once
     ([300, 4, 300], ["odd 7\n", "C-1/4\n", "odd 0\n"]),  # a kind that is no byte (a hand-made model's)
 ])
-def test_format_by_kind_puts_each_kind_text_in_its_place(kinds, expected):
+def test_each_kind_formats_its_own_items_put_back_in_place(kinds, expected):
     n = len(kinds)
     columns = ([8, 4, 1][:n], ["r5", "r6", "r7"][:n], ["+8", "-16", "+0"][:n], [7, -1, 0][:n])
-    assert texts.format_by_kind(kinds, _BY_KIND, columns) == expected
+    assert _formatted(kinds, columns) == expected
     # the same as str.format one item at a time
     assert expected == [_BY_KIND[k].format(*(c[i] for c in columns)) for i, k in enumerate(kinds)]
 
 
-def test_format_by_kind_an_unknown_kind_is_a_key_error():
+def test_by_kind_hands_each_kind_exactly_its_items():
+    kinds = bytes([4, 1, 4, 2, 1])
+    groups = list(texts.by_kind(kinds, "abcde", ([10, 11, 12, 13, 14], [20, 21, 22, 23, 24])))
+    assert groups == [(1, ["b", "e"], [[11, 14], [21, 24]]),
+                      (2, ["d"], [[13], [23]]),
+                      (4, ["a", "c"], [[10, 12], [20, 22]])]
+    assert list(texts.by_kind([], [], ([],))) == []
+
+
+def test_an_unknown_kind_is_a_key_error():
     with pytest.raises(KeyError):
-        texts.format_by_kind([1, 9], _BY_KIND, ([8, 8], ["a", "b"], ["", ""], [0, 0]))
+        _formatted([1, 9], ([8, 8], ["a", "b"], ["", ""], [0, 0]))

@@ -109,14 +109,14 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
     live_template = _item_template(lives.names, (), 6)
     kind_names = {k: k.name for k in LocationKind}
 
-    def make_locations(missing: list[bytes]) -> list[str]:
+    def make_locations(missing: list[bytes]) -> Iterable[tuple[bytes, str]]:
         kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), locs.names)
-        return list(map(loc_template.__mod__, zip(map(kind_names.__getitem__, kinds), sizes, regnums, offsets)))
+        return zip(missing, map(loc_template.__mod__, zip(map(kind_names.__getitem__, kinds), sizes, regnums, offsets)))
 
-    def make_live_outs(runs: list[bytes]) -> list[str]:
+    def make_live_outs(runs: list[bytes]) -> Iterable[tuple[bytes, str]]:
         """The live-outs list of each distinct run of live-outs."""
         items = list(map(live_template.__mod__, zip(*lives.columns_of(b"".join(runs), lives.names))))
-        return list(map(_json_list, split_runs(runs, vsize, items)))
+        return zip(runs, map(_json_list, split_runs(runs, vsize, items)))
 
     loc_texts, live_lists = Texts(make_locations), Texts(make_live_outs)
     # Each record's address: its function's entry plus the offset; groups:

@@ -15,13 +15,13 @@ text made once, in batches (:mod:`.texts`).
 
 from __future__ import annotations
 
-from itertools import repeat
+from itertools import chain, repeat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, format_by_kind, format_rows, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, run_keys, split_runs
 from ..model import LocationKind, StackMap
 
 # -- the text of each line (the one place it is written) ----------------------
@@ -52,18 +52,29 @@ LIVE_OUTS = "    {0} live-outs: [ {1}]\n"  # the count, then the items
 LIVE_OUT = "R#{0} ({1}-bytes) "  # DWARF register number, size
 
 _U32 = 0xFFFFFFFF
+_SMALL = {LocationKind.Constant, LocationKind.ConstantIndex}  # (shown as unsigned 32 bits)
 
 
-def location_texts(constants: Mapping[int, int], kinds: Iterable[int], sizes: Iterable[int],
-                   regnums: Iterable[int], offsets: Sequence[int]) -> list[str]:
-    """The text of each location after its number, from its fields
-    (``constants``: index -> value)."""
-    kinds = list(kinds)
-    small = list(map(_U32.__and__, offsets))
-    # The constant only where a ConstantIndex is among them (most batches have none).
-    values = list(map(constants.get, small, repeat(OUT_OF_RANGE))) if LocationKind.ConstantIndex in kinds \
-        else [None] * len(kinds)
-    return format_by_kind(kinds, LOCATION, (list(sizes), list(regnums), list(offsets), small, values))
+def location_pairs(constants: Mapping[int, int], keys: Sequence, kinds: Sequence[int], sizes: Sequence[int],
+                   regnums: Sequence[int], offsets: Sequence[int]) -> Iterable[tuple]:
+    """``(key, text)`` of each location (``keys[i]``'s text after its
+    number, from the fields at ``i``; ``constants``: index -> value), a kind
+    at a time."""
+    out = []
+    for kind, its_keys, (its_sizes, its_regnums, its_offsets) in by_kind(kinds, keys, (sizes, regnums, offsets)):
+        small = values = None  # (the fields only where the kind shows them)
+        if kind in _SMALL:
+            small = list(map(_U32.__and__, its_offsets))
+            if kind == LocationKind.ConstantIndex:
+                values = list(map(constants.get, small, repeat(OUT_OF_RANGE)))
+        out.append(zip(its_keys, format_rows(LOCATION[kind], its_sizes, its_regnums, its_offsets, small, values)))
+    return chain.from_iterable(out)
+
+
+def location_texts(constants: Mapping[int, int], kinds: Sequence[int], sizes: Sequence[int],
+                   regnums: Sequence[int], offsets: Sequence[int]) -> list[str]:
+    """The text of each location after its number, in order."""
+    return in_order(location_pairs(constants, range(len(kinds)), kinds, sizes, regnums, offsets), len(kinds))
 
 
 def live_out_texts(regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
@@ -126,14 +137,14 @@ def readobj_part(stackmap: StackMap, endian: str | None = None) -> tuple[int, Ca
     loc_names = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
     live_names = ("dwarf_regnum", "size")
 
-    def make_locations(missing: list[bytes]) -> list[str]:
-        return location_texts(constants, *locs.columns_of(b"".join(missing), loc_names))
+    def make_locations(missing: list[bytes]) -> Iterable[tuple[bytes, str]]:
+        return location_pairs(constants, missing, *locs.columns_of(b"".join(missing), loc_names))
 
-    def make_live_outs(runs: list[bytes]) -> list[str]:
+    def make_live_outs(runs: list[bytes]) -> Iterable[tuple[bytes, str]]:
         """The live-outs line of each distinct run of live-outs."""
         items = live_out_texts(*lives.columns_of(b"".join(runs), live_names))
-        return list(map(LIVE_OUTS.format, (len(run) // vsize for run in runs),
-                        map("".join, split_runs(runs, vsize, items))))
+        return zip(runs, map(LIVE_OUTS.format, (len(run) // vsize for run in runs),
+                             map("".join, split_runs(runs, vsize, items))))
 
     loc_texts, live_lines = Texts(make_locations), Texts(make_live_outs)
     # (each record's id and offset read a chunk at a time: in two processes, each reads its own)

@@ -10,13 +10,13 @@ once, in batches: :mod:`.texts`) both format those."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import repeat
+from itertools import chain, repeat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, format_by_kind, format_rows, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, run_keys, split_runs
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap, record_runs
 from ..registers import register_name
 from ..symbols import FunctionTarget
@@ -80,24 +80,32 @@ def constant_values(constants: Sequence[int]) -> dict[int, str]:
     return dict(zip(range(len(constants)), map(CONSTANT_VALUE.format, constants)))
 
 
-def location_texts(values: Mapping[int, str], n_constants: int, registers: Registers, kinds: Iterable[int],
-                   sizes: Iterable[int], regnums: Iterable[int], offsets: Sequence[int],
+def location_pairs(values: Mapping[int, str], n_constants: int, registers: Registers, keys: Sequence,
+                   kinds: Sequence[int], sizes: Sequence[int], regnums: Sequence[int], offsets: Sequence[int],
+                   formats: Mapping[int, str] = _LINE) -> Iterable[tuple]:
+    """``(key, text)`` of each location (``keys[i]``'s text after its
+    number, from the fields at ``i``; with ``formats=DESCRIPTION``: its
+    description alone), a kind at a time; ``values``: :func:`constant_values`."""
+    out = []
+    for kind, its_keys, (its_sizes, its_regnums, its_offsets) in by_kind(kinds, keys, (sizes, regnums, offsets)):
+        regs = signs = magnitudes = constant = None  # (each field only where the kind shows it)
+        if kind in _WITH_REGISTER:
+            regs = list(map(registers.__getitem__, its_regnums))
+        if kind in _WITH_OFFSET:
+            signs = list(map(_SIGNS.__getitem__, map(_ZERO.__gt__, its_offsets)))
+            magnitudes = list(map(abs, its_offsets))
+        if kind == LocationKind.ConstantIndex:
+            constant = list(map(values.get, its_offsets, repeat(OUT_OF_RANGE.format(n_constants))))
+        out.append(zip(its_keys, format_rows(formats[kind], its_sizes, regs, signs, magnitudes, its_offsets, constant)))
+    return chain.from_iterable(out)
+
+
+def location_texts(values: Mapping[int, str], n_constants: int, registers: Registers, kinds: Sequence[int],
+                   sizes: Sequence[int], regnums: Sequence[int], offsets: Sequence[int],
                    formats: Mapping[int, str] = _LINE) -> list[str]:
-    """Each location's text after its number (with ``formats=DESCRIPTION``:
-    its description alone), from its fields; ``values``:
-    :func:`constant_values`."""
-    kinds = list(kinds)
-    present = set(kinds)
-    offsets = list(offsets)
-    # Each field only where a kind among them shows it (most batches are of one or two kinds).
-    nothing = [None] * len(kinds)
-    regs = list(map(registers.__getitem__, regnums)) if not present.isdisjoint(_WITH_REGISTER) else nothing
-    signed = not present.isdisjoint(_WITH_OFFSET)
-    signs = list(map(_SIGNS.__getitem__, map(_ZERO.__gt__, offsets))) if signed else nothing
-    magnitudes = list(map(abs, offsets)) if signed else nothing
-    constant = list(map(values.get, offsets, repeat(OUT_OF_RANGE.format(n_constants)))) \
-        if LocationKind.ConstantIndex in present else nothing
-    return format_by_kind(kinds, formats, (list(sizes), regs, signs, magnitudes, offsets, constant))
+    """Each location's text after its number, in order (see :func:`location_pairs`)."""
+    return in_order(location_pairs(values, n_constants, registers, range(len(kinds)), kinds, sizes, regnums,
+                                   offsets, formats), len(kinds))
 
 
 def live_out_texts(registers: Registers, regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
@@ -179,16 +187,16 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
     loc_names = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
     live_names = ("dwarf_regnum", "size")
 
-    def make_locations(missing: list[bytes]) -> list[str]:
+    def make_locations(missing: list[bytes]) -> Iterable[tuple[bytes, str]]:
         kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), loc_names)
-        return location_texts(values, n_constants, registers, kinds, sizes, regnums, offsets)
+        return location_pairs(values, n_constants, registers, missing, kinds, sizes, regnums, offsets)
 
-    def make_live_outs(runs: list[bytes]) -> list[str]:
+    def make_live_outs(runs: list[bytes]) -> Iterable[tuple[bytes, str]]:
         """The live-outs line of each distinct run of live-outs (nothing for none)."""
         regnums, sizes = lives.columns_of(b"".join(runs), live_names)
         items = live_out_texts(registers, regnums, sizes)
-        return [LIVE_OUTS.format(LIVE_OUT_SEPARATOR.join(texts)) if texts else ""
-                for texts in split_runs(runs, vsize, items)]
+        return zip(runs, [LIVE_OUTS.format(LIVE_OUT_SEPARATOR.join(texts)) if texts else ""
+                          for texts in split_runs(runs, vsize, items)])
 
     loc_texts, live_lines = Texts(make_locations), Texts(make_live_outs)
     # (each record's id and offset read a chunk at a time: in two processes, each reads its own)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 from functools import lru_cache
-from itertools import accumulate, chain, compress, filterfalse
+from itertools import accumulate, chain, compress, repeat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,39 +29,44 @@ if TYPE_CHECKING:
 
 class Texts(dict):
     """Encoded item (bytes) -> its text; the items not seen yet are made
-    together, by ``make(list of encoded items) -> their texts``.
+    together, by ``make(list of encoded items) -> (item, text) pairs`` (in
+    any order: a maker that formats a kind at a time hands them back so).
 
-    Two generations: when more than :attr:`LIMIT` distinct items are held,
-    they become the previous generation (the one before is dropped) and the
-    cache starts again; an item missing here but found in the previous
-    generation is taken from there, not made again.  Memory stays bounded
-    on inputs with millions of distinct items, and the items that keep
-    coming (a function's stack slots) survive the turnover while the
-    one-off ones (random constants) go."""
+    When more than :attr:`LIMIT` distinct items are held, the cache starts
+    again: memory stays bounded on inputs with millions of distinct items,
+    and the items that keep coming (a function's stack slots) are made
+    again once per :attr:`LIMIT` new ones.  (An earlier version kept the
+    previous generation to look in before making an item again; on the
+    dense benchmark mix one item in nine was found there, and looking cost
+    more than making those again.)"""
 
     LIMIT = 1 << 16
 
-    def __init__(self, make: Callable[[list[bytes]], Sequence[str]]):
+    def __init__(self, make: Callable[[list[bytes]], Iterable[tuple[bytes, str]]]):
         super().__init__()
         self.make = make
-        self.previous: dict[bytes, str] = {}
 
     def lookup(self, keys: Sequence[bytes]) -> list[str]:
         """The text of every item of ``keys``, in order."""
         if len(self) > self.LIMIT:
-            self.previous = dict(self)
             self.clear()
-        missing = list(dict.fromkeys(filterfalse(self.__contains__, keys)))
-        if missing:
-            previous = self.previous
-            if previous:
-                kept = {k: previous[k] for k in missing if k in previous}
-                if kept:
-                    self.update(kept)
-                    missing = list(filterfalse(kept.__contains__, missing))
-            if missing:
-                self.update(zip(missing, self.make(missing)))
-        return list(map(self.__getitem__, keys))
+        # One probe per item (the table is large and each probe a cache
+        # miss or two): the missing ones come back as _MISSING, a str that
+        # no text is, so finding them compares str with str in C.
+        out = list(map(self.get, keys, repeat(_MISSING)))
+        if _MISSING not in out:
+            return out
+        at = list(compress(range(len(out)), map(_MISSING.__eq__, out)))
+        wanted = list(map(keys.__getitem__, at))
+        self.update(self.make(list(dict.fromkeys(wanted))))
+        for i, text in zip(at, map(self.__getitem__, wanted)):
+            out[i] = text
+        return out
+
+
+#: What :meth:`Texts.lookup` finds for an item not made yet (no text is
+#: this string: texts are printable, and this one is a NUL then a private-use character).
+_MISSING = "\0\U000f0000"
 
 
 @lru_cache(maxsize=256)
@@ -95,42 +100,42 @@ def percent(template: str) -> tuple[str, tuple[int, ...]] | None:
     return "".join(out), tuple(order)
 
 
-def format_rows(template: str, *columns: Iterable) -> list[str]:
+def format_rows(template: str, *columns: Iterable | None) -> list[str]:
     """``template.format(*row)`` for every row of ``columns`` (a sequence
-    each, of the same length), by %-formatting (:func:`percent`)."""
+    each, of the same length; None for one the template does not show), by
+    %-formatting (:func:`percent`)."""
     pct = percent(template)
     if pct is None or not pct[1]:  # (no field at all: zip would give no rows)
-        return list(map(template.format, *columns))
+        if all(c is None for c in columns):
+            return []
+        return list(map(template.format, *(repeat(None) if c is None else c for c in columns)))
     text, order = pct
     picked = [columns[i] for i in order]
     return list(map(text.__mod__, zip(*picked)))
 
 
-def format_by_kind(kinds: Sequence[int], templates: Mapping[int, str], columns: Sequence[Sequence]) -> list[str]:
-    """``templates[kinds[i]].format(*(c[i] for c in columns))`` for every
-    ``i``, by :func:`format_rows` a kind at a time: the most common kind's
-    template over all the items at once (most batches are mostly of one
-    kind), then each other kind's over its own items, put in their places.
-    Every template must format every column's values (ints, strings, None
-    for a field no kind present shows)."""
+def by_kind(kinds: Sequence[int], keys: Sequence, columns: Sequence[Sequence]) -> Iterator[tuple[int, list, list[list]]]:
+    """``(kind, its keys, its columns)`` for each kind among ``kinds``: the
+    items (``keys``, and the values of each column) of that kind, picked in
+    C-level loops, so that each kind's template formats only its own items."""
     present = set(kinds)
-    if len(present) <= 1:
-        return format_rows(templates[kinds[0]], *columns) if present else []
-    try:  # the kinds as bytes: counted and found by C loops (a kind is a byte)
+    if len(present) == 1:
+        yield kinds[0], list(keys), [list(c) for c in columns]
+        return
+    try:  # the kinds as bytes: each kind's mask made by one C call (a kind is a byte)
         kind_bytes = bytes(kinds)
     except ValueError:  # (a hand-made model's)
         kind_bytes = None
-    count = kinds.count if kind_bytes is None else kind_bytes.count
-    common = max(present, key=count)
-    out = format_rows(templates[common], *columns)
-    everywhere = range(len(kinds))
-    for kind in present:
-        if kind != common:
-            mask = map(kind.__eq__, kinds) if kind_bytes is None else kind_bytes.translate(_ONE_BYTE[kind])
-            at = list(compress(everywhere, mask))
-            texts = format_rows(templates[kind], *(list(map(c.__getitem__, at)) for c in columns))
-            for i, text in zip(at, texts):
-                out[i] = text
+    for kind in sorted(present):
+        mask = bytes(map(kind.__eq__, kinds)) if kind_bytes is None else kind_bytes.translate(_ONE_BYTE[kind])
+        yield kind, list(compress(keys, mask)), [list(compress(c, mask)) for c in columns]
+
+
+def in_order(pairs: Iterable[tuple[int, str]], n: int) -> list[str]:
+    """The texts of ``(index, text)`` pairs (indexes ``0`` to ``n - 1``), in order."""
+    out: list[str] = [""] * n
+    for i, text in pairs:
+        out[i] = text
     return out
 
 
