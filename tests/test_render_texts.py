@@ -175,7 +175,7 @@ _BY_KIND = {1: "R{1}/{0}\n", 2: "[{1}{2}]/{0}\n", 4: "C{3}/{0}\n", 300: "odd {3}
 def _formatted(kinds, columns):
     """Each item formatted by its kind's template, a kind at a time, put back in order."""
     n = len(kinds)
-    pairs = [(i, text) for kind, at, cols in texts.by_kind(kinds, range(n), columns)
+    pairs = [(i, text) for kind, at, cols in texts.by_kind(kinds, range(n), texts.picked(columns))
              for i, text in zip(at, texts.format_rows(_BY_KIND[kind], *cols))]
     return texts.in_order(pairs, n)
 
@@ -198,11 +198,18 @@ def test_each_kind_formats_its_own_items_put_back_in_place(kinds, expected):
 
 def test_by_kind_hands_each_kind_exactly_its_items():
     kinds = bytes([4, 1, 4, 2, 1])
-    groups = list(texts.by_kind(kinds, "abcde", ([10, 11, 12, 13, 14], [20, 21, 22, 23, 24])))
+    asked = []
+
+    def fields(keys):  # the fields of these keys only
+        asked.append(keys)
+        return [[ord(k) - 87 for k in keys], [ord(k) - 77 for k in keys]]
+    groups = list(texts.by_kind(kinds, "abcde", fields))
     assert groups == [(1, ["b", "e"], [[11, 14], [21, 24]]),
                       (2, ["d"], [[13], [23]]),
                       (4, ["a", "c"], [[10, 12], [20, 22]])]
-    assert list(texts.by_kind([], [], ([],))) == []
+    assert asked == [["b", "e"], ["d"], ["a", "c"]]
+    assert list(texts.by_kind([], [], fields)) == [] and len(asked) == 3
+    assert list(texts.by_kind([2, 2], "xy", fields)) == [(2, ["x", "y"], [[33, 34], [43, 44]])]
 
 
 def test_an_unknown_kind_is_a_key_error():

@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, picked, run_keys, split_runs
 from ..model import LocationKind, StackMap
 
 # -- the text of each line (the one place it is written) ----------------------
@@ -52,29 +52,32 @@ LIVE_OUTS = "    {0} live-outs: [ {1}]\n"  # the count, then the items
 LIVE_OUT = "R#{0} ({1}-bytes) "  # DWARF register number, size
 
 _U32 = 0xFFFFFFFF
+_FIELDS = ("size", "dwarf_regnum", "offset_or_small_constant")  # what location_pairs' fields give
 _SMALL = {LocationKind.Constant, LocationKind.ConstantIndex}  # (shown as unsigned 32 bits)
 
 
-def location_pairs(constants: Mapping[int, int], keys: Sequence, kinds: Sequence[int], sizes: Sequence[int],
-                   regnums: Sequence[int], offsets: Sequence[int]) -> Iterable[tuple]:
-    """``(key, text)`` of each location (``keys[i]``'s text after its
-    number, from the fields at ``i``; ``constants``: index -> value), a kind
-    at a time."""
+def location_pairs(constants: Mapping[int, int], keys: Sequence, kinds: Sequence[int],
+                   fields: Callable[[list], Sequence[Sequence[int]]]) -> Iterable[tuple]:
+    """``(key, text)`` of each location, its text after its number, a kind
+    at a time: ``kinds[i]`` is the kind of ``keys[i]``, ``fields(some keys)``
+    their sizes, DWARF register numbers and offsets; ``constants``: index ->
+    value."""
     out = []
-    for kind, its_keys, (its_sizes, its_regnums, its_offsets) in by_kind(kinds, keys, (sizes, regnums, offsets)):
+    for kind, its_keys, (sizes, regnums, offsets) in by_kind(kinds, keys, fields):
         small = values = None  # (the fields only where the kind shows them)
         if kind in _SMALL:
-            small = list(map(_U32.__and__, its_offsets))
+            small = list(map(_U32.__and__, offsets))
             if kind == LocationKind.ConstantIndex:
                 values = list(map(constants.get, small, repeat(OUT_OF_RANGE)))
-        out.append(zip(its_keys, format_rows(LOCATION[kind], its_sizes, its_regnums, its_offsets, small, values)))
+        out.append(zip(its_keys, format_rows(LOCATION[kind], sizes, regnums, offsets, small, values)))
     return chain.from_iterable(out)
 
 
 def location_texts(constants: Mapping[int, int], kinds: Sequence[int], sizes: Sequence[int],
                    regnums: Sequence[int], offsets: Sequence[int]) -> list[str]:
     """The text of each location after its number, in order."""
-    return in_order(location_pairs(constants, range(len(kinds)), kinds, sizes, regnums, offsets), len(kinds))
+    n = len(kinds)
+    return in_order(location_pairs(constants, range(n), kinds, picked((sizes, regnums, offsets))), n)
 
 
 def live_out_texts(regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
@@ -134,11 +137,13 @@ def readobj_part(stackmap: StackMap, endian: str | None = None) -> tuple[int, Ca
     n = v.record_count
     locs, lives = v.locations, v.live_outs
     constants = dict(enumerate(stackmap.constants))
-    loc_names = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
     live_names = ("dwarf_regnum", "size")
 
+    def fields(keys: list[bytes]) -> list:
+        return locs.columns_of(b"".join(keys), _FIELDS)
+
     def make_locations(missing: list[bytes]) -> Iterable[tuple[bytes, str]]:
-        return location_pairs(constants, missing, *locs.columns_of(b"".join(missing), loc_names))
+        return location_pairs(constants, missing, locs.columns_of(b"".join(missing), ("kind",))[0], fields)
 
     def make_live_outs(runs: list[bytes]) -> Iterable[tuple[bytes, str]]:
         """The live-outs line of each distinct run of live-outs."""

@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, picked, run_keys, split_runs
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap, record_runs
 from ..registers import register_name
 from ..symbols import FunctionTarget
@@ -81,22 +81,24 @@ def constant_values(constants: Sequence[int]) -> dict[int, str]:
 
 
 def location_pairs(values: Mapping[int, str], n_constants: int, registers: Registers, keys: Sequence,
-                   kinds: Sequence[int], sizes: Sequence[int], regnums: Sequence[int], offsets: Sequence[int],
+                   kinds: Sequence[int], fields: Callable[[list], Sequence[Sequence[int]]],
                    formats: Mapping[int, str] = _LINE) -> Iterable[tuple]:
-    """``(key, text)`` of each location (``keys[i]``'s text after its
-    number, from the fields at ``i``; with ``formats=DESCRIPTION``: its
-    description alone), a kind at a time; ``values``: :func:`constant_values`."""
+    """``(key, text)`` of each location, its text after its number (with
+    ``formats=DESCRIPTION``: its description alone), a kind at a time:
+    ``kinds[i]`` is the kind of ``keys[i]``, ``fields(some keys)`` their
+    sizes, DWARF register numbers and offsets; ``values``:
+    :func:`constant_values`."""
     out = []
-    for kind, its_keys, (its_sizes, its_regnums, its_offsets) in by_kind(kinds, keys, (sizes, regnums, offsets)):
+    for kind, its_keys, (sizes, regnums, offsets) in by_kind(kinds, keys, fields):
         regs = signs = magnitudes = constant = None  # (each field only where the kind shows it)
         if kind in _WITH_REGISTER:
-            regs = list(map(registers.__getitem__, its_regnums))
+            regs = list(map(registers.__getitem__, regnums))
         if kind in _WITH_OFFSET:
-            signs = list(map(_SIGNS.__getitem__, map(_ZERO.__gt__, its_offsets)))
-            magnitudes = list(map(abs, its_offsets))
+            signs = list(map(_SIGNS.__getitem__, map(_ZERO.__gt__, offsets)))
+            magnitudes = list(map(abs, offsets))
         if kind == LocationKind.ConstantIndex:
-            constant = list(map(values.get, its_offsets, repeat(OUT_OF_RANGE.format(n_constants))))
-        out.append(zip(its_keys, format_rows(formats[kind], its_sizes, regs, signs, magnitudes, its_offsets, constant)))
+            constant = list(map(values.get, offsets, repeat(OUT_OF_RANGE.format(n_constants))))
+        out.append(zip(its_keys, format_rows(formats[kind], sizes, regs, signs, magnitudes, offsets, constant)))
     return chain.from_iterable(out)
 
 
@@ -104,8 +106,9 @@ def location_texts(values: Mapping[int, str], n_constants: int, registers: Regis
                    sizes: Sequence[int], regnums: Sequence[int], offsets: Sequence[int],
                    formats: Mapping[int, str] = _LINE) -> list[str]:
     """Each location's text after its number, in order (see :func:`location_pairs`)."""
-    return in_order(location_pairs(values, n_constants, registers, range(len(kinds)), kinds, sizes, regnums,
-                                   offsets, formats), len(kinds))
+    n = len(kinds)
+    return in_order(location_pairs(values, n_constants, registers, range(n), kinds,
+                                   picked((sizes, regnums, offsets)), formats), n)
 
 
 def live_out_texts(registers: Registers, regnums: Iterable[int], sizes: Iterable[int]) -> list[str]:
@@ -184,12 +187,14 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
     registers = Registers(arch)
     values = constant_values(stackmap.constants)
     n_constants = len(stackmap.constants)
-    loc_names = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
     live_names = ("dwarf_regnum", "size")
 
+    def fields(keys: list[bytes]) -> list:
+        return locs.columns_of(b"".join(keys), ("size", "dwarf_regnum", "offset_or_small_constant"))
+
     def make_locations(missing: list[bytes]) -> Iterable[tuple[bytes, str]]:
-        kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), loc_names)
-        return location_pairs(values, n_constants, registers, missing, kinds, sizes, regnums, offsets)
+        kinds = locs.columns_of(b"".join(missing), ("kind",))[0]
+        return location_pairs(values, n_constants, registers, missing, kinds, fields)
 
     def make_live_outs(runs: list[bytes]) -> Iterable[tuple[bytes, str]]:
         """The live-outs line of each distinct run of live-outs (nothing for none)."""

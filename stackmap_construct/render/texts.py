@@ -56,7 +56,14 @@ class Texts(dict):
         out = list(map(self.get, keys, repeat(_MISSING)))
         if _MISSING not in out:
             return out
-        at = list(compress(range(len(out)), map(_MISSING.__eq__, out)))
+        at: list[int] = []  # where they are: found by C-level scans (each found costs a call)
+        find, i = out.index, -1
+        try:
+            while True:
+                i = find(_MISSING, i + 1)
+                at.append(i)
+        except ValueError:
+            pass
         wanted = list(map(keys.__getitem__, at))
         self.update(self.make(list(dict.fromkeys(wanted))))
         for i, text in zip(at, map(self.__getitem__, wanted)):
@@ -114,13 +121,17 @@ def format_rows(template: str, *columns: Iterable | None) -> list[str]:
     return list(map(text.__mod__, zip(*picked)))
 
 
-def by_kind(kinds: Sequence[int], keys: Sequence, columns: Sequence[Sequence]) -> Iterator[tuple[int, list, list[list]]]:
-    """``(kind, its keys, its columns)`` for each kind among ``kinds``: the
-    items (``keys``, and the values of each column) of that kind, picked in
-    C-level loops, so that each kind's template formats only its own items."""
+def by_kind(kinds: Sequence[int], keys: Sequence, fields: Callable[[list], Sequence[Sequence]]
+            ) -> Iterator[tuple[int, list, Sequence[Sequence]]]:
+    """``(kind, its keys, fields(its keys))`` for each kind among ``kinds``
+    (``kinds[i]`` that of ``keys[i]``), so that each kind's template formats
+    only its own items: the keys of a kind picked by one C-level pass, and
+    only for them the columns of their fields (picking every column for
+    every kind cost more than formatting them)."""
     present = set(kinds)
-    if len(present) == 1:
-        yield kinds[0], list(keys), [list(c) for c in columns]
+    if len(present) <= 1:
+        if present:
+            yield kinds[0], list(keys), fields(list(keys))
         return
     try:  # the kinds as bytes: each kind's mask made by one C call (a kind is a byte)
         kind_bytes = bytes(kinds)
@@ -128,7 +139,13 @@ def by_kind(kinds: Sequence[int], keys: Sequence, columns: Sequence[Sequence]) -
         kind_bytes = None
     for kind in sorted(present):
         mask = bytes(map(kind.__eq__, kinds)) if kind_bytes is None else kind_bytes.translate(_ONE_BYTE[kind])
-        yield kind, list(compress(keys, mask)), [list(compress(c, mask)) for c in columns]
+        its = list(compress(keys, mask))
+        yield kind, its, fields(its)
+
+
+def picked(columns: Sequence[Sequence]) -> Callable[[Iterable[int]], list[list]]:
+    """The ``fields`` of :func:`by_kind` for keys that are indexes into ``columns``."""
+    return lambda at: [list(map(c.__getitem__, at)) for c in columns]
 
 
 def in_order(pairs: Iterable[tuple[int, str]], n: int) -> list[str]:
