@@ -89,11 +89,15 @@ def _model(n_records: int, seed: int) -> StackMap:
     return StackMap(3, functions, constants, records)
 
 
-@pytest.mark.parametrize("limit,batch", [(1, 1), (5, 7), (64, 4096)])
+@pytest.mark.parametrize("limit,batch,piece", [(1, 1, 1), (5, 7, 30), (64, 4096, 1 << 14)])
 @pytest.mark.parametrize("endian", ["little", "big"])
-def test_renderers_equal_the_reference_with_small_caches(limit, batch, endian, monkeypatch):
+def test_renderers_equal_the_reference_with_small_caches(limit, batch, piece, endian, monkeypatch):
+    from stackmap_construct.render import json, readobj, text
+
     monkeypatch.setattr(Texts, "LIMIT", limit)
     monkeypatch.setattr(texts, "_BATCH", batch)
+    for module in (json, readobj, text):
+        monkeypatch.setattr(module, "PIECE_ITEMS", piece)
     model = _model(700, seed=limit + batch)
     sm = parse(build(model, endian=endian), endian=endian)
     assert render_readobj(sm) == render_readobj_plain(model)
@@ -165,6 +169,26 @@ def test_record_columns_of_a_range_are_the_slices_of_the_whole(endian):
     half.record_column("patchpoint_id")  # the heads cut, one column made
     for (start, stop) in ranges:
         assert [list(c) for c in half.record_columns(names, start, stop)] == [w[start:stop] for w in want]
+
+
+@pytest.mark.parametrize("counts, items, records, want", [
+    ([], 5, 3, []),
+    ([2, 2, 2, 2], 4, 10, [(0, 2), (2, 4)]),
+    ([2, 2, 2, 2], 5, 10, [(0, 2), (2, 4)]),  # a third record would make 6
+    ([2, 2, 2, 2], 100, 3, [(0, 3), (3, 4)]),  # at most 3 records
+    ([9, 1, 0, 0, 1, 9], 2, 10, [(0, 1), (1, 5), (5, 6)]),  # a record over the limit alone; empty ones join
+    ([0, 0, 0], 1, 2, [(0, 2), (2, 3)]),
+])
+def test_pieces_bound_records_and_items(counts, items, records, want):
+    from itertools import accumulate
+
+    starts = list(accumulate(counts, initial=0))
+    got = list(texts.pieces(starts, 0, len(counts), items, records))
+    assert got == want
+    for r0, r1 in got:
+        assert r1 - r0 <= records and (starts[r1] - starts[r0] <= items or r1 - r0 == 1)
+    if len(counts) > 2:  # a middle range: the same rule from its own first record
+        assert list(texts.pieces(starts, 1, len(counts) - 1, items, records))[0][0] == 1
 
 
 # -- by_kind, in_order ----------------------------------------------------------

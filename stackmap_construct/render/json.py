@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing import Iterable, Iterator, Sequence
 
 from .parallel import Part, concat, fixed
-from .texts import Separators, Texts, format_rows, item_keys, join_records, run_keys, split_runs
+from .texts import Separators, Texts, format_rows, item_keys, join_records, pieces, run_keys, split_runs
 from ..model import LocationKind, StackMap, record_runs, to_dict
 from ..symbols import FunctionTarget
 
@@ -60,7 +60,8 @@ def iter_render_json(blobs: Blobs) -> Iterator[str]:
 
 
 INDENT = 2
-CHUNK = 512  # records per piece (a record of 28 locations is 4 KB of JSON)
+CHUNK = 512  # records per piece at most (see texts.pieces)
+PIECE_ITEMS = 1 << 12  # locations per piece at most (about 150 bytes of JSON each)
 
 
 def _dumps(value, depth: int) -> str:
@@ -151,8 +152,7 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
                    + i3 + f'"functions": {_dumps(head["functions"], 3)},\n'
                    + i3 + f'"constants": {_dumps(head["constants"], 3)},\n' + i3 + '"records": '
                    + ("[\n" if nr else "[]"))
-        for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
-            r1 = min(hi - 1, r0 + CHUNK)
+        for r0, r1 in pieces(lstarts, max(lo - 1, 0), hi - 1, PIECE_ITEMS, CHUNK):
             l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
             ids, offsets = v.record_columns(heads, r0, r1)

@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, picked, run_keys, split_runs
+from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, picked, pieces, run_keys, split_runs
 from ..model import LocationKind, StackMap
 
 # -- the text of each line (the one place it is written) ----------------------
@@ -121,7 +121,8 @@ def iter_render_readobj(stackmap: StackMap, *, endian: str | None = None) -> Ite
     return part(0, units)
 
 
-CHUNK = 512  # records per piece (small: each piece's item keys reuse the memory the previous freed)
+CHUNK = 512  # records per piece at most (see texts.pieces)
+PIECE_ITEMS = 1 << 14  # locations per piece at most (about 35 bytes of text each)
 
 #: What goes around each location: its number, nothing after the last.
 _SEPARATORS = Separators(lambda k, n: LOCATION_NUMBER.format(k + 1) if k < n else "")
@@ -161,8 +162,7 @@ def readobj_part(stackmap: StackMap, endian: str | None = None) -> tuple[int, Ca
     def part(lo: int, hi: int) -> Iterator[str]:
         if lo == 0:
             yield head_lines(stackmap) + RECORDS.format(n)
-        for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
-            r1 = min(hi - 1, r0 + CHUNK)
+        for r0, r1 in pieces(lstarts, max(lo - 1, 0), hi - 1, PIECE_ITEMS, CHUNK):
             l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
             counts = lcounts[r0:r1]

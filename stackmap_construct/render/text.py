@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, picked, run_keys, split_runs
+from .texts import Separators, Texts, by_kind, format_rows, in_order, item_keys, join_records, picked, pieces, run_keys, split_runs
 from ..model import DYNAMIC_STACK_SIZE, LocationKind, StackMap, record_runs
 from ..registers import register_name
 from ..symbols import FunctionTarget
@@ -159,7 +159,8 @@ def render_text(stackmap: StackMap, *, arch: str | None = None, title: str = "st
     return "".join(iter_render_text(stackmap, arch=arch, title=title, targets=targets, endian=endian))
 
 
-CHUNK = 512  # records per piece of output (small: see readobj.CHUNK)
+CHUNK = 512  # records per piece at most (see texts.pieces)
+PIECE_ITEMS = 1 << 14  # locations per piece at most (about 45 bytes of text each)
 
 #: What goes around each location: its number, nothing after the last.
 _SEPARATORS = Separators(lambda k, n: LOCATION_NUMBER.format(k) if k < n else "")
@@ -239,8 +240,7 @@ def text_part(stackmap: StackMap, *, arch: str | None = None, title: str = "stac
     def part(lo: int, hi: int) -> Iterator[str]:
         if lo == 0:
             yield head_text(stackmap, title, nr)
-        for r0 in range(max(lo - 1, 0), hi - 1, CHUNK):
-            r1 = min(hi - 1, r0 + CHUNK)
+        for r0, r1 in pieces(lstarts, max(lo - 1, 0), hi - 1, PIECE_ITEMS, CHUNK):
             l0 = lstarts[r0]
             items = loc_texts.lookup(item_keys(locs.data[l0 * lsize:lstarts[r1] * lsize], lsize))
             ids, offsets = v.record_columns(heads, r0, r1)

@@ -19,6 +19,7 @@ the few per-record pieces are touched in Python.
 from __future__ import annotations
 
 import struct
+from bisect import bisect_right
 from functools import lru_cache
 from itertools import accumulate, chain, compress, repeat
 
@@ -189,6 +190,23 @@ def item_keys(data: bytes, size: int) -> list[bytes]:
         pos += k * size
         rest -= k
     return out
+
+
+def pieces(starts: Sequence[int], lo: int, hi: int, items: int, records: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges ``(r0, r1)`` of records, from ``lo`` to ``hi``,
+    each of at most ``records`` records holding at most ``items`` items
+    (or one record, if it alone holds more); ``starts``: the first item of
+    each record, then the end (``ItemTable.starts``).  A renderer's piece of
+    output is bounded so: pieces of megabytes, allocated and freed in turn,
+    went back to the system each time (glibc's malloc) and every page was
+    faulted in again (dense JSON, 4 KB a record: 148,000 faults in a 50 MB
+    dump, 87,000 with pieces of 4,096 locations)."""
+    r0 = lo
+    while r0 < hi:
+        last = min(hi, r0 + records)
+        r1 = max(bisect_right(starts, starts[r0] + items, r0 + 1, last + 1) - 1, r0 + 1)
+        yield r0, r1
+        r0 = r1
 
 
 def run_keys(data: bytes, starts: Sequence[int], size: int) -> list[bytes]:
