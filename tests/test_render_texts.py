@@ -57,6 +57,9 @@ def test_texts_that_are_empty_or_look_like_missing_ones_are_kept():
     assert t.lookup([b"e", b"z", b"e"]) == ["", "\0", ""]
     assert t.lookup([b"z", b"e"]) == ["\0", ""]
     assert made == [b"e", b"z"]
+    # a text equal to the sentinel itself: still right (made again each time)
+    t = Texts(lambda missing: [(m, texts._MISSING) for m in missing])
+    assert t.lookup([b"s", b"s", b"x"]) == [texts._MISSING] * 3 == t.lookup([b"x", b"s"]) + [texts._MISSING]
 
 
 @pytest.mark.parametrize("batch", [1, 3, 4096])
@@ -187,8 +190,12 @@ def test_pieces_bound_records_and_items(counts, items, records, want):
     assert got == want
     for r0, r1 in got:
         assert r1 - r0 <= records and (starts[r1] - starts[r0] <= items or r1 - r0 == 1)
-    if len(counts) > 2:  # a middle range: the same rule from its own first record
-        assert list(texts.pieces(starts, 1, len(counts) - 1, items, records))[0][0] == 1
+    for lo in range(len(counts)):  # any range: pieces that follow each other from lo to hi, each within bounds
+        for hi in range(lo, len(counts) + 1):
+            got = list(texts.pieces(starts, lo, hi, items, records))
+            bounds = [lo] + [r1 for _, r1 in got]
+            assert [r0 for r0, _ in got] == bounds[:-1] and bounds[-1] == hi
+            assert all(0 < r1 - r0 <= records and (starts[r1] - starts[r0] <= items or r1 - r0 == 1) for r0, r1 in got)
 
 
 # -- by_kind, in_order ----------------------------------------------------------
@@ -234,6 +241,12 @@ def test_by_kind_hands_each_kind_exactly_its_items():
     assert asked == [["b", "e"], ["d"], ["a", "c"]]
     assert list(texts.by_kind([], [], fields)) == [] and len(asked) == 3
     assert list(texts.by_kind([2, 2], "xy", fields)) == [(2, ["x", "y"], [[33, 34], [43, 44]])]
+    # kinds in a wider array: grouped by value, not by the bytes of the buffer
+    from array import array
+
+    assert [g[:2] for g in texts.by_kind(array("H", [4, 1, 4, 2, 1]), "abcde", fields)] == \
+        [(1, ["b", "e"]), (2, ["d"]), (4, ["a", "c"])]
+    assert [g[:2] for g in texts.by_kind(array("h", [300, -1, 300]), "abc", fields)] == [(-1, ["b"]), (300, ["a", "c"])]
 
 
 def test_an_unknown_kind_is_a_key_error():

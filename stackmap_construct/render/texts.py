@@ -134,14 +134,25 @@ def by_kind(kinds: Sequence[int], keys: Sequence, fields: Callable[[list], Seque
         if present:
             yield kinds[0], list(keys), fields(list(keys))
         return
-    try:  # the kinds as bytes: each kind's mask made by one C call (a kind is a byte)
-        kind_bytes = bytes(kinds)
-    except ValueError:  # (a hand-made model's)
-        kind_bytes = None
+    kind_bytes = _as_bytes(kinds)  # each kind's mask made by one C call (a kind is a byte)
     for kind in sorted(present):
         mask = bytes(map(kind.__eq__, kinds)) if kind_bytes is None else kind_bytes.translate(_ONE_BYTE[kind])
         its = list(compress(keys, mask))
         yield kind, its, fields(its)
+
+
+def _as_bytes(values: Sequence[int]) -> bytes | None:
+    """``values`` as bytes, or None when one is no byte (a hand-made model's
+    kind); an array of wider items is read item by item, not as its buffer."""
+    try:
+        view = memoryview(values)  # type: ignore[arg-type]
+    except TypeError:  # (a list)
+        view = None
+    try:
+        return view.tobytes() if view is not None and view.format == "B" else bytes(
+            values if view is None else view.tolist())
+    except (ValueError, TypeError):
+        return None
 
 
 def picked(columns: Sequence[Sequence]) -> Callable[[Iterable[int]], list[list]]:
