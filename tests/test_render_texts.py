@@ -101,6 +101,7 @@ def test_renderers_equal_the_reference_with_small_caches(limit, batch, piece, en
     monkeypatch.setattr(texts, "_BATCH", batch)
     for module in (json, readobj, text):
         monkeypatch.setattr(module, "PIECE_ITEMS", piece)
+    monkeypatch.setattr(json._Heads, "LIMIT", limit)  # the heads of JSON locations: started again too
     model = _model(700, seed=limit + batch)
     sm = parse(build(model, endian=endian), endian=endian)
     assert render_readobj(sm) == render_readobj_plain(model)

