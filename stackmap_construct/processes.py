@@ -7,6 +7,7 @@ The renderers (:mod:`.render.parallel`) and the reader of dump's JSON
 from __future__ import annotations
 
 import os
+import time
 
 #: For measuring: ``1`` works in one process, ``2`` in two whenever the
 #: work is long enough, whatever the load (unset: :func:`idle_core` decides).
@@ -33,7 +34,15 @@ def idle_core() -> bool:
         return False
     running = running_now()
     if running is not None:
-        return running <= cores - 1
+        # A task that runs for a moment (a kernel thread, the shell that
+        # started us) is not a busy core: read again, twice, a millisecond
+        # apart (one reading in ten here saw such a task).
+        for _ in range(2):
+            if running is None or running <= cores - 1:
+                break
+            time.sleep(0.001)
+            running = running_now()
+        return running is not None and running <= cores - 1
     try:
         return os.getloadavg()[0] < cores - 0.5
     except OSError:  # pragma: no cover

@@ -181,6 +181,12 @@ def test_a_busy_machine_renders_in_one_process(monkeypatch):
     monkeypatch.setattr(processes, "running_now", lambda: 2)  # another one running
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     assert not parallel.idle_core()
+    # ... only for a moment: read three times in all, idle if one of them says so
+    for readings, idle in (([2, 1], True), ([2, 2, 1], True), ([2, 2, 2, 1], False), ([2, None], False)):
+        left = list(readings)
+        monkeypatch.setattr(processes, "running_now", lambda: left.pop(0))
+        assert parallel.idle_core() is idle, readings
+        assert len(left) == (1 if readings == [2, 2, 2, 1] else 0)
     # Where /proc/loadavg is not there: the load average.
     monkeypatch.setattr(processes, "running_now", lambda: None)
     assert parallel.idle_core()
