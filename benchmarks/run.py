@@ -256,6 +256,12 @@ def measure(readobj: str, path: str, size: int, pairs: int, tmp: str, only=None)
     return out
 
 
+class _Bare:
+    """A location as bare as a Python object can be (see ``bare_objects``)."""
+
+    __slots__ = ("kind", "size", "dwarf_regnum", "offset_or_small_constant")
+
+
 def in_process(data: bytes, runs: int) -> dict[str, tuple[float, float]]:
     """(best, median) MB/s of the in-process figures on one blob."""
     size = len(data) / MB
@@ -264,6 +270,33 @@ def in_process(data: bytes, runs: int) -> dict[str, tuple[float, float]]:
         for r in parse(data).records:
             for loc in r.locations:
                 loc.kind, loc.size, loc.dwarf_regnum, loc.offset_or_small_constant
+
+    lv = view(parse(data)).locations
+    assert lv.names == ("kind", "size", "dwarf_regnum", "offset_or_small_constant"), lv.names
+    unpack = lv.fixed.fields_struct(lv.names).iter_unpack  # (the four fields, in this order; reserved bytes skipped)
+
+    def bare_objects():
+        """The least that any model with a Python object per location costs
+        here: parse(), then for each location a bare slotted object of its
+        four fields (set on object.__new__ in the tightest loop, the cyclic
+        collector paused meanwhile as parse's records are made; no records,
+        no checks, no enum), kept in a list as a model keeps them, then read."""
+        locations = view(parse(data)).locations.data
+        new, out = object.__new__, []
+        append = out.append
+        gc.disable()
+        try:
+            for kind, size, regnum, offset in unpack(locations):
+                o = new(_Bare)
+                o.kind = kind
+                o.size = size
+                o.dwarf_regnum = regnum
+                o.offset_or_small_constant = offset
+                append(o)
+        finally:
+            gc.enable()
+        for loc in out:
+            loc.kind, loc.size, loc.dwarf_regnum, loc.offset_or_small_constant
 
     def every_field_columns():
         v = view(parse(data))
@@ -280,6 +313,7 @@ def in_process(data: bytes, runs: int) -> dict[str, tuple[float, float]]:
         "parse()": timed(lambda: parse(data), runs),
         "parse() + every location field, by columns (view)": timed(every_field_columns, runs),
         "parse() + every location field, by objects": timed(every_field_objects, runs),
+        "  the same, bare objects (the floor of any object model)": timed(bare_objects, runs),
         "to_dict(parsed)": timed(lambda: to_dict(sm), runs),
         "build(plain-data dict)": timed(lambda: build(doc), runs),
         "from_dict() then build()": timed(lambda: build(from_dict(doc)), runs),
@@ -480,7 +514,9 @@ def _run(args, report: Report, readobj: str, llc: str, pairs: int, sizes, mixes,
     rate, mix = min(inproc["from_dict() then build()"])
     report.target("from_dict() then build() >= 30 MB/s (objects made)", f"{rate:.1f} MB/s ({mix})", rate >= 30)
     rate, mix = min(inproc["parse() + every location field, by objects"])
-    report.target("parse() + every location field by objects >= 50 MB/s", f"{rate:.1f} MB/s ({mix})", rate >= 50)
+    floor = dict((m, r) for r, m in inproc["  the same, bare objects (the floor of any object model)"])[mix]
+    report.target("parse() + every location field by objects >= 50 MB/s",
+                  f"{rate:.1f} MB/s ({mix}; bare objects, the floor of any object model here: {floor:.1f})", rate >= 50)
     failed = [name for name, ok in report.results if not ok]
     print()
     print(f"{len(report.results) - len(failed)} of {len(report.results)} targets met"
