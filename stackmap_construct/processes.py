@@ -21,7 +21,9 @@ def idle_core() -> bool:
     leaving half a core free.  On a busy machine a second process only adds
     its overhead.  (The load average alone counts the work of the minute
     before: ``dump`` run over many files, each in two processes, kept it
-    above the line and the later files went in one.)
+    above the line and the later files went in one.)  A second task seen
+    is looked for again, twice, a millisecond apart: one that runs for a
+    moment does not make the core busy.
     :data:`PROCESSES_VARIABLE` overrides the answer (for measuring)."""
     forced = os.environ.get(PROCESSES_VARIABLE)
     if forced in ("1", "2"):

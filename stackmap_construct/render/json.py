@@ -134,7 +134,8 @@ def entry_part(stackmap: StackMap, endian: str, targets: Sequence[FunctionTarget
     # A location's text up to its offset is that of every location of its
     # kind, size and register: made once each (_Heads); the rest is the
     # offset and what follows it, % over two fields instead of four in a
-    # template of 150 characters (about 460 ns an item before, 200 now).
+    # template of 150 characters (the distinct locations of the dense 10 MB
+    # blob: 92 ms -> 67 ms).
     loc_heads = _Heads(loc_template, {k: k.name for k in LocationKind})
 
     def make_locations(missing: list[bytes]) -> Iterable[tuple[bytes, str]]:
