@@ -32,7 +32,7 @@ from itertools import accumulate, repeat
 
 from ...model import StackMap
 from ..v3 import stackmap_format
-from .codegen import FixedItems, RecordScanner, native_words
+from .codegen import FixedItems, RecordScanner, fields_only_init, native_words
 from .lazy import RecordList
 from .plan import Array, Element, Fixed, Pad, Plan, plan
 
@@ -96,10 +96,18 @@ class RunMaker:
         var = {n: f"h{i}" for i, n in enumerate(own)} | {n: f"l{i}" for i, n in enumerate(lists)}
         targets = f"({', '.join(var[n] for n in own)},)"
         columns = ", ".join(var[n] for n in lists)
-        src = (f"def make(cls, heads, {columns}):\n"
-               f"    return [cls({', '.join(var[n] for n in element.names)}) "
-               f"for {targets}, {columns} in zip(heads, {columns})]\n")
-        namespace: dict = {}
+        if fields_only_init(self.cls, element.names):
+            # (as FixedItems makes locations: the fields set on object.__new__,
+            # no __init__ called per record)
+            sets = "".join(f"        o.{n} = {var[n]}\n" for n in element.names)
+            src = (f"def make(cls, heads, {columns}):\n    out = []\n    append = out.append\n"
+                   f"    for {targets}, {columns} in zip(heads, {columns}):\n"
+                   f"        o = new(cls)\n{sets}        append(o)\n    return out\n")
+        else:
+            src = (f"def make(cls, heads, {columns}):\n"
+                   f"    return [cls({', '.join(var[n] for n in element.names)}) "
+                   f"for {targets}, {columns} in zip(heads, {columns})]\n")
+        namespace: dict = {"new": object.__new__}
         exec(compile(src, f"<stackmap fast records {self.cls.__name__}>", "exec"), namespace)
         self._make = namespace["make"]
 
