@@ -25,7 +25,7 @@ from itertools import accumulate, chain, compress, repeat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Iterable, Iterator, Mapping, Sequence
+    from typing import Callable, Iterable, Iterator, Sequence
 
 
 class Texts(dict):
